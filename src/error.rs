@@ -1,0 +1,201 @@
+//! The one error type of the library and its mapping to the exit codes of spec §6.
+//!
+//! Nothing here prints: `main.rs` renders the message and picks the exit code.
+
+use std::fmt;
+
+/// Exit codes from spec §6.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const INTERNAL: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const CONFIG: u8 = 3;
+    pub const PROVIDER: u8 = 4;
+    pub const NETWORK: u8 = 5;
+    pub const PARTIAL: u8 = 6;
+    pub const THRESHOLD: u8 = 7;
+}
+
+/// Who was being asked when something went wrong: `tencent vod DescribeAigcUsageData`.
+///
+/// The transport carries it opaquely so it can name the call in its own errors
+/// without knowing anything about providers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// `tencent vod`, `alibaba modelrouter`, `acedata`.
+    pub provider: String,
+    /// `DescribeAigcUsageData`, `GET /api/v1/usage/apis/aggregate/`.
+    pub action: String,
+}
+
+impl Target {
+    pub fn new(provider: impl Into<String>, action: impl Into<String>) -> Self {
+        Self {
+            provider: provider.into(),
+            action: action.into(),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.provider, self.action)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad option, bad time, invalid value. Nothing was sent. Exit 2.
+    #[error("{0}")]
+    Usage(String),
+
+    /// Credentials or configuration missing or invalid. Exit 3.
+    #[error("{0}")]
+    Config(String),
+
+    /// The provider answered with an error. Exit 4.
+    #[error("{target}: {code}: {message}{}", request_id_suffix(.request_id))]
+    Provider {
+        target: Target,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+    },
+
+    /// Network failure, timeout, HTTP 5xx, unreadable or oversized answer, paging loop. Exit 5.
+    #[error("{target}: {detail}")]
+    Network { target: Target, detail: String },
+
+    /// `report`: some providers failed (already reported), others were printed. Exit 6.
+    #[error("{failed} of {total} providers failed")]
+    PartialFailure { failed: usize, total: usize },
+
+    /// `vod quota list --fail-at`: a quota is at or above the threshold. Exit 7.
+    #[error("{0}")]
+    Threshold(String),
+
+    /// `--dry-run` stopped a request after printing it; not a failure.
+    #[error("dry run: request printed, nothing sent")]
+    DryRun,
+
+    /// Writing the output failed (a closed pipe is handled by `main`).
+    #[error("writing output: {0}")]
+    Io(#[from] std::io::Error),
+
+    /// A bug: an invariant did not hold. Exit 1.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn request_id_suffix(request_id: &Option<String>) -> String {
+    match request_id {
+        Some(id) if !id.is_empty() => format!(" (RequestId {id})"),
+        _ => String::new(),
+    }
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage(message.into())
+    }
+
+    pub fn config(message: impl Into<String>) -> Self {
+        Error::Config(message.into())
+    }
+
+    pub fn network(target: &Target, detail: impl Into<String>) -> Self {
+        Error::Network {
+            target: target.clone(),
+            detail: detail.into(),
+        }
+    }
+
+    /// The exit code of spec §6 for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::Config(_) => exit::CONFIG,
+            Error::Provider { .. } => exit::PROVIDER,
+            Error::Network { .. } => exit::NETWORK,
+            Error::PartialFailure { .. } => exit::PARTIAL,
+            Error::Threshold(_) => exit::THRESHOLD,
+            Error::DryRun => exit::OK,
+            Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+            Error::Io(_) | Error::Internal(_) => exit::INTERNAL,
+        }
+    }
+
+    /// True when stdout was closed by the reader (`aigcusage ... | head -1`).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The first line of a body that is not the JSON we expected, trimmed for an error message.
+pub fn first_line(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("(empty body)");
+    let mut out: String = line.chars().take(200).collect();
+    if line.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_error_names_provider_action_code_message_and_request_id() {
+        let e = Error::Provider {
+            target: Target::new("tencent vod", "DescribeAigcUsageData"),
+            code: "AuthFailure.SignatureFailure".into(),
+            message: "The provided credentials could not be validated".into(),
+            request_id: Some("6b1d".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "tencent vod DescribeAigcUsageData: AuthFailure.SignatureFailure: The provided credentials could not be validated (RequestId 6b1d)"
+        );
+        assert_eq!(e.exit_code(), 4);
+    }
+
+    #[test]
+    fn exit_codes_follow_the_spec() {
+        let t = Target::new("acedata", "usage");
+        assert_eq!(Error::usage("x").exit_code(), 2);
+        assert_eq!(Error::config("x").exit_code(), 3);
+        assert_eq!(Error::network(&t, "timeout").exit_code(), 5);
+        assert_eq!(
+            Error::PartialFailure {
+                failed: 1,
+                total: 2
+            }
+            .exit_code(),
+            6
+        );
+        assert_eq!(Error::Threshold("x".into()).exit_code(), 7);
+        assert_eq!(Error::DryRun.exit_code(), 0);
+        let pipe = Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(pipe.is_broken_pipe());
+        assert_eq!(pipe.exit_code(), 0);
+    }
+
+    #[test]
+    fn first_line_skips_blank_lines_and_truncates() {
+        assert_eq!(
+            first_line(b"\n  <html><head>502</head>\n<body>"),
+            "<html><head>502</head>"
+        );
+        assert_eq!(first_line(b""), "(empty body)");
+        let long = "x".repeat(500);
+        assert_eq!(first_line(long.as_bytes()).chars().count(), 201);
+    }
+}

@@ -1,0 +1,8 @@
+//! aigcusage: AIGC usage and cost across providers, as one normalized time series.
+
+pub mod error;
+pub mod secret;
+pub mod series;
+pub mod zone;
+
+pub use error::{Error, Result};
