@@ -6,3 +6,6 @@ pub mod series;
 pub mod zone;
 
 pub use error::{Error, Result};
+pub mod cli;
+pub mod term;
+pub mod transport;

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn parses_names_utc_and_offsets() {
         assert_eq!("UTC".parse::<Zone>().unwrap(), Zone::UTC);
-        assert_eq!("Asia/Shanghai".parse::<Zone>().unwrap().to_string(), "Asia/Shanghai");
+        assert_eq!(
+            "Asia/Shanghai".parse::<Zone>().unwrap().to_string(),
+            "Asia/Shanghai"
+        );
         assert_eq!("+08:00".parse::<Zone>().unwrap().to_string(), "+08:00");
         assert_eq!("-0530".parse::<Zone>().unwrap().to_string(), "-05:30");
         assert_eq!("UTC+8".parse::<Zone>().unwrap().to_string(), "+08:00");

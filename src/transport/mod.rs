@@ -1,0 +1,453 @@
+//! The HTTP transport (spec §7): per-attempt timeout, retries with jittered exponential
+//! backoff and `Retry-After`, a fresh signature per attempt, a client-side rate limit per
+//! action, a body cap, `--verbose` lines and `--dry-run`. It knows no provider: callers
+//! hand it a closure that builds and signs a request, and a closure that says whether an
+//! answer is a retryable provider error.
+
+pub mod limit;
+pub mod retry;
+pub mod trace;
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+
+use crate::error::{first_line, Error, Target};
+use limit::RateLimiter;
+pub use retry::RetryPolicy;
+use trace::Sink;
+
+/// Refuse answers larger than this (spec §7).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// Documented per-action limit of every API we call.
+pub const REQUESTS_PER_SECOND: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        })
+    }
+}
+
+/// A fully built and signed request.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    /// Sent exactly as given, in this order (`Host` is set by the client from the URL).
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What one logical call is: who is asked (for messages), which rate-limit bucket it
+/// counts against, whether it may be sent twice, and which values must never be printed.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub target: Target,
+    pub rate_key: String,
+    /// False for calls that create something (`CreateAigcQuota`): once the request may
+    /// have reached the server it is not sent again.
+    pub idempotent: bool,
+    /// Secrets and ids to redact from every line the transport prints.
+    pub redact: Vec<String>,
+}
+
+/// A caller's judgement of an answer the transport itself would accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    /// A throttling or busy answer: worth another attempt. The string says why.
+    Retry(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct TransportOptions {
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+    pub verbose: bool,
+    pub dry_run: bool,
+    pub max_body_bytes: usize,
+    pub requests_per_second: usize,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            verbose: false,
+            dry_run: false,
+            max_body_bytes: MAX_BODY_BYTES,
+            requests_per_second: REQUESTS_PER_SECOND,
+        }
+    }
+}
+
+pub struct Transport {
+    client: reqwest::Client,
+    options: TransportOptions,
+    limiter: RateLimiter,
+    log: Sink,
+    dry_run_requests: Mutex<Vec<String>>,
+    rng: Mutex<StdRng>,
+}
+
+/// How one attempt ended before the caller's judgement.
+enum Attempt {
+    Answered(HttpResponse),
+    /// Failed; `reached` says whether the request may have reached the server.
+    Failed {
+        reason: String,
+        reached: bool,
+        retryable: bool,
+    },
+}
+
+impl Transport {
+    pub fn new(options: TransportOptions, log: Sink) -> Result<Self, Error> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("aigcusage/", env!("CARGO_PKG_VERSION")))
+            .use_rustls_tls();
+        if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
+            let pem = std::fs::read(&path).map_err(|e| {
+                Error::config(format!(
+                    "SSL_CERT_FILE={}: cannot read it: {e}",
+                    path.to_string_lossy()
+                ))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Error::config(format!(
+                    "SSL_CERT_FILE={}: not a PEM certificate bundle: {e}",
+                    path.to_string_lossy()
+                ))
+            })?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
+            .build()
+            .map_err(|e| Error::config(format!("cannot set up HTTPS: {e}")))?;
+        Ok(Self {
+            client,
+            limiter: RateLimiter::new(options.requests_per_second, Duration::from_secs(1)),
+            options,
+            log,
+            dry_run_requests: Mutex::new(Vec::new()),
+            rng: Mutex::new(StdRng::from_entropy()),
+        })
+    }
+
+    pub fn options(&self) -> &TransportOptions {
+        &self.options
+    }
+
+    /// The requests `--dry-run` stopped, redacted, in the order they were built.
+    pub fn take_dry_run_requests(&self) -> Vec<String> {
+        std::mem::take(
+            &mut *self
+                .dry_run_requests
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
+    }
+
+    /// Sends a call, building and signing every attempt afresh with `build`.
+    ///
+    /// Returns the answer the caller should parse: a 2xx or 4xx (including a retryable
+    /// one whose retries ran out: the caller turns it into a provider error). Network
+    /// failures, timeouts, 5xx and oversized bodies become `Error::Network`.
+    /// Under `--dry-run` the first request is recorded and `Error::DryRun` returned.
+    pub async fn send<B, C>(
+        &self,
+        call: &Call,
+        build: B,
+        classify: C,
+    ) -> Result<HttpResponse, Error>
+    where
+        B: Fn() -> Result<HttpRequest, Error>,
+        C: Fn(&HttpResponse) -> Verdict,
+    {
+        let max_retries = self.options.retry.max_retries;
+        let mut retry = 0u32;
+        loop {
+            if self.options.dry_run {
+                let request = build()?;
+                let text = trace::dry_run_text(&request, &call.redact);
+                self.dry_run_requests
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(text);
+                return Err(Error::DryRun);
+            }
+            self.limiter.acquire(&call.rate_key).await;
+            let request = build()?;
+            let started = Instant::now();
+            let attempt = self.attempt(&request).await;
+            let elapsed = started.elapsed();
+
+            let (outcome, retry_reason, retry_after, final_result) = match attempt {
+                Attempt::Answered(response) => {
+                    let status_text = status_text(response.status);
+                    if response.status == 429 {
+                        let after = retry_after(&response);
+                        (
+                            status_text,
+                            Some("HTTP 429 Too Many Requests".to_string()),
+                            after,
+                            Ok(response),
+                        )
+                    } else if response.status >= 500 {
+                        let detail =
+                            format!("HTTP {}: {}", status_text, first_line(&response.body));
+                        let can_retry = call.idempotent;
+                        let after = retry_after(&response);
+                        let reason = can_retry.then(|| format!("HTTP {}", response.status));
+                        (
+                            status_text,
+                            reason,
+                            after,
+                            Err(self.network_error(call, detail, true)),
+                        )
+                    } else {
+                        match classify(&response) {
+                            Verdict::Accept => (status_text, None, None, Ok(response)),
+                            Verdict::Retry(reason) => {
+                                let after = retry_after(&response);
+                                (status_text, Some(reason), after, Ok(response))
+                            }
+                        }
+                    }
+                }
+                Attempt::Failed {
+                    reason,
+                    reached,
+                    retryable,
+                } => {
+                    let can_retry = retryable && (call.idempotent || !reached);
+                    let retry_reason = can_retry.then(|| reason.clone());
+                    (
+                        "failed".to_string(),
+                        retry_reason,
+                        None,
+                        Err(self.network_error(call, reason, reached)),
+                    )
+                }
+            };
+
+            let will_retry = retry_reason.is_some() && retry < max_retries;
+            let wait = will_retry.then(|| {
+                let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+                self.options.retry.delay(retry, retry_after, &mut *rng)
+            });
+            if self.options.verbose {
+                let retry_note = match (&retry_reason, wait) {
+                    (Some(reason), Some(wait)) => Some((reason.as_str(), wait)),
+                    _ => None,
+                };
+                let line =
+                    trace::attempt_line(&request, &outcome, elapsed, retry_note, &call.redact);
+                trace::write_line(&self.log, &line);
+            }
+            match wait {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    retry += 1;
+                }
+                None => return final_result,
+            }
+        }
+    }
+
+    fn network_error(&self, call: &Call, detail: String, reached: bool) -> Error {
+        let mut detail = detail;
+        if !call.idempotent && reached {
+            detail.push_str("; the request may have reached the server, so it was not sent again");
+        }
+        Error::network(&call.target, detail)
+    }
+
+    async fn attempt(&self, request: &HttpRequest) -> Attempt {
+        let timeout = self.options.timeout;
+        match tokio::time::timeout(timeout, self.exchange(request)).await {
+            Ok(result) => result,
+            Err(_) => Attempt::Failed {
+                reason: format!("timed out after {} s", fmt_secs(timeout)),
+                reached: true,
+                retryable: true,
+            },
+        }
+    }
+
+    async fn exchange(&self, request: &HttpRequest) -> Attempt {
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in &request.headers {
+            if name.eq_ignore_ascii_case("host") {
+                // reqwest derives Host from the URL; it is the host[:port] that was signed.
+                continue;
+            }
+            match (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                (Ok(n), Ok(v)) => {
+                    headers.append(n, v);
+                }
+                _ => {
+                    return Attempt::Failed {
+                        reason: format!("header {name} holds characters HTTP does not allow"),
+                        reached: false,
+                        retryable: false,
+                    }
+                }
+            }
+        }
+        let builder = self
+            .client
+            .request(method, &request.url)
+            .headers(headers)
+            .body(request.body.clone());
+        let mut response = match builder.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                let reached = !(e.is_connect() || e.is_builder());
+                return Attempt::Failed {
+                    reason: describe_reqwest_error(&e),
+                    reached,
+                    retryable: !e.is_builder(),
+                };
+            }
+        };
+        let status = response.status().as_u16();
+        let cap = self.options.max_body_bytes;
+        if response
+            .content_length()
+            .is_some_and(|len| len > cap as u64)
+        {
+            return too_large(cap);
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > cap {
+                        return too_large(cap);
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Attempt::Failed {
+                        reason: format!(
+                            "reading the answer failed: {}",
+                            describe_reqwest_error(&e)
+                        ),
+                        reached: true,
+                        retryable: true,
+                    }
+                }
+            }
+        }
+        Attempt::Answered(HttpResponse {
+            status,
+            headers: response.headers().clone(),
+            body,
+        })
+    }
+}
+
+fn too_large(cap: usize) -> Attempt {
+    Attempt::Failed {
+        reason: format!(
+            "the answer is larger than {} MiB and was refused",
+            cap / (1024 * 1024)
+        ),
+        reached: true,
+        retryable: false,
+    }
+}
+
+fn retry_after(response: &HttpResponse) -> Option<Duration> {
+    response
+        .headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| retry::parse_retry_after(v, chrono::Utc::now()))
+}
+
+fn status_text(status: u16) -> String {
+    match reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
+fn fmt_secs(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs.fract() == 0.0 {
+        format!("{}", d.as_secs())
+    } else {
+        format!("{secs:.1}")
+    }
+}
+
+/// reqwest's own messages end in "error sending request for url (...)"; name the cause.
+fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(err) = source {
+        let text = err.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = err.source();
+    }
+    let kind = if e.is_connect() {
+        "connection failed"
+    } else if e.is_timeout() {
+        "timed out"
+    } else if e.is_body() || e.is_decode() {
+        "reading the answer failed"
+    } else {
+        "request failed"
+    };
+    match parts.last() {
+        Some(cause) => format!("{kind}: {cause}"),
+        None => kind.to_string(),
+    }
+}

@@ -1,0 +1,121 @@
+//! Retry policy as plain data: how many retries, how long to wait, what `Retry-After` means.
+
+use std::time::Duration;
+
+use rand::Rng;
+
+/// Exponential backoff with jitter. `Default` is what the CLI uses; tests shorten it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (`--retries`).
+    pub max_retries: u32,
+    /// The wait before the first retry, before jitter.
+    pub base_delay: Duration,
+    /// No computed wait exceeds this.
+    pub max_delay: Duration,
+    /// A server's `Retry-After` is honoured up to this long.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (0 for the first retry): half of the
+    /// exponential step plus a random part of the other half ("equal jitter"), so that
+    /// concurrent callers spread out but never retry at once.
+    pub fn backoff(&self, retry: u32, rng: &mut impl Rng) -> Duration {
+        let step = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(retry.min(16)))
+            .min(self.max_delay);
+        let half = step / 2;
+        let jitter_ms = rng.gen_range(0..=half.as_millis().max(1) as u64);
+        half + Duration::from_millis(jitter_ms)
+    }
+
+    /// The wait before a retry when the server said `Retry-After`; else the backoff.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>, rng: &mut impl Rng) -> Duration {
+        match retry_after {
+            Some(wait) => wait.min(self.max_retry_after),
+            None => self.backoff(retry, rng),
+        }
+    }
+}
+
+/// `Retry-After` as delay-seconds or as an HTTP date (RFC 9110 §10.2.3).
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = date.with_timezone(&chrono::Utc) - now;
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    #[test]
+    fn backoff_grows_exponentially_within_jitter_bounds() {
+        let policy = RetryPolicy::default();
+        let mut rng = StdRng::seed_from_u64(7);
+        for retry in 0..4 {
+            let step = Duration::from_millis(250 * 2u64.pow(retry));
+            for _ in 0..50 {
+                let d = policy.backoff(retry, &mut rng);
+                assert!(d >= step / 2 && d <= step, "retry {retry}: {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn backoff_is_capped() {
+        let policy = RetryPolicy::default();
+        let mut rng = StdRng::seed_from_u64(1);
+        assert!(policy.backoff(30, &mut rng) <= policy.max_delay);
+    }
+
+    #[test]
+    fn retry_after_wins_over_backoff_and_is_capped() {
+        let policy = RetryPolicy::default();
+        let mut rng = StdRng::seed_from_u64(1);
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(2)), &mut rng),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(3600)), &mut rng),
+            policy.max_retry_after
+        );
+    }
+
+    #[test]
+    fn retry_after_parses_seconds_and_http_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2025-11-18T08:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Tue, 18 Nov 2025 08:00:05 GMT", now),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            parse_retry_after("Tue, 18 Nov 2025 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+}
