@@ -1,0 +1,2 @@
+pub mod alibaba;
+pub mod tencent;
