@@ -3,6 +3,7 @@
 pub mod error;
 pub mod secret;
 pub mod series;
+pub mod timerange;
 pub mod zone;
 
 pub use error::{Error, Result};
