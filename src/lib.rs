@@ -4,6 +4,7 @@ pub mod error;
 pub mod providers;
 pub mod secret;
 pub mod series;
+pub mod timerange;
 pub mod zone;
 
 pub use error::{Error, Result};
