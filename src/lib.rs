@@ -1,5 +1,6 @@
 //! aigcusage: AIGC usage and cost across providers, as one normalized time series.
 
+pub mod config;
 pub mod error;
 pub mod providers;
 pub mod secret;

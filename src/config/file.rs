@@ -1,0 +1,445 @@
+//! The TOML config file: parsing (errors as `path:line: what is wrong`), unknown-key
+//! warnings, and the ssh-style permission warning.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::secret::redact_all;
+
+/// The keys of a profile table, and of each provider section.
+pub(crate) const PROFILE_KEYS: &[&str] = &["output", "tz", "tencent", "alibaba", "acedata"];
+pub(crate) const TENCENT_KEYS: &[&str] = &[
+    "secret_id",
+    "secret_key",
+    "token",
+    "region",
+    "vod_endpoint",
+    "lke_endpoint",
+    "sub_app_id",
+];
+pub(crate) const ALIBABA_KEYS: &[&str] = &[
+    "access_key_id",
+    "access_key_secret",
+    "security_token",
+    "endpoint",
+];
+pub(crate) const ACEDATA_KEYS: &[&str] = &["token", "endpoint"];
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(expecting = "a profile table such as [default]")]
+pub(crate) struct RawProfile {
+    pub output: Option<String>,
+    pub tz: Option<String>,
+    pub tencent: Option<RawTencent>,
+    pub alibaba: Option<RawAlibaba>,
+    pub acedata: Option<RawAcedata>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(expecting = "a table such as [default.tencent]")]
+pub(crate) struct RawTencent {
+    pub secret_id: Option<String>,
+    pub secret_key: Option<String>,
+    pub token: Option<String>,
+    pub region: Option<String>,
+    pub vod_endpoint: Option<String>,
+    pub lke_endpoint: Option<String>,
+    pub sub_app_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(expecting = "a table such as [default.alibaba]")]
+pub(crate) struct RawAlibaba {
+    pub access_key_id: Option<String>,
+    pub access_key_secret: Option<String>,
+    pub security_token: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(expecting = "a table such as [default.acedata]")]
+pub(crate) struct RawAcedata {
+    pub token: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+impl RawProfile {
+    /// True when any secret (not an id) is set in this profile.
+    fn holds_secret(&self) -> bool {
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        self.tencent
+            .as_ref()
+            .is_some_and(|t| set(&t.secret_key) || set(&t.token))
+            || self
+                .alibaba
+                .as_ref()
+                .is_some_and(|a| set(&a.access_key_secret) || set(&a.security_token))
+            || self.acedata.as_ref().is_some_and(|a| set(&a.token))
+    }
+}
+
+/// A parsed config file.
+#[derive(Debug, Clone)]
+pub(crate) struct ConfigFile {
+    pub profiles: BTreeMap<String, RawProfile>,
+    /// Unknown keys and loose permissions.
+    pub warnings: Vec<String>,
+}
+
+impl ConfigFile {
+    pub fn holds_secret(&self) -> bool {
+        self.profiles.values().any(RawProfile::holds_secret)
+    }
+
+    /// `default, work`, or `none` for a file without profiles.
+    pub fn profile_list(&self) -> String {
+        if self.profiles.is_empty() {
+            "none".to_string()
+        } else {
+            self.profiles
+                .keys()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+}
+
+/// Reads and parses the file at `path`; `Ok(None)` when it does not exist.
+pub(crate) fn read(path: &Path) -> Result<Option<ConfigFile>, Error> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::config(format!(
+                "cannot read config file {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = line_of(e.as_bytes(), e.utf8_error().valid_up_to());
+        Error::config(format!("{}:{line}: not valid UTF-8", path.display()))
+    })?;
+    let mut file = parse(path, &text)?;
+    if let Some(warning) =
+        mode_of(path).and_then(|mode| permission_warning(path, file.holds_secret(), mode))
+    {
+        file.warnings.push(warning);
+    }
+    Ok(Some(file))
+}
+
+/// Parses config text; `path` is only used in messages.
+pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, Error> {
+    // First the syntax, into an untyped table (kept for the unknown-key check and for
+    // redacting values out of type errors), then the types.
+    let table: toml::Table = toml::from_str(text)
+        .map_err(|e| located(path, text, e.span(), None, one_line(e.message())))?;
+    // `[[name]]` would otherwise get serde's puzzling "expected a string, found a table".
+    if let Some((name, _)) = table.iter().find(|(_, v)| v.is_array()) {
+        let span = text.find(&format!("[[{name}]]")).map(|start| start..start);
+        return Err(located(
+            path,
+            text,
+            span,
+            None,
+            format!("[[{name}]] is an array of tables; a profile is one table: [{name}]"),
+        ));
+    }
+    let profiles: BTreeMap<String, RawProfile> = toml::from_str(text).map_err(|e| {
+        let mut strings = Vec::new();
+        collect_strings(&toml::Value::Table(table.clone()), &mut strings);
+        let message = redact_all(
+            &describe_type_error(&one_line(e.message())),
+            strings.iter().map(String::as_str),
+        );
+        located(path, text, e.span(), key_at(text, e.span()), message)
+    })?;
+    let warnings = unknown_keys(path, &table);
+    Ok(ConfigFile { profiles, warnings })
+}
+
+/// `path:line: [key: ]message`, or `path: message` without a span.
+fn located(
+    path: &Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    key: Option<String>,
+    message: String,
+) -> Error {
+    let key = key.map(|k| format!("{k}: ")).unwrap_or_default();
+    match span {
+        Some(span) => Error::config(format!(
+            "{}:{}: {key}{message}",
+            path.display(),
+            line_of(text.as_bytes(), span.start)
+        )),
+        None => Error::config(format!("{}: {key}{message}", path.display())),
+    }
+}
+
+/// toml's messages may span lines (`invalid table header\nexpected ...`).
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The 1-based line holding byte `offset`.
+pub(crate) fn line_of(bytes: &[u8], offset: usize) -> usize {
+    let end = offset.min(bytes.len());
+    bytes[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// The key whose value starts at `span`: `sub_app_id` in `sub_app_id = "abc"` (also inside
+/// an inline table). `None` when the span is not on a `key = value` line.
+fn key_at(text: &str, span: Option<std::ops::Range<usize>>) -> Option<String> {
+    let start = span?.start.min(text.len());
+    let line_start = text.as_bytes()[..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let before = text.get(line_start..start)?;
+    let eq = before.rfind('=')?;
+    let key = before[..eq]
+        .trim_end()
+        .rsplit(['{', ',', ' ', '\t'])
+        .next()?
+        .trim();
+    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
+}
+
+/// serde's `invalid type: string "…", expected u64` as `expected a non-negative integer,
+/// found a string`: the value is left out (it may be a misplaced secret), the line says where.
+fn describe_type_error(message: &str) -> String {
+    let message = message.replace("expected u64", "expected a non-negative integer");
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message;
+    };
+    let Some((found, expected)) = rest.split_once(", expected ") else {
+        return message;
+    };
+    let found = match found.split_whitespace().next().unwrap_or(found) {
+        "string" => "a string",
+        "integer" => "an integer",
+        "floating" => "a float",
+        "boolean" => "a boolean",
+        "map" => "a table",
+        "sequence" => "an array",
+        other => other,
+    };
+    format!("expected {expected}, found {found}")
+}
+
+fn collect_strings(value: &toml::Value, out: &mut Vec<String>) {
+    match value {
+        toml::Value::String(s) => out.push(s.clone()),
+        toml::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        toml::Value::Table(table) => table.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// One warning per key the tool does not know, naming the file, the table and the key.
+fn unknown_keys(path: &Path, table: &toml::Table) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut warn = |section: &str, key: &str| {
+        warnings.push(format!(
+            "{}: unknown key '{key}' in [{section}] (a typo?); it is ignored",
+            path.display()
+        ))
+    };
+    for (profile, value) in table {
+        let Some(profile_table) = value.as_table() else {
+            continue; // a type error, reported by the typed parse
+        };
+        for (key, value) in profile_table {
+            let known = match key.as_str() {
+                "tencent" => TENCENT_KEYS,
+                "alibaba" => ALIBABA_KEYS,
+                "acedata" => ACEDATA_KEYS,
+                k if PROFILE_KEYS.contains(&k) => continue,
+                _ => {
+                    warn(profile, key);
+                    continue;
+                }
+            };
+            let section = format!("{profile}.{key}");
+            for inner in value.as_table().into_iter().flat_map(|t| t.keys()) {
+                if !known.contains(&inner.as_str()) {
+                    warn(&section, inner);
+                }
+            }
+        }
+    }
+    warnings
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).ok().map(|m| m.permissions().mode())
+}
+
+#[cfg(not(unix))]
+fn mode_of(_path: &Path) -> Option<u32> {
+    None
+}
+
+/// As ssh does: a file holding secrets must not be readable by group or others.
+pub(crate) fn permission_warning(path: &Path, holds_secret: bool, mode: u32) -> Option<String> {
+    (holds_secret && mode & 0o077 != 0).then(|| {
+        format!(
+            "{p} holds secrets and is readable by others (mode {:04o}); run: chmod 600 {p}",
+            mode & 0o7777,
+            p = path.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> &'static Path {
+        Path::new("/cfg/config.toml")
+    }
+
+    #[test]
+    fn parses_the_spec_layout() {
+        let text = r#"
+[default]
+output = "json"
+tz = "Asia/Shanghai"
+
+[default.tencent]
+secret_id = "AKID"
+secret_key = "key"
+sub_app_id = 200000004
+
+[work.acedata]
+token = "platform-v1-abc"
+"#;
+        let f = parse(p(), text).unwrap();
+        assert_eq!(f.profile_list(), "default, work");
+        let d = &f.profiles["default"];
+        assert_eq!(d.output.as_deref(), Some("json"));
+        assert_eq!(d.tencent.as_ref().unwrap().sub_app_id, Some(200000004));
+        assert!(f.warnings.is_empty());
+        assert!(f.holds_secret());
+    }
+
+    #[test]
+    fn bad_toml_is_reported_with_path_and_line() {
+        let text = "[default]\noutput = \"json\"\ntz = \"Asia/Shanghai\n";
+        let e = parse(p(), text).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        let msg = e.to_string();
+        assert!(msg.starts_with("/cfg/config.toml:3: "), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_key_is_reported_with_its_line() {
+        let text = "[default]\noutput = \"json\"\n\noutput = \"csv\"\n";
+        let msg = parse(p(), text).unwrap_err().to_string();
+        assert!(msg.starts_with("/cfg/config.toml:4: "), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_is_reported_with_line_and_key() {
+        let text = "[default]\n\n[default.tencent]\nsecret_id = \"AKID\"\nsub_app_id = \"abc\"\n";
+        let e = parse(p(), text).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(
+            e.to_string(),
+            "/cfg/config.toml:5: sub_app_id: expected a non-negative integer, found a string"
+        );
+    }
+
+    #[test]
+    fn wrong_type_never_shows_a_misplaced_secret() {
+        let text = "[default]\ntencent = \"SuperSecretValue12345\"\n";
+        let msg = parse(p(), text).unwrap_err().to_string();
+        assert!(msg.starts_with("/cfg/config.toml:2: tencent: "), "{msg}");
+        assert!(!msg.contains("SuperSecretValue12345"), "{msg}");
+    }
+
+    #[test]
+    fn syntax_error_is_one_line() {
+        let msg = parse(p(), "[default]\n[default.tencent\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("/cfg/config.toml:2: invalid table header; "),
+            "{msg}"
+        );
+        assert!(!msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
+    fn array_of_tables_is_not_a_profile() {
+        let msg = parse(p(), "# x\n[[default]]\noutput = \"json\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(msg, "/cfg/config.toml:2: [[default]] is an array of tables; a profile is one table: [default]");
+    }
+
+    #[test]
+    fn top_level_value_is_not_a_profile() {
+        let msg = parse(p(), "output = \"json\"\n").unwrap_err().to_string();
+        assert!(msg.starts_with("/cfg/config.toml:1: output: "), "{msg}");
+        assert!(msg.contains("a profile table such as [default]"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings_naming_path_profile_and_key() {
+        let text = "[default]\noutptu = \"json\"\n[work.tencent]\nscret_key = \"x\"\n[work.aws]\n";
+        let f = parse(p(), text).unwrap();
+        assert_eq!(
+            f.warnings,
+            [
+                "/cfg/config.toml: unknown key 'outptu' in [default] (a typo?); it is ignored",
+                "/cfg/config.toml: unknown key 'aws' in [work] (a typo?); it is ignored",
+                "/cfg/config.toml: unknown key 'scret_key' in [work.tencent] (a typo?); it is ignored",
+            ]
+        );
+    }
+
+    #[test]
+    fn permission_warning_reads_like_ssh() {
+        assert_eq!(
+            permission_warning(p(), true, 0o100644).unwrap(),
+            "/cfg/config.toml holds secrets and is readable by others (mode 0644); run: chmod 600 /cfg/config.toml"
+        );
+        assert_eq!(permission_warning(p(), true, 0o100600), None);
+        assert_eq!(permission_warning(p(), false, 0o100644), None);
+    }
+
+    #[test]
+    fn ids_alone_are_not_secrets() {
+        let f = parse(p(), "[default.tencent]\nsecret_id = \"AKID\"\n[default.alibaba]\naccess_key_id = \"LTAI\"\n").unwrap();
+        assert!(!f.holds_secret());
+        for secret in [
+            "[a.tencent]\ntoken = \"t\"",
+            "[a.alibaba]\nsecurity_token = \"t\"",
+            "[a.alibaba]\naccess_key_secret = \"t\"",
+            "[a.acedata]\ntoken = \"t\"",
+        ] {
+            assert!(parse(p(), secret).unwrap().holds_secret(), "{secret}");
+        }
+    }
+
+    #[test]
+    fn line_of_counts_newlines_before_the_offset() {
+        assert_eq!(line_of(b"a\nb\nc", 0), 1);
+        assert_eq!(line_of(b"a\nb\nc", 2), 2);
+        assert_eq!(line_of(b"a\nb\nc", 99), 3);
+    }
+}

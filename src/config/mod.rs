@@ -1,0 +1,596 @@
+//! Resolved settings (spec §3): command-line option > environment > config profile >
+//! built-in default, except that a profile named explicitly (`--profile`,
+//! `AIGCUSAGE_PROFILE`) is the only source of credentials.
+//!
+//! Nothing here prints: problems that are not errors come back in `Settings::warnings`
+//! (without a `warning: ` prefix; the caller adds it and honours `--quiet`).
+//!
+//! - `file`: reading and parsing the TOML file (errors carry `path:line`), unknown-key and
+//!   permission warnings.
+//! - `resolve`: the precedence rules, `load` and `config_path`.
+//! - `template`: `config init`.
+//! - `show`: `config show` as text and as JSON.
+
+mod file;
+mod resolve;
+mod show;
+mod template;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::secret::Secret;
+use crate::zone::Zone;
+
+pub use resolve::{config_path, load};
+pub use show::{show_json, show_text};
+pub use template::{init, TEMPLATE};
+
+/// Every environment variable the configuration reads.
+pub mod vars {
+    pub const TENCENTCLOUD_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
+    pub const TENCENTCLOUD_SECRET_KEY: &str = "TENCENTCLOUD_SECRET_KEY";
+    pub const TENCENTCLOUD_TOKEN: &str = "TENCENTCLOUD_TOKEN";
+    /// Alias of `TENCENTCLOUD_TOKEN`, read when that one is unset.
+    pub const TENCENTCLOUD_SESSION_TOKEN: &str = "TENCENTCLOUD_SESSION_TOKEN";
+    pub const TENCENTCLOUD_REGION: &str = "TENCENTCLOUD_REGION";
+
+    pub const ALIBABA_CLOUD_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
+    pub const ALIBABA_CLOUD_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+    pub const ALIBABA_CLOUD_SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
+
+    pub const ACEDATACLOUD_PLATFORM_TOKEN: &str = "ACEDATACLOUD_PLATFORM_TOKEN";
+
+    pub const AIGCUSAGE_VOD_ENDPOINT: &str = "AIGCUSAGE_VOD_ENDPOINT";
+    pub const AIGCUSAGE_LKE_ENDPOINT: &str = "AIGCUSAGE_LKE_ENDPOINT";
+    pub const AIGCUSAGE_MODELROUTER_ENDPOINT: &str = "AIGCUSAGE_MODELROUTER_ENDPOINT";
+    pub const AIGCUSAGE_ACEDATA_ENDPOINT: &str = "AIGCUSAGE_ACEDATA_ENDPOINT";
+
+    pub const AIGCUSAGE_OUTPUT: &str = "AIGCUSAGE_OUTPUT";
+    pub const AIGCUSAGE_TZ: &str = "AIGCUSAGE_TZ";
+    pub const AIGCUSAGE_PROFILE: &str = "AIGCUSAGE_PROFILE";
+    pub const AIGCUSAGE_CONFIG: &str = "AIGCUSAGE_CONFIG";
+
+    pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
+    pub const HOME: &str = "HOME";
+    pub const TZ: &str = "TZ";
+
+    /// All of the above, for hermetic tests that must clear them.
+    pub const ALL: &[&str] = &[
+        TENCENTCLOUD_SECRET_ID,
+        TENCENTCLOUD_SECRET_KEY,
+        TENCENTCLOUD_TOKEN,
+        TENCENTCLOUD_SESSION_TOKEN,
+        TENCENTCLOUD_REGION,
+        ALIBABA_CLOUD_ACCESS_KEY_ID,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+        ALIBABA_CLOUD_SECURITY_TOKEN,
+        ACEDATACLOUD_PLATFORM_TOKEN,
+        AIGCUSAGE_VOD_ENDPOINT,
+        AIGCUSAGE_LKE_ENDPOINT,
+        AIGCUSAGE_MODELROUTER_ENDPOINT,
+        AIGCUSAGE_ACEDATA_ENDPOINT,
+        AIGCUSAGE_OUTPUT,
+        AIGCUSAGE_TZ,
+        AIGCUSAGE_PROFILE,
+        AIGCUSAGE_CONFIG,
+        XDG_CONFIG_HOME,
+        HOME,
+        TZ,
+    ];
+}
+
+/// Built-in defaults.
+pub mod defaults {
+    pub const VOD_ENDPOINT: &str = "https://vod.intl.tencentcloudapi.com";
+    pub const LKE_ENDPOINT: &str = "https://lke.intl.tencentcloudapi.com";
+    pub const LKE_REGION: &str = "ap-jakarta";
+    pub const MODELROUTER_ENDPOINT: &str = "https://aicontent.aliyuncs.com";
+    pub const ACEDATA_ENDPOINT: &str = "https://platform.acedata.cloud";
+    pub const OUTPUT: &str = "table";
+    pub const PROFILE: &str = "default";
+    /// The output formats `-o` accepts.
+    pub const OUTPUTS: &[&str] = &["table", "json", "ndjson", "csv"];
+}
+
+/// Where a setting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Flag,
+    Env,
+    File,
+    Default,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Flag => "flag",
+            Origin::Env => "env",
+            Origin::File => "file",
+            Origin::Default => "default",
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+impl<T> Sourced<T> {
+    pub fn new(value: T, origin: Origin) -> Self {
+        Sourced { value, origin }
+    }
+
+    pub fn default_value(value: T) -> Self {
+        Sourced::new(value, Origin::Default)
+    }
+}
+
+/// Everything the resolution reads, so tests never touch the real environment.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub config_flag: Option<PathBuf>,
+    pub profile_flag: Option<String>,
+    pub tz_flag: Option<String>,
+    pub output_flag: Option<String>,
+    /// A snapshot of the environment.
+    pub env: HashMap<String, String>,
+    /// `config init` / `config path`: a missing (or unreadable, or malformed) file, or a
+    /// named profile that is not in it, is not an error; it becomes a warning at most.
+    pub tolerate_missing_file: bool,
+}
+
+impl Inputs {
+    /// A snapshot of the process environment. Variables whose name or value is not valid
+    /// Unicode are left out (none of ours can be used that way).
+    pub fn from_process_env() -> HashMap<String, String> {
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect()
+    }
+}
+
+/// Which profile was used and whether it was named explicitly; carried by each provider's
+/// settings so that `credentials()` can say where the keys were looked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileScope {
+    pub profile: String,
+    /// The config file path; empty when none could be determined (no HOME, no XDG_CONFIG_HOME).
+    pub path: PathBuf,
+    /// `Some(Flag)` for `--profile`, `Some(Env)` for `AIGCUSAGE_PROFILE`, `None` when the
+    /// profile was not named. When named, credentials come only from the profile.
+    pub named_by: Option<Origin>,
+}
+
+impl ProfileScope {
+    pub fn explicit(&self) -> bool {
+        self.named_by.is_some()
+    }
+
+    /// `--profile` or `AIGCUSAGE_PROFILE`.
+    pub fn named_by_text(&self) -> &'static str {
+        match self.named_by {
+            Some(Origin::Env) => vars::AIGCUSAGE_PROFILE,
+            _ => "--profile",
+        }
+    }
+
+    fn path_text(&self) -> String {
+        path_text(&self.path)
+    }
+}
+
+impl Default for ProfileScope {
+    fn default() -> Self {
+        ProfileScope {
+            profile: defaults::PROFILE.to_string(),
+            path: PathBuf::new(),
+            named_by: None,
+        }
+    }
+}
+
+fn path_text(path: &Path) -> String {
+    if path.as_os_str().is_empty() {
+        "the config file (no path: HOME and XDG_CONFIG_HOME are unset)".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// The resolved settings for one run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub profile: Sourced<String>,
+    pub profile_explicit: bool,
+    /// The config file path. Empty (origin default) when none could be determined.
+    pub path: Sourced<PathBuf>,
+    /// A config file was found at `path` and read.
+    pub file_found: bool,
+    /// One of `table`, `json`, `ndjson`, `csv`.
+    pub output: Sourced<String>,
+    pub tz: Sourced<Zone>,
+    pub tencent: TencentSettings,
+    pub alibaba: AlibabaSettings,
+    pub acedata: AcedataSettings,
+    /// Messages for stderr, without the `warning: ` prefix.
+    pub warnings: Vec<String>,
+}
+
+impl Default for Settings {
+    /// Built-in defaults only, UTC; for tests of code that takes `Settings`.
+    fn default() -> Self {
+        Settings {
+            profile: Sourced::default_value(defaults::PROFILE.to_string()),
+            profile_explicit: false,
+            path: Sourced::default_value(PathBuf::new()),
+            file_found: false,
+            output: Sourced::default_value(defaults::OUTPUT.to_string()),
+            tz: Sourced::default_value(Zone::UTC),
+            tencent: TencentSettings::default(),
+            alibaba: AlibabaSettings::default(),
+            acedata: AcedataSettings::default(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TencentSettings {
+    pub secret_id: Option<Sourced<String>>,
+    pub secret_key: Option<Sourced<Secret>>,
+    pub token: Option<Sourced<Secret>>,
+    /// LKE region.
+    pub region: Sourced<String>,
+    pub vod_endpoint: Sourced<String>,
+    pub lke_endpoint: Sourced<String>,
+    pub sub_app_id: Option<Sourced<u64>>,
+    pub scope: ProfileScope,
+}
+
+impl Default for TencentSettings {
+    fn default() -> Self {
+        TencentSettings {
+            secret_id: None,
+            secret_key: None,
+            token: None,
+            region: Sourced::default_value(defaults::LKE_REGION.to_string()),
+            vod_endpoint: Sourced::default_value(defaults::VOD_ENDPOINT.to_string()),
+            lke_endpoint: Sourced::default_value(defaults::LKE_ENDPOINT.to_string()),
+            sub_app_id: None,
+            scope: ProfileScope::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlibabaSettings {
+    pub access_key_id: Option<Sourced<String>>,
+    pub access_key_secret: Option<Sourced<Secret>>,
+    pub security_token: Option<Sourced<Secret>>,
+    pub endpoint: Sourced<String>,
+    pub scope: ProfileScope,
+}
+
+impl Default for AlibabaSettings {
+    fn default() -> Self {
+        AlibabaSettings {
+            access_key_id: None,
+            access_key_secret: None,
+            security_token: None,
+            endpoint: Sourced::default_value(defaults::MODELROUTER_ENDPOINT.to_string()),
+            scope: ProfileScope::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcedataSettings {
+    pub token: Option<Sourced<Secret>>,
+    pub endpoint: Sourced<String>,
+    pub scope: ProfileScope,
+}
+
+impl Default for AcedataSettings {
+    fn default() -> Self {
+        AcedataSettings {
+            token: None,
+            endpoint: Sourced::default_value(defaults::ACEDATA_ENDPOINT.to_string()),
+            scope: ProfileScope::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TencentCredentials {
+    pub secret_id: String,
+    pub secret_key: Secret,
+    pub token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlibabaCredentials {
+    pub access_key_id: String,
+    pub access_key_secret: Secret,
+    pub security_token: Option<Secret>,
+}
+
+/// One required credential part: its environment variable, its key in the file, and
+/// where it was found (if it was).
+struct Part {
+    env: &'static str,
+    key: &'static str,
+    found: Option<Origin>,
+}
+
+/// The exit-3 error for missing or half-set credentials, naming exactly what is missing.
+fn missing_credentials(
+    what: &str,
+    section: &str,
+    env_glob: &str,
+    scope: &ProfileScope,
+    parts: &[Part],
+) -> Error {
+    let profile = &scope.profile;
+    let path = scope.path_text();
+    let missing: Vec<&Part> = parts.iter().filter(|p| p.found.is_none()).collect();
+    let present: Vec<&Part> = parts.iter().filter(|p| p.found.is_some()).collect();
+    let keys = |ps: &[&Part]| ps.iter().map(|p| p.key).collect::<Vec<_>>().join("/");
+    let envs = |ps: &[&Part]| ps.iter().map(|p| p.env).collect::<Vec<_>>().join(" and ");
+
+    if scope.explicit() {
+        let has = if present.is_empty() {
+            String::new()
+        } else {
+            format!(" (it has {})", keys(&present))
+        };
+        return Error::config(format!(
+            "{what}: profile '{profile}' (named by {}) has no {} under [{profile}.{section}] in {path}{has}; \
+             {env_glob} environment variables are ignored because a profile was named",
+            scope.named_by_text(),
+            keys(&missing),
+        ));
+    }
+    match present.first().and_then(|p| p.found) {
+        Some(Origin::Env) | Some(Origin::Flag) => Error::config(format!(
+            "{what}: {} is set but {} is not; set {}",
+            envs(&present),
+            envs(&missing),
+            envs(&missing),
+        )),
+        Some(Origin::File) | Some(Origin::Default) => Error::config(format!(
+            "{what}: [{profile}.{section}] in {path} has {} but no {}; add it there, or set {}",
+            keys(&present),
+            keys(&missing),
+            parts
+                .iter()
+                .map(|p| p.env)
+                .collect::<Vec<_>>()
+                .join(" and "),
+        )),
+        None => Error::config(format!(
+            "{what}: set {}, or {} under [{profile}.{section}] in {path}",
+            envs(&missing),
+            keys(&missing),
+        )),
+    }
+}
+
+impl TencentSettings {
+    pub fn credentials(&self) -> Result<TencentCredentials, Error> {
+        match (&self.secret_id, &self.secret_key) {
+            (Some(id), Some(key)) => Ok(TencentCredentials {
+                secret_id: id.value.clone(),
+                secret_key: key.value.clone(),
+                token: self.token.as_ref().map(|t| t.value.clone()),
+            }),
+            (id, key) => Err(missing_credentials(
+                "missing Tencent Cloud credentials",
+                "tencent",
+                "TENCENTCLOUD_*",
+                &self.scope,
+                &[
+                    Part {
+                        env: vars::TENCENTCLOUD_SECRET_ID,
+                        key: "secret_id",
+                        found: id.as_ref().map(|s| s.origin),
+                    },
+                    Part {
+                        env: vars::TENCENTCLOUD_SECRET_KEY,
+                        key: "secret_key",
+                        found: key.as_ref().map(|s| s.origin),
+                    },
+                ],
+            )),
+        }
+    }
+
+    pub fn has_credentials(&self) -> bool {
+        self.secret_id.is_some() && self.secret_key.is_some()
+    }
+}
+
+impl AlibabaSettings {
+    pub fn credentials(&self) -> Result<AlibabaCredentials, Error> {
+        match (&self.access_key_id, &self.access_key_secret) {
+            (Some(id), Some(secret)) => Ok(AlibabaCredentials {
+                access_key_id: id.value.clone(),
+                access_key_secret: secret.value.clone(),
+                security_token: self.security_token.as_ref().map(|t| t.value.clone()),
+            }),
+            (id, secret) => Err(missing_credentials(
+                "missing Alibaba Cloud credentials",
+                "alibaba",
+                "ALIBABA_CLOUD_*",
+                &self.scope,
+                &[
+                    Part {
+                        env: vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
+                        key: "access_key_id",
+                        found: id.as_ref().map(|s| s.origin),
+                    },
+                    Part {
+                        env: vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+                        key: "access_key_secret",
+                        found: secret.as_ref().map(|s| s.origin),
+                    },
+                ],
+            )),
+        }
+    }
+
+    pub fn has_credentials(&self) -> bool {
+        self.access_key_id.is_some() && self.access_key_secret.is_some()
+    }
+}
+
+impl AcedataSettings {
+    pub fn token(&self) -> Result<Secret, Error> {
+        match &self.token {
+            Some(token) => Ok(token.value.clone()),
+            None => Err(missing_credentials(
+                "missing AceData Cloud token",
+                "acedata",
+                vars::ACEDATACLOUD_PLATFORM_TOKEN,
+                &self.scope,
+                &[Part {
+                    env: vars::ACEDATACLOUD_PLATFORM_TOKEN,
+                    key: "token",
+                    found: None,
+                }],
+            )),
+        }
+    }
+
+    pub fn has_credentials(&self) -> bool {
+        self.token.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(named_by: Option<Origin>) -> ProfileScope {
+        ProfileScope {
+            profile: "prod".into(),
+            path: PathBuf::from("/home/u/.config/aigcusage/config.toml"),
+            named_by,
+        }
+    }
+
+    #[test]
+    fn origin_displays_as_the_spec_words() {
+        let words: Vec<String> = [Origin::Flag, Origin::Env, Origin::File, Origin::Default]
+            .iter()
+            .map(|o| o.to_string())
+            .collect();
+        assert_eq!(words, ["flag", "env", "file", "default"]);
+    }
+
+    #[test]
+    fn no_tencent_credentials_names_both_variables_and_the_file() {
+        let t = TencentSettings {
+            scope: scope(None),
+            ..Default::default()
+        };
+        let e = t.credentials().unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(
+            e.to_string(),
+            "missing Tencent Cloud credentials: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, \
+             or secret_id/secret_key under [prod.tencent] in /home/u/.config/aigcusage/config.toml"
+        );
+        assert!(!t.has_credentials());
+    }
+
+    #[test]
+    fn half_set_env_credentials_name_the_missing_variable() {
+        let t = TencentSettings {
+            secret_id: Some(Sourced::new("AKIDEXAMPLE".into(), Origin::Env)),
+            ..Default::default()
+        };
+        let e = t.credentials().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "missing Tencent Cloud credentials: TENCENTCLOUD_SECRET_ID is set but TENCENTCLOUD_SECRET_KEY is not; set TENCENTCLOUD_SECRET_KEY"
+        );
+
+        let a = AlibabaSettings {
+            access_key_secret: Some(Sourced::new(Secret::new("s3cr3t-value"), Origin::Env)),
+            ..Default::default()
+        };
+        let e = a.credentials().unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.to_string().contains(
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET is set but ALIBABA_CLOUD_ACCESS_KEY_ID is not"
+        ));
+        assert!(!e.to_string().contains("s3cr3t-value"));
+    }
+
+    #[test]
+    fn half_set_file_credentials_name_the_missing_key() {
+        let t = TencentSettings {
+            secret_key: Some(Sourced::new(Secret::new("k"), Origin::File)),
+            scope: scope(None),
+            ..Default::default()
+        };
+        let e = t.credentials().unwrap_err().to_string();
+        assert!(
+            e.contains("[prod.tencent] in /home/u/.config/aigcusage/config.toml has secret_key but no secret_id"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn explicit_profile_without_keys_says_env_is_ignored() {
+        let t = TencentSettings {
+            scope: scope(Some(Origin::Flag)),
+            ..Default::default()
+        };
+        let e = t.credentials().unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(
+            e.to_string(),
+            "missing Tencent Cloud credentials: profile 'prod' (named by --profile) has no secret_id/secret_key \
+             under [prod.tencent] in /home/u/.config/aigcusage/config.toml; TENCENTCLOUD_* environment variables \
+             are ignored because a profile was named"
+        );
+        let a = AcedataSettings {
+            scope: scope(Some(Origin::Env)),
+            ..Default::default()
+        };
+        let e = a.token().unwrap_err().to_string();
+        assert!(
+            e.contains("(named by AIGCUSAGE_PROFILE) has no token under [prod.acedata]"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn complete_credentials_are_returned() {
+        let t = TencentSettings {
+            secret_id: Some(Sourced::new("AKIDEXAMPLE".into(), Origin::File)),
+            secret_key: Some(Sourced::new(Secret::new("key"), Origin::File)),
+            token: Some(Sourced::new(Secret::new("tok"), Origin::File)),
+            ..Default::default()
+        };
+        let c = t.credentials().unwrap();
+        assert_eq!(c.secret_id, "AKIDEXAMPLE");
+        assert_eq!(c.secret_key.expose(), "key");
+        assert_eq!(c.token.unwrap().expose(), "tok");
+        assert!(t.has_credentials());
+    }
+}

@@ -1,0 +1,1319 @@
+//! Precedence: command-line option > environment > config profile > built-in default.
+//! The exception: when a profile is named (`--profile`, `AIGCUSAGE_PROFILE`), credentials
+//! come only from that profile, never from `TENCENTCLOUD_*` and the like.
+//!
+//! Without a named profile, each provider's credentials come as a group from one place:
+//! from the environment when its id or secret variable is set, else from the profile. An
+//! id from one place is never paired with a key from another.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::file::{self, ConfigFile, RawAcedata, RawAlibaba, RawProfile, RawTencent};
+use super::{
+    defaults, vars, AcedataSettings, AlibabaSettings, Inputs, Origin, ProfileScope, Settings,
+    Sourced, TencentSettings,
+};
+use crate::error::Error;
+use crate::secret::Secret;
+use crate::zone::Zone;
+
+/// Reads environment values; empty (or blank) values count as unset.
+struct Env<'a>(&'a HashMap<String, String>);
+
+impl<'a> Env<'a> {
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// Where a value was read, for messages: `AIGCUSAGE_TZ`, `tz under [work] in /p/config.toml`.
+struct Source(String);
+
+impl Source {
+    fn env(name: &str) -> Self {
+        Source(name.to_string())
+    }
+
+    fn file(path: &Path, section: &str, key: &str) -> Self {
+        Source(format!("{key} under [{section}] in {}", path.display()))
+    }
+}
+
+/// The config file path: `--config`, then `AIGCUSAGE_CONFIG`, then
+/// `$XDG_CONFIG_HOME/aigcusage/config.toml`, then `$HOME/.config/aigcusage/config.toml`. Exit 3 when none can be determined; exit 2 for an
+/// empty `--config`. For `config path` and `config init`, which need no more than this.
+pub fn config_path(inputs: &Inputs) -> Result<Sourced<PathBuf>, Error> {
+    find_path(inputs)?.ok_or_else(|| {
+        Error::config(format!(
+            "cannot find the config file: {} and {} are unset; use --config or {}",
+            vars::XDG_CONFIG_HOME,
+            vars::HOME,
+            vars::AIGCUSAGE_CONFIG
+        ))
+    })
+}
+
+fn find_path(inputs: &Inputs) -> Result<Option<Sourced<PathBuf>>, Error> {
+    let env = Env(&inputs.env);
+    if let Some(flag) = &inputs.config_flag {
+        if flag.as_os_str().is_empty() {
+            return Err(Error::usage("--config needs a path"));
+        }
+        return Ok(Some(Sourced::new(flag.clone(), Origin::Flag)));
+    }
+    if let Some(path) = env.get(vars::AIGCUSAGE_CONFIG) {
+        return Ok(Some(Sourced::new(PathBuf::from(path), Origin::Env)));
+    }
+    // The XDG base directory spec says relative values are invalid and to be ignored.
+    if let Some(xdg) = env
+        .get(vars::XDG_CONFIG_HOME)
+        .filter(|x| Path::new(x).is_absolute())
+    {
+        return Ok(Some(Sourced::default_value(
+            Path::new(xdg).join("aigcusage").join("config.toml"),
+        )));
+    }
+    Ok(env.get(vars::HOME).map(|home| {
+        Sourced::default_value(
+            Path::new(home)
+                .join(".config")
+                .join("aigcusage")
+                .join("config.toml"),
+        )
+    }))
+}
+
+fn origin_text(origin: Origin) -> &'static str {
+    match origin {
+        Origin::Flag => "--config",
+        _ => vars::AIGCUSAGE_CONFIG,
+    }
+}
+
+/// Resolves every setting. Exit 3 for a missing `--config` file, a malformed file, a named
+/// profile that is not in the file, or an invalid value from the environment or the file;
+/// exit 2 for an invalid flag value.
+pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
+    let env = Env(&inputs.env);
+    let mut warnings = Vec::new();
+
+    let profile = resolve_profile(inputs, &env)?;
+    let named_by = (profile.origin != Origin::Default).then_some(profile.origin);
+
+    let path = find_path(inputs)?;
+    let file = match &path {
+        None => None,
+        Some(path) => match file::read(&path.value) {
+            Ok(Some(file)) => Some(file),
+            Ok(None) => {
+                if path.origin != Origin::Default && !inputs.tolerate_missing_file {
+                    return Err(Error::config(format!(
+                        "config file {} (from {}) does not exist; run `aigcusage config init` to create it",
+                        path.value.display(),
+                        origin_text(path.origin)
+                    )));
+                }
+                None
+            }
+            Err(e) if inputs.tolerate_missing_file => {
+                warnings.push(e.to_string());
+                None
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    let path = path.unwrap_or_else(|| Sourced::default_value(PathBuf::new()));
+    let file_found = file.is_some();
+    if let Some(file) = &file {
+        warnings.extend(file.warnings.iter().cloned());
+    }
+
+    let raw = file.as_ref().and_then(|f| f.profiles.get(&profile.value));
+    if raw.is_none() && named_by.is_some() && !inputs.tolerate_missing_file {
+        return Err(profile_not_found(&profile, &path.value, file.as_ref()));
+    }
+    let empty = RawProfile::default();
+    let raw = raw.unwrap_or(&empty);
+
+    let scope = ProfileScope {
+        profile: profile.value.clone(),
+        path: path.value.clone(),
+        named_by,
+    };
+    let ctx = Ctx {
+        env: &env,
+        path: &path.value,
+        profile: &profile.value,
+        explicit: named_by.is_some(),
+    };
+
+    let output = resolve_output(inputs, &ctx, raw.output.as_deref())?;
+    let tz = resolve_tz(inputs, &ctx, raw.tz.as_deref(), &mut warnings)?;
+    let tencent = resolve_tencent(
+        &ctx,
+        raw.tencent.as_ref().unwrap_or(&RawTencent::default()),
+        scope.clone(),
+        &mut warnings,
+    )?;
+    let alibaba = resolve_alibaba(
+        &ctx,
+        raw.alibaba.as_ref().unwrap_or(&RawAlibaba::default()),
+        scope.clone(),
+        &mut warnings,
+    )?;
+    let acedata = resolve_acedata(
+        &ctx,
+        raw.acedata.as_ref().unwrap_or(&RawAcedata::default()),
+        scope,
+    )?;
+
+    Ok(Settings {
+        profile,
+        profile_explicit: named_by.is_some(),
+        path,
+        file_found,
+        output,
+        tz,
+        tencent,
+        alibaba,
+        acedata,
+        warnings,
+    })
+}
+
+fn resolve_profile(inputs: &Inputs, env: &Env) -> Result<Sourced<String>, Error> {
+    if let Some(flag) = &inputs.profile_flag {
+        if flag.trim().is_empty() {
+            return Err(Error::usage("--profile needs a name"));
+        }
+        return Ok(Sourced::new(flag.clone(), Origin::Flag));
+    }
+    Ok(match env.get(vars::AIGCUSAGE_PROFILE) {
+        Some(name) => Sourced::new(name.to_string(), Origin::Env),
+        None => Sourced::default_value(defaults::PROFILE.to_string()),
+    })
+}
+
+fn profile_not_found(profile: &Sourced<String>, path: &Path, file: Option<&ConfigFile>) -> Error {
+    let named_by = match profile.origin {
+        Origin::Flag => "--profile",
+        _ => vars::AIGCUSAGE_PROFILE,
+    };
+    match file {
+        Some(file) => Error::config(format!(
+            "profile '{}' (from {named_by}) not found in {}; profiles there: {}",
+            profile.value,
+            path.display(),
+            file.profile_list()
+        )),
+        None => Error::config(format!(
+            "profile '{}' (from {named_by}) not found: no config file at {}; run `aigcusage config init` to create one",
+            profile.value,
+            super::path_text(path)
+        )),
+    }
+}
+
+/// What every provider resolution reads.
+struct Ctx<'a> {
+    env: &'a Env<'a>,
+    path: &'a Path,
+    profile: &'a str,
+    explicit: bool,
+}
+
+impl Ctx<'_> {
+    fn file_source(&self, section: Option<&str>, key: &str) -> Source {
+        let section = match section {
+            Some(s) => format!("{}.{s}", self.profile),
+            None => self.profile.to_string(),
+        };
+        Source::file(self.path, &section, key)
+    }
+
+    /// A plain (non-credential) setting: environment > file > default, validated.
+    fn setting(
+        &self,
+        env_name: &str,
+        section: &str,
+        key: &str,
+        file_value: Option<&str>,
+        default: &str,
+        validate: fn(&str, &Source) -> Result<String, Error>,
+    ) -> Result<Sourced<String>, Error> {
+        if let Some(v) = self.env.get(env_name) {
+            return Ok(Sourced::new(
+                validate(v, &Source::env(env_name))?,
+                Origin::Env,
+            ));
+        }
+        if let Some(v) = nonempty(file_value) {
+            let source = self.file_source(Some(section), key);
+            return Ok(Sourced::new(validate(v, &source)?, Origin::File));
+        }
+        Ok(Sourced::default_value(default.to_string()))
+    }
+}
+
+fn nonempty(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+fn from_env(value: Option<&str>) -> Option<Sourced<String>> {
+    value.map(|v| Sourced::new(v.to_string(), Origin::Env))
+}
+
+fn from_file(value: Option<&String>) -> Option<Sourced<String>> {
+    nonempty(value.map(String::as_str)).map(|v| Sourced::new(v.to_string(), Origin::File))
+}
+
+fn secret(value: Option<Sourced<String>>) -> Option<Sourced<Secret>> {
+    value.map(|s| Sourced::new(Secret::new(s.value), s.origin))
+}
+
+fn resolve_output(
+    inputs: &Inputs,
+    ctx: &Ctx,
+    file_value: Option<&str>,
+) -> Result<Sourced<String>, Error> {
+    let check = |value: &str, source: &str| {
+        let v = value.trim().to_ascii_lowercase();
+        if defaults::OUTPUTS.contains(&v.as_str()) {
+            Ok(v)
+        } else {
+            Err(format!(
+                "invalid output format '{value}' (from {source}): use table, json, ndjson or csv"
+            ))
+        }
+    };
+    if let Some(flag) = &inputs.output_flag {
+        return check(flag, "--output")
+            .map(|v| Sourced::new(v, Origin::Flag))
+            .map_err(Error::usage);
+    }
+    if let Some(v) = ctx.env.get(vars::AIGCUSAGE_OUTPUT) {
+        return check(v, vars::AIGCUSAGE_OUTPUT)
+            .map(|v| Sourced::new(v, Origin::Env))
+            .map_err(Error::config);
+    }
+    if let Some(v) = nonempty(file_value) {
+        let source = ctx.file_source(None, "output");
+        return check(v, &source.0)
+            .map(|v| Sourced::new(v, Origin::File))
+            .map_err(Error::config);
+    }
+    Ok(Sourced::default_value(defaults::OUTPUT.to_string()))
+}
+
+/// `--tz`, `AIGCUSAGE_TZ`, the profile's `tz`, `TZ`, the system's zone.
+///
+/// `TZ` is shared with every program and may hold forms this tool does not read (POSIX
+/// `CST-8`, `:/etc/localtime`); an unreadable `TZ` is a warning and falls through to the
+/// system zone rather than failing every command.
+fn resolve_tz(
+    inputs: &Inputs,
+    ctx: &Ctx,
+    file_value: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Result<Sourced<Zone>, Error> {
+    if let Some(flag) = &inputs.tz_flag {
+        return flag
+            .parse::<Zone>()
+            .map(|z| Sourced::new(z, Origin::Flag))
+            .map_err(|e| Error::usage(format!("--tz: {e}")));
+    }
+    if let Some(v) = ctx.env.get(vars::AIGCUSAGE_TZ) {
+        return v
+            .parse::<Zone>()
+            .map(|z| Sourced::new(z, Origin::Env))
+            .map_err(|e| Error::config(format!("{}: {e}", vars::AIGCUSAGE_TZ)));
+    }
+    if let Some(v) = nonempty(file_value) {
+        return v
+            .parse::<Zone>()
+            .map(|z| Sourced::new(z, Origin::File))
+            .map_err(|e| Error::config(format!("{}: {e}", ctx.file_source(None, "tz").0)));
+    }
+    if let Some(v) = ctx.env.get(vars::TZ) {
+        let name = v.trim_start_matches(':');
+        let name = name
+            .find("zoneinfo/")
+            .map_or(name, |i| &name[i + "zoneinfo/".len()..]);
+        match name.parse::<Zone>() {
+            Ok(zone) => return Ok(Sourced::new(zone, Origin::Env)),
+            Err(_) => warnings.push(format!(
+                "TZ='{v}' is not a zone aigcusage can read (use an IANA name such as Asia/Shanghai, \
+                 or set AIGCUSAGE_TZ or --tz); using the system zone"
+            )),
+        }
+    }
+    Ok(Sourced::default_value(Zone::system()))
+}
+
+/// A base URL with scheme http or https, a host, an optional port and path, and nothing
+/// else. The value is kept without a trailing `/`.
+fn validate_endpoint(value: &str, source: &Source) -> Result<String, Error> {
+    let value = value.trim();
+    let bad = |why: &str| {
+        Error::config(format!(
+            "invalid endpoint '{value}' (from {}): {why}; expected a base URL with scheme http or https \
+             and an optional port, such as https://vod.intl.tencentcloudapi.com or http://127.0.0.1:8080",
+            source.0
+        ))
+    };
+    let url = url::Url::parse(value).map_err(|e| bad(&e.to_string()))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(bad(&format!(
+            "scheme '{}' is not http or https",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("user information is not allowed"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("a query or fragment is not allowed"));
+    }
+    Ok(value.trim_end_matches('/').to_string())
+}
+
+/// A region such as `ap-jakarta`: lower-case letters, digits and dashes.
+fn validate_region(value: &str, source: &Source) -> Result<String, Error> {
+    let value = value.trim();
+    if value
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        Ok(value.to_string())
+    } else {
+        Err(Error::config(format!(
+            "invalid region '{value}' (from {}): expected a region such as ap-jakarta",
+            source.0
+        )))
+    }
+}
+
+fn resolve_tencent(
+    ctx: &Ctx,
+    raw: &RawTencent,
+    scope: ProfileScope,
+    warnings: &mut Vec<String>,
+) -> Result<TencentSettings, Error> {
+    let env_id = ctx.env.get(vars::TENCENTCLOUD_SECRET_ID);
+    let env_key = ctx.env.get(vars::TENCENTCLOUD_SECRET_KEY);
+    let env_token = ctx
+        .env
+        .get(vars::TENCENTCLOUD_TOKEN)
+        .or_else(|| ctx.env.get(vars::TENCENTCLOUD_SESSION_TOKEN));
+    let (secret_id, secret_key, token) = if !ctx.explicit && (env_id.is_some() || env_key.is_some())
+    {
+        (from_env(env_id), from_env(env_key), from_env(env_token))
+    } else {
+        if env_token.is_some() && !ctx.explicit {
+            warnings.push(format!(
+                "{} is set but {} and {} are not; it is ignored",
+                if ctx.env.get(vars::TENCENTCLOUD_TOKEN).is_some() {
+                    vars::TENCENTCLOUD_TOKEN
+                } else {
+                    vars::TENCENTCLOUD_SESSION_TOKEN
+                },
+                vars::TENCENTCLOUD_SECRET_ID,
+                vars::TENCENTCLOUD_SECRET_KEY
+            ));
+        }
+        (
+            from_file(raw.secret_id.as_ref()),
+            from_file(raw.secret_key.as_ref()),
+            from_file(raw.token.as_ref()),
+        )
+    };
+    Ok(TencentSettings {
+        secret_id,
+        secret_key: secret(secret_key),
+        token: secret(token),
+        region: ctx.setting(
+            vars::TENCENTCLOUD_REGION,
+            "tencent",
+            "region",
+            raw.region.as_deref(),
+            defaults::LKE_REGION,
+            validate_region,
+        )?,
+        vod_endpoint: ctx.setting(
+            vars::AIGCUSAGE_VOD_ENDPOINT,
+            "tencent",
+            "vod_endpoint",
+            raw.vod_endpoint.as_deref(),
+            defaults::VOD_ENDPOINT,
+            validate_endpoint,
+        )?,
+        lke_endpoint: ctx.setting(
+            vars::AIGCUSAGE_LKE_ENDPOINT,
+            "tencent",
+            "lke_endpoint",
+            raw.lke_endpoint.as_deref(),
+            defaults::LKE_ENDPOINT,
+            validate_endpoint,
+        )?,
+        sub_app_id: raw.sub_app_id.map(|id| Sourced::new(id, Origin::File)),
+        scope,
+    })
+}
+
+fn resolve_alibaba(
+    ctx: &Ctx,
+    raw: &RawAlibaba,
+    scope: ProfileScope,
+    warnings: &mut Vec<String>,
+) -> Result<AlibabaSettings, Error> {
+    let env_id = ctx.env.get(vars::ALIBABA_CLOUD_ACCESS_KEY_ID);
+    let env_secret = ctx.env.get(vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET);
+    let env_token = ctx.env.get(vars::ALIBABA_CLOUD_SECURITY_TOKEN);
+    let (access_key_id, access_key_secret, security_token) =
+        if !ctx.explicit && (env_id.is_some() || env_secret.is_some()) {
+            (from_env(env_id), from_env(env_secret), from_env(env_token))
+        } else {
+            if env_token.is_some() && !ctx.explicit {
+                warnings.push(format!(
+                    "{} is set but {} and {} are not; it is ignored",
+                    vars::ALIBABA_CLOUD_SECURITY_TOKEN,
+                    vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
+                    vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET
+                ));
+            }
+            (
+                from_file(raw.access_key_id.as_ref()),
+                from_file(raw.access_key_secret.as_ref()),
+                from_file(raw.security_token.as_ref()),
+            )
+        };
+    Ok(AlibabaSettings {
+        access_key_id,
+        access_key_secret: secret(access_key_secret),
+        security_token: secret(security_token),
+        endpoint: ctx.setting(
+            vars::AIGCUSAGE_MODELROUTER_ENDPOINT,
+            "alibaba",
+            "endpoint",
+            raw.endpoint.as_deref(),
+            defaults::MODELROUTER_ENDPOINT,
+            validate_endpoint,
+        )?,
+        scope,
+    })
+}
+
+fn resolve_acedata(
+    ctx: &Ctx,
+    raw: &RawAcedata,
+    scope: ProfileScope,
+) -> Result<AcedataSettings, Error> {
+    let env_token = ctx.env.get(vars::ACEDATACLOUD_PLATFORM_TOKEN);
+    let token = match env_token {
+        Some(_) if !ctx.explicit => from_env(env_token),
+        _ => from_file(raw.token.as_ref()),
+    };
+    Ok(AcedataSettings {
+        token: secret(token),
+        endpoint: ctx.setting(
+            vars::AIGCUSAGE_ACEDATA_ENDPOINT,
+            "acedata",
+            "endpoint",
+            raw.endpoint.as_deref(),
+            defaults::ACEDATA_ENDPOINT,
+            validate_endpoint,
+        )?,
+        scope,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    const FULL: &str = r#"
+[default]
+output = "csv"
+tz = "Asia/Shanghai"
+
+[default.tencent]
+secret_id = "AKIDdefault000000001"
+secret_key = "default-secret-key-0001"
+region = "ap-singapore"
+vod_endpoint = "https://vod.tencentcloudapi.com"
+lke_endpoint = "https://lke.tencentcloudapi.com/"
+sub_app_id = 200000004
+
+[default.alibaba]
+access_key_id = "LTAIdefault00000001"
+access_key_secret = "default-alibaba-secret-0001"
+endpoint = "http://127.0.0.1:8080"
+
+[default.acedata]
+token = "platform-v1-default-0001"
+endpoint = "https://platform.acedata.cloud"
+
+[prod]
+[prod.tencent]
+secret_id = "AKIDprod000000000002"
+secret_key = "prod-secret-key-0002"
+
+[work.acedata]
+token = "platform-v1-work-0003"
+"#;
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    }
+
+    /// A config file with mode 0600 at a temporary path.
+    fn config(text: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        fs::write(&path, text).unwrap();
+        chmod(&path, 0o600);
+        Fixture { _dir: dir, path }
+    }
+
+    fn chmod(path: &Path, mode: u32) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = (path, mode);
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Inputs that read `path` through `--config` and the given environment.
+    fn inputs(path: &Path, pairs: &[(&str, &str)]) -> Inputs {
+        Inputs {
+            config_flag: Some(path.to_path_buf()),
+            env: env(pairs),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_when_nothing_is_set_and_no_default_file() {
+        let home = tempfile::tempdir().unwrap();
+        let home_str = home.path().to_str().unwrap();
+        let s = load(&Inputs {
+            env: env(&[("HOME", home_str)]),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(!s.file_found);
+        assert_eq!(s.path.origin, Origin::Default);
+        assert_eq!(
+            s.profile,
+            Sourced::new("default".to_string(), Origin::Default)
+        );
+        assert!(!s.profile_explicit);
+        assert_eq!(s.output, Sourced::new("table".to_string(), Origin::Default));
+        assert_eq!(s.tz.origin, Origin::Default);
+        assert_eq!(s.tencent.vod_endpoint.value, defaults::VOD_ENDPOINT);
+        assert_eq!(s.tencent.lke_endpoint.value, defaults::LKE_ENDPOINT);
+        assert_eq!(s.tencent.region.value, "ap-jakarta");
+        assert_eq!(s.alibaba.endpoint.value, defaults::MODELROUTER_ENDPOINT);
+        assert_eq!(
+            s.acedata.endpoint,
+            Sourced::default_value(defaults::ACEDATA_ENDPOINT.to_string())
+        );
+        assert!(!s.tencent.has_credentials());
+        assert!(!s.alibaba.has_credentials());
+        assert!(!s.acedata.has_credentials());
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
+
+    #[test]
+    fn file_values_beat_defaults() {
+        let f = config(FULL);
+        let s = load(&inputs(&f.path, &[])).unwrap();
+        assert!(s.file_found);
+        assert_eq!(s.output, Sourced::new("csv".to_string(), Origin::File));
+        assert_eq!(s.tz.value.to_string(), "Asia/Shanghai");
+        assert_eq!(s.tz.origin, Origin::File);
+        let t = &s.tencent;
+        assert_eq!(
+            t.region,
+            Sourced::new("ap-singapore".to_string(), Origin::File)
+        );
+        assert_eq!(t.vod_endpoint.value, "https://vod.tencentcloudapi.com");
+        assert_eq!(
+            t.lke_endpoint.value, "https://lke.tencentcloudapi.com",
+            "trailing / dropped"
+        );
+        assert_eq!(t.sub_app_id, Some(Sourced::new(200000004, Origin::File)));
+        let c = t.credentials().unwrap();
+        assert_eq!(c.secret_id, "AKIDdefault000000001");
+        assert_eq!(c.secret_key.expose(), "default-secret-key-0001");
+        assert_eq!(c.token, None);
+        assert_eq!(
+            s.alibaba.endpoint,
+            Sourced::new("http://127.0.0.1:8080".to_string(), Origin::File)
+        );
+        assert_eq!(
+            s.alibaba.credentials().unwrap().access_key_id,
+            "LTAIdefault00000001"
+        );
+        assert_eq!(
+            s.acedata.token().unwrap().expose(),
+            "platform-v1-default-0001"
+        );
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
+
+    #[test]
+    fn env_beats_file_for_every_setting() {
+        let f = config(FULL);
+        let s = load(&inputs(
+            &f.path,
+            &[
+                ("AIGCUSAGE_OUTPUT", "json"),
+                ("AIGCUSAGE_TZ", "Europe/Paris"),
+                ("TENCENTCLOUD_SECRET_ID", "AKIDenv0000000000009"),
+                ("TENCENTCLOUD_SECRET_KEY", "env-secret-key-0009"),
+                ("TENCENTCLOUD_SESSION_TOKEN", "env-session-token-0009"),
+                ("TENCENTCLOUD_REGION", "ap-guangzhou"),
+                ("AIGCUSAGE_VOD_ENDPOINT", "http://127.0.0.1:9001"),
+                ("AIGCUSAGE_LKE_ENDPOINT", "http://127.0.0.1:9002"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIenv0000009"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-alibaba-secret-0009"),
+                ("ALIBABA_CLOUD_SECURITY_TOKEN", "env-sts-0009"),
+                ("AIGCUSAGE_MODELROUTER_ENDPOINT", "http://127.0.0.1:9003"),
+                ("ACEDATACLOUD_PLATFORM_TOKEN", "platform-v1-env-0009"),
+                ("AIGCUSAGE_ACEDATA_ENDPOINT", "http://127.0.0.1:9004"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(s.output, Sourced::new("json".to_string(), Origin::Env));
+        assert_eq!(s.tz.value.to_string(), "Europe/Paris");
+        assert_eq!(s.tz.origin, Origin::Env);
+        let t = &s.tencent;
+        assert_eq!(
+            t.secret_id,
+            Some(Sourced::new(
+                "AKIDenv0000000000009".to_string(),
+                Origin::Env
+            ))
+        );
+        assert_eq!(
+            t.token.as_ref().unwrap().value.expose(),
+            "env-session-token-0009"
+        );
+        assert_eq!(
+            t.region,
+            Sourced::new("ap-guangzhou".to_string(), Origin::Env)
+        );
+        assert_eq!(
+            t.vod_endpoint,
+            Sourced::new("http://127.0.0.1:9001".to_string(), Origin::Env)
+        );
+        assert_eq!(
+            t.lke_endpoint,
+            Sourced::new("http://127.0.0.1:9002".to_string(), Origin::Env)
+        );
+        let a = s.alibaba.credentials().unwrap();
+        assert_eq!(a.access_key_id, "LTAIenv0000009");
+        assert_eq!(a.security_token.unwrap().expose(), "env-sts-0009");
+        assert_eq!(s.alibaba.endpoint.origin, Origin::Env);
+        assert_eq!(s.acedata.token.as_ref().unwrap().origin, Origin::Env);
+        assert_eq!(s.acedata.endpoint.value, "http://127.0.0.1:9004");
+    }
+
+    #[test]
+    fn flags_beat_env_and_file() {
+        let f = config(FULL);
+        let mut i = inputs(
+            &f.path,
+            &[
+                ("AIGCUSAGE_OUTPUT", "json"),
+                ("AIGCUSAGE_TZ", "Europe/Paris"),
+            ],
+        );
+        i.output_flag = Some("ndjson".into());
+        i.tz_flag = Some("+08:00".into());
+        let s = load(&i).unwrap();
+        assert_eq!(s.output, Sourced::new("ndjson".to_string(), Origin::Flag));
+        assert_eq!(s.tz.value.to_string(), "+08:00");
+        assert_eq!(s.tz.origin, Origin::Flag);
+        assert_eq!(s.path.origin, Origin::Flag);
+    }
+
+    #[test]
+    fn tencent_token_alias_loses_to_the_main_name() {
+        let f = config("");
+        let s = load(&inputs(
+            &f.path,
+            &[
+                ("TENCENTCLOUD_SECRET_ID", "id"),
+                ("TENCENTCLOUD_SECRET_KEY", "key"),
+                ("TENCENTCLOUD_TOKEN", "main-token"),
+                ("TENCENTCLOUD_SESSION_TOKEN", "alias-token"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(
+            s.tencent.credentials().unwrap().token.unwrap().expose(),
+            "main-token"
+        );
+    }
+
+    #[test]
+    fn empty_env_values_count_as_unset() {
+        let f = config(FULL);
+        let s = load(&inputs(
+            &f.path,
+            &[
+                ("AIGCUSAGE_OUTPUT", ""),
+                ("AIGCUSAGE_PROFILE", ""),
+                ("TENCENTCLOUD_SECRET_ID", ""),
+                ("AIGCUSAGE_VOD_ENDPOINT", ""),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(s.output.origin, Origin::File);
+        assert_eq!(s.profile.origin, Origin::Default);
+        assert_eq!(s.tencent.secret_id.as_ref().unwrap().origin, Origin::File);
+        assert_eq!(s.tencent.vod_endpoint.origin, Origin::File);
+    }
+
+    #[test]
+    fn env_credentials_beat_the_default_profile_as_a_group() {
+        let f = config(FULL);
+        // Only the id in the environment: the key is NOT taken from the file.
+        let s = load(&inputs(
+            &f.path,
+            &[("TENCENTCLOUD_SECRET_ID", "AKIDenv0000000000009")],
+        ))
+        .unwrap();
+        let e = s.tencent.credentials().unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(
+            e.to_string()
+                .contains("TENCENTCLOUD_SECRET_ID is set but TENCENTCLOUD_SECRET_KEY is not"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn profile_flag_beats_credential_env() {
+        let f = config(FULL);
+        let mut i = inputs(
+            &f.path,
+            &[
+                ("TENCENTCLOUD_SECRET_ID", "AKIDenv0000000000009"),
+                ("TENCENTCLOUD_SECRET_KEY", "env-secret-key-0009"),
+                ("TENCENTCLOUD_TOKEN", "env-token-0009"),
+            ],
+        );
+        i.profile_flag = Some("prod".into());
+        let s = load(&i).unwrap();
+        assert_eq!(s.profile, Sourced::new("prod".to_string(), Origin::Flag));
+        assert!(s.profile_explicit);
+        let c = s.tencent.credentials().unwrap();
+        assert_eq!(c.secret_id, "AKIDprod000000000002");
+        assert_eq!(c.secret_key.expose(), "prod-secret-key-0002");
+        assert_eq!(
+            c.token, None,
+            "the env token must not ride along with prod's keys"
+        );
+        // prod has no output/tz/region: those fall back to the defaults, not to [default].
+        assert_eq!(s.output.origin, Origin::Default);
+        assert_eq!(s.tencent.region.origin, Origin::Default);
+    }
+
+    #[test]
+    fn profile_env_beats_credential_env() {
+        let f = config(FULL);
+        let s = load(&inputs(
+            &f.path,
+            &[
+                ("AIGCUSAGE_PROFILE", "prod"),
+                ("TENCENTCLOUD_SECRET_ID", "AKIDenv0000000000009"),
+                ("TENCENTCLOUD_SECRET_KEY", "env-secret-key-0009"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(s.profile, Sourced::new("prod".to_string(), Origin::Env));
+        assert_eq!(
+            s.tencent.credentials().unwrap().secret_id,
+            "AKIDprod000000000002"
+        );
+    }
+
+    #[test]
+    fn profile_flag_beats_profile_env() {
+        let f = config(FULL);
+        let mut i = inputs(&f.path, &[("AIGCUSAGE_PROFILE", "prod")]);
+        i.profile_flag = Some("work".into());
+        let s = load(&i).unwrap();
+        assert_eq!(s.profile, Sourced::new("work".to_string(), Origin::Flag));
+        assert_eq!(s.acedata.token().unwrap().expose(), "platform-v1-work-0003");
+    }
+
+    #[test]
+    fn explicit_profile_without_keys_ignores_env_and_says_so() {
+        let f = config(FULL);
+        let mut i = inputs(
+            &f.path,
+            &[
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIenv0000009"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-alibaba-secret-0009"),
+                ("ACEDATACLOUD_PLATFORM_TOKEN", "platform-v1-env-0009"),
+            ],
+        );
+        i.profile_flag = Some("prod".into());
+        let s = load(&i).unwrap();
+        assert!(!s.alibaba.has_credentials());
+        assert!(!s.acedata.has_credentials());
+        let e = s.alibaba.credentials().unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        let msg = e.to_string();
+        assert!(msg.contains("profile 'prod' (named by --profile) has no access_key_id/access_key_secret under [prod.alibaba]"), "{msg}");
+        assert!(
+            msg.contains(
+                "ALIBABA_CLOUD_* environment variables are ignored because a profile was named"
+            ),
+            "{msg}"
+        );
+        assert!(s
+            .acedata
+            .token()
+            .unwrap_err()
+            .to_string()
+            .contains("ACEDATACLOUD_PLATFORM_TOKEN environment variables are ignored"));
+    }
+
+    #[test]
+    fn without_explicit_profile_env_beats_the_default_profile() {
+        let f = config(FULL);
+        let s = load(&inputs(
+            &f.path,
+            &[
+                ("TENCENTCLOUD_SECRET_ID", "AKIDenv0000000000009"),
+                ("TENCENTCLOUD_SECRET_KEY", "env-secret-key-0009"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(
+            s.tencent.credentials().unwrap().secret_id,
+            "AKIDenv0000000000009"
+        );
+        // Alibaba has no env vars set: the default profile's keys are used.
+        assert_eq!(
+            s.alibaba.access_key_id.as_ref().unwrap().origin,
+            Origin::File
+        );
+    }
+
+    #[test]
+    fn named_profile_missing_lists_the_profiles() {
+        let f = config(FULL);
+        let mut i = inputs(&f.path, &[]);
+        i.profile_flag = Some("staging".into());
+        let e = load(&i).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "profile 'staging' (from --profile) not found in {}; profiles there: default, prod, work",
+                f.path.display()
+            )
+        );
+        let e = load(&inputs(&f.path, &[("AIGCUSAGE_PROFILE", "staging")])).unwrap_err();
+        assert!(e.to_string().contains("(from AIGCUSAGE_PROFILE)"), "{e}");
+    }
+
+    #[test]
+    fn named_profile_without_any_file_is_an_error() {
+        let home = tempfile::tempdir().unwrap();
+        let e = load(&Inputs {
+            profile_flag: Some("prod".into()),
+            env: env(&[("HOME", home.path().to_str().unwrap())]),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(
+            e.to_string()
+                .contains("profile 'prod' (from --profile) not found: no config file at"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn default_profile_may_be_absent() {
+        let f = config("[work.acedata]\ntoken = \"platform-v1-work-0003\"\n");
+        let s = load(&inputs(&f.path, &[])).unwrap();
+        assert!(s.file_found);
+        assert!(!s.acedata.has_credentials());
+        let e = s.acedata.token().unwrap_err().to_string();
+        assert!(e.starts_with("missing AceData Cloud token: set ACEDATACLOUD_PLATFORM_TOKEN, or token under [default.acedata] in"), "{e}");
+    }
+
+    #[test]
+    fn missing_config_flag_file_is_an_error_unless_tolerated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nope.toml");
+        let e = load(&inputs(&path, &[])).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(
+            e.to_string().contains("(from --config) does not exist"),
+            "{e}"
+        );
+
+        let e = load(&Inputs {
+            env: env(&[("AIGCUSAGE_CONFIG", path.to_str().unwrap())]),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("(from AIGCUSAGE_CONFIG) does not exist"),
+            "{e}"
+        );
+
+        let mut i = inputs(&path, &[]);
+        i.tolerate_missing_file = true;
+        i.profile_flag = Some("prod".into());
+        let s = load(&i).unwrap();
+        assert!(!s.file_found);
+        assert_eq!(s.path, Sourced::new(path.clone(), Origin::Flag));
+    }
+
+    #[test]
+    fn malformed_file_is_an_error_with_path_and_line() {
+        let f = config("[default]\noutput = \"json\"\n[default.tencent\n");
+        let e = load(&inputs(&f.path, &[])).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}:3: ", f.path.display())),
+            "{e}"
+        );
+
+        let f = config("[default.tencent]\nregion = \"ap-jakarta\"\nsub_app_id = \"abc\"\n");
+        let e = load(&inputs(&f.path, &[])).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}:3: sub_app_id: ", f.path.display())),
+            "{e}"
+        );
+
+        // config init --force must still be able to replace a broken file.
+        let mut i = inputs(&f.path, &[]);
+        i.tolerate_missing_file = true;
+        let s = load(&i).unwrap();
+        assert!(!s.file_found);
+        assert_eq!(s.warnings.len(), 1);
+    }
+
+    #[test]
+    fn unknown_key_is_a_warning() {
+        let f = config("[default.tencent]\nscret_key = \"x\"\n");
+        let s = load(&inputs(&f.path, &[])).unwrap();
+        assert_eq!(
+            s.warnings,
+            [format!(
+                "{}: unknown key 'scret_key' in [default.tencent] (a typo?); it is ignored",
+                f.path.display()
+            )]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn permission_warning_only_for_readable_files_with_secrets() {
+        let f = config(FULL);
+        chmod(&f.path, 0o644);
+        let s = load(&inputs(&f.path, &[])).unwrap();
+        let p = f.path.display();
+        assert_eq!(
+            s.warnings,
+            [format!(
+                "{p} holds secrets and is readable by others (mode 0644); run: chmod 600 {p}"
+            )]
+        );
+
+        chmod(&f.path, 0o600);
+        assert!(load(&inputs(&f.path, &[])).unwrap().warnings.is_empty());
+
+        let f = config("[default]\noutput = \"json\"\n[default.tencent]\nsecret_id = \"AKID\"\n");
+        chmod(&f.path, 0o644);
+        assert!(load(&inputs(&f.path, &[])).unwrap().warnings.is_empty());
+    }
+
+    #[test]
+    fn path_order_flag_env_xdg_home() {
+        let flag = Inputs {
+            config_flag: Some("/flag.toml".into()),
+            env: env(&[
+                ("AIGCUSAGE_CONFIG", "/env.toml"),
+                ("XDG_CONFIG_HOME", "/xdg"),
+                ("HOME", "/home/u"),
+            ]),
+            ..Default::default()
+        };
+        assert_eq!(
+            config_path(&flag).unwrap(),
+            Sourced::new(PathBuf::from("/flag.toml"), Origin::Flag)
+        );
+        let mut i = flag.clone();
+        i.config_flag = None;
+        assert_eq!(
+            config_path(&i).unwrap(),
+            Sourced::new(PathBuf::from("/env.toml"), Origin::Env)
+        );
+        i.env.remove("AIGCUSAGE_CONFIG");
+        assert_eq!(
+            config_path(&i).unwrap(),
+            Sourced::default_value(PathBuf::from("/xdg/aigcusage/config.toml"))
+        );
+        i.env
+            .insert("XDG_CONFIG_HOME".into(), "relative/xdg".into());
+        assert_eq!(
+            config_path(&i).unwrap(),
+            Sourced::default_value(PathBuf::from("/home/u/.config/aigcusage/config.toml")),
+            "a relative XDG_CONFIG_HOME is ignored"
+        );
+        i.env.remove("XDG_CONFIG_HOME");
+        assert_eq!(
+            config_path(&i).unwrap(),
+            Sourced::default_value(PathBuf::from("/home/u/.config/aigcusage/config.toml"))
+        );
+        i.env.remove("HOME");
+        assert_eq!(config_path(&i).unwrap_err().exit_code(), 3);
+        // Without any path, an ordinary command still runs on env and defaults.
+        let s = load(&i).unwrap();
+        assert!(!s.file_found);
+        assert!(s.path.value.as_os_str().is_empty());
+    }
+
+    #[test]
+    fn xdg_config_home_file_is_read() {
+        let xdg = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        fs::create_dir_all(xdg.path().join("aigcusage")).unwrap();
+        let path = xdg.path().join("aigcusage/config.toml");
+        fs::write(&path, "[default]\noutput = \"csv\"\n").unwrap();
+        let s = load(&Inputs {
+            env: env(&[
+                ("XDG_CONFIG_HOME", xdg.path().to_str().unwrap()),
+                ("HOME", home.path().to_str().unwrap()),
+            ]),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(s.file_found);
+        assert_eq!(s.path.value, path);
+        assert_eq!(s.output.origin, Origin::File);
+    }
+
+    #[test]
+    fn tz_order_ends_with_tz_env_then_system() {
+        let f = config("[default]\n");
+        let s = load(&inputs(&f.path, &[("TZ", "America/New_York")])).unwrap();
+        assert_eq!(s.tz.value.to_string(), "America/New_York");
+        assert_eq!(s.tz.origin, Origin::Env);
+
+        let s = load(&inputs(
+            &f.path,
+            &[("TZ", ":/usr/share/zoneinfo/Asia/Tokyo")],
+        ))
+        .unwrap();
+        assert_eq!(s.tz.value.to_string(), "Asia/Tokyo");
+
+        let f = config("[default]\ntz = \"Asia/Shanghai\"\n");
+        let s = load(&inputs(&f.path, &[("TZ", "America/New_York")])).unwrap();
+        assert_eq!(
+            s.tz.value.to_string(),
+            "Asia/Shanghai",
+            "profile tz beats TZ"
+        );
+        assert_eq!(s.tz.origin, Origin::File);
+
+        let s = load(&inputs(
+            &f.path,
+            &[("TZ", "America/New_York"), ("AIGCUSAGE_TZ", "UTC")],
+        ))
+        .unwrap();
+        assert_eq!(s.tz.value, Zone::UTC, "AIGCUSAGE_TZ beats the profile");
+
+        let f = config("[default]\n");
+        let s = load(&inputs(&f.path, &[("TZ", "CST-8")])).unwrap();
+        assert_eq!(
+            s.tz.origin,
+            Origin::Default,
+            "an unreadable TZ falls to the system zone"
+        );
+        assert!(
+            s.warnings[0].starts_with("TZ='CST-8' is not a zone"),
+            "{:?}",
+            s.warnings
+        );
+    }
+
+    #[test]
+    fn invalid_tz_is_usage_error_from_flag_and_config_error_otherwise() {
+        let f = config("[default]\ntz = \"Mars/Olympus\"\n");
+        let mut i = inputs(&f.path, &[]);
+        i.tz_flag = Some("Nowhere/City".into());
+        let e = load(&i).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string()
+                .starts_with("--tz: invalid time zone 'Nowhere/City'"),
+            "{e}"
+        );
+
+        let e = load(&inputs(&f.path, &[("AIGCUSAGE_TZ", "Nowhere/City")])).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(
+            e.to_string().starts_with("AIGCUSAGE_TZ: invalid time zone"),
+            "{e}"
+        );
+
+        let e = load(&inputs(&f.path, &[])).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(
+            e.to_string().starts_with(&format!(
+                "tz under [default] in {}: invalid time zone 'Mars/Olympus'",
+                f.path.display()
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn invalid_output_is_usage_error_from_flag_and_config_error_otherwise() {
+        let f = config("[default]\noutput = \"yaml\"\n");
+        let mut i = inputs(&f.path, &[]);
+        i.output_flag = Some("xml".into());
+        let e = load(&i).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "invalid output format 'xml' (from --output): use table, json, ndjson or csv"
+        );
+        let e = load(&inputs(&f.path, &[("AIGCUSAGE_OUTPUT", "xml")])).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.to_string().contains("(from AIGCUSAGE_OUTPUT)"));
+        let e = load(&inputs(&f.path, &[])).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(
+            e.to_string().contains("(from output under [default] in"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn invalid_endpoint_is_a_config_error_naming_its_source() {
+        let f = config("[default.acedata]\nendpoint = \"platform.acedata.cloud\"\n");
+        let e = load(&inputs(&f.path, &[])).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(
+            e.to_string().starts_with(&format!(
+                "invalid endpoint 'platform.acedata.cloud' (from endpoint under [default.acedata] in {})",
+                f.path.display()
+            )),
+            "{e}"
+        );
+        let f = config("");
+        for bad in [
+            "ftp://example.com",
+            "localhost:8080",
+            "https://user:pw@example.com",
+            "http://x?y=1",
+            "http://",
+        ] {
+            let e = load(&inputs(&f.path, &[("AIGCUSAGE_VOD_ENDPOINT", bad)])).unwrap_err();
+            assert_eq!(e.exit_code(), 3, "{bad}");
+            assert!(
+                e.to_string().contains("(from AIGCUSAGE_VOD_ENDPOINT)"),
+                "{e}"
+            );
+        }
+        for good in [
+            "http://127.0.0.1:8080",
+            "https://vod.tencentcloudapi.com",
+            "http://[::1]:9000/",
+        ] {
+            assert!(
+                load(&inputs(&f.path, &[("AIGCUSAGE_VOD_ENDPOINT", good)])).is_ok(),
+                "{good}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_region_is_a_config_error() {
+        let f = config("");
+        let e = load(&inputs(&f.path, &[("TENCENTCLOUD_REGION", "ap jakarta")])).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.to_string().contains("(from TENCENTCLOUD_REGION)"));
+    }
+
+    #[test]
+    fn lone_token_env_is_ignored_with_a_warning() {
+        let f = config(FULL);
+        let s = load(&inputs(
+            &f.path,
+            &[("TENCENTCLOUD_TOKEN", "lonely-token-0001")],
+        ))
+        .unwrap();
+        assert_eq!(s.tencent.token, None);
+        assert_eq!(s.tencent.secret_id.as_ref().unwrap().origin, Origin::File);
+        assert!(s
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("TENCENTCLOUD_TOKEN is set but")));
+        assert!(s.warnings.iter().all(|w| !w.contains("lonely-token-0001")));
+    }
+
+    #[test]
+    fn empty_profile_or_config_flag_is_a_usage_error() {
+        let i = Inputs {
+            profile_flag: Some(String::new()),
+            ..Default::default()
+        };
+        assert_eq!(load(&i).unwrap_err().exit_code(), 2);
+        let i = Inputs {
+            config_flag: Some(PathBuf::new()),
+            ..Default::default()
+        };
+        assert_eq!(load(&i).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug() {
+        let f = config(FULL);
+        let s = load(&inputs(&f.path, &[])).unwrap();
+        let debug = format!("{s:?}");
+        for secret in [
+            "default-secret-key-0001",
+            "default-alibaba-secret-0001",
+            "platform-v1-default-0001",
+        ] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! `config init`: a commented template, written with mode 0600.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::Error;
+
+/// The file `config init` writes: every section of spec §3 with commented-out examples.
+/// Example lines are `# key = value` (and `# [table]`), prose lines are `# ` followed by
+/// text that is not a key, so a test can uncomment exactly the examples.
+pub const TEMPLATE: &str = r#"# aigcusage configuration.
+#
+# Each top-level table is a profile; pick one with --profile NAME or AIGCUSAGE_PROFILE.
+# Without either, the profile [default] is used (it may be absent).
+#
+# Precedence: command-line option, then environment variable, then this file, then the
+# built-in default. A profile named with --profile or AIGCUSAGE_PROFILE is the only source
+# of credentials: TENCENTCLOUD_*, ALIBABA_CLOUD_* and ACEDATACLOUD_PLATFORM_TOKEN are then
+# ignored, so that --profile prod always means prod's keys.
+#
+# This file may hold secrets: keep it readable by you alone (chmod 600).
+# Check what is in effect with: aigcusage config show
+
+[default]
+# Defaults for the global options.
+# output = "table"               # table, json, ndjson or csv
+# tz = "Asia/Shanghai"           # IANA name, UTC, or an offset such as +08:00
+
+[default.tencent]
+# Tencent Cloud (vod, lke). Environment: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY,
+# TENCENTCLOUD_TOKEN, TENCENTCLOUD_REGION.
+# secret_id = "AKIDxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+# secret_key = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+# token = "xxxxxxxx"             # only for temporary credentials
+# region = "ap-jakarta"          # lke region
+# vod_endpoint = "https://vod.intl.tencentcloudapi.com"
+# lke_endpoint = "https://lke.intl.tencentcloudapi.com"
+# sub_app_id = 200000004         # default --sub-app-id
+
+[default.alibaba]
+# Alibaba Cloud (modelrouter). Environment: ALIBABA_CLOUD_ACCESS_KEY_ID,
+# ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN.
+# access_key_id = "LTAIxxxxxxxxxxxxxxxxxxxx"
+# access_key_secret = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+# security_token = "xxxxxxxx"    # only for STS credentials
+# endpoint = "https://aicontent.aliyuncs.com"
+
+[default.acedata]
+# AceData Cloud. Environment: ACEDATACLOUD_PLATFORM_TOKEN.
+# token = "platform-v1-xxxxxxxxxxxxxxxxxxxxxxxx"
+# endpoint = "https://platform.acedata.cloud"
+
+# Another profile, used with --profile work:
+# [work]
+# [work.acedata]
+# token = "platform-v1-xxxxxxxxxxxxxxxxxxxxxxxx"
+"#;
+
+/// Writes `TEMPLATE` at `path`, creating parent directories (0700 where new). A new file is
+/// created with mode 0600 (never chmod-ed after the fact). An existing file is a usage error
+/// (exit 2) unless `force`, which truncates it and sets its mode to 0600 before writing.
+pub fn init(path: &Path, force: bool) -> Result<(), Error> {
+    if path.as_os_str().is_empty() {
+        return Err(Error::config(
+            "no config path: set HOME, or use --config or AIGCUSAGE_CONFIG",
+        ));
+    }
+    let fail = |what: &str, e: std::io::Error| {
+        Error::config(format!("cannot {what} {}: {e}", path.display()))
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dirs(parent).map_err(|e| {
+            Error::config(format!("cannot create directory {}: {e}", parent.display()))
+        })?;
+    }
+    let mut file = match create_new(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if !force {
+                return Err(Error::usage(format!(
+                    "{} already exists; use --force to overwrite",
+                    path.display()
+                )));
+            }
+            let file = OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)
+                .map_err(|e| fail("open", e))?;
+            restrict(&file).map_err(|e| fail("change the mode of", e))?;
+            file
+        }
+        Err(e) => return Err(fail("create", e)),
+    };
+    file.write_all(TEMPLATE.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| fail("write", e))
+}
+
+#[cfg(unix)]
+fn create_new(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn create_new(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+#[cfg(unix)]
+fn restrict(file: &File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict(_file: &File) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn create_dirs(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_dirs(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::file::{self, ACEDATA_KEYS, ALIBABA_KEYS, PROFILE_KEYS, TENCENT_KEYS};
+    use super::super::{load, Inputs, Origin};
+    use super::*;
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    /// The template with every example line (`# key = …`, `# [table]`) uncommented.
+    fn uncommented() -> String {
+        TEMPLATE
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest)
+                    if rest.starts_with('[')
+                        || rest.split_once(" = ").is_some_and(|(k, _)| {
+                            k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        }) =>
+                {
+                    rest.to_string()
+                }
+                _ => line.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn init_writes_mode_0600_and_creates_parents() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/config.toml");
+        init(&path, false).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), TEMPLATE);
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(path.parent().unwrap()), 0o700);
+        }
+    }
+
+    #[test]
+    fn init_refuses_to_overwrite_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[mine]\n").unwrap();
+        let e = init(&path, false).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{} already exists; use --force to overwrite",
+                path.display()
+            )
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[mine]\n");
+
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        init(&path, true).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), TEMPLATE);
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn written_template_loads_as_a_valid_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        init(&path, false).unwrap();
+        let s = load(&Inputs {
+            config_flag: Some(path.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(s.file_found);
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        assert_eq!(s.output.origin, Origin::Default);
+        assert!(!s.tencent.has_credentials());
+    }
+
+    #[test]
+    fn template_examples_use_exactly_the_known_keys() {
+        let text = uncommented();
+        let f = file::parse(Path::new("template"), &text).unwrap();
+        assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+        assert_eq!(f.profile_list(), "default, work");
+        let table: toml::Table = toml::from_str(&text).unwrap();
+        let default = &table["default"];
+        let keys = |t: &toml::Value| {
+            let mut k: Vec<String> = t.as_table().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        let sorted = |k: &[&str]| {
+            let mut v: Vec<String> = k.iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(keys(&table["default"]), sorted(PROFILE_KEYS));
+        assert_eq!(keys(&default["tencent"]), sorted(TENCENT_KEYS));
+        assert_eq!(keys(&default["alibaba"]), sorted(ALIBABA_KEYS));
+        assert_eq!(keys(&default["acedata"]), sorted(ACEDATA_KEYS));
+        // Every example endpoint passes validation, and the example values load.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, &text).unwrap();
+        let s = load(&Inputs {
+            config_flag: Some(path),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(s.tencent.has_credentials());
+        assert_eq!(s.tz.value.to_string(), "Asia/Shanghai");
+    }
+}
