@@ -1,0 +1,240 @@
+//! Renderers: each output format writes a [`Report`] to a `&mut dyn Write` (spec §5).
+//!
+//! One module per format, one entry point each; nothing here touches HTTP, the
+//! environment or the clock. The caller hands in a buffered writer and flushes it once;
+//! renderers never flush.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::str::FromStr;
+
+use crate::error::Error;
+use crate::series::Report;
+
+pub mod csv;
+pub mod json;
+pub mod ndjson;
+pub mod number;
+pub mod table;
+pub mod time;
+
+#[cfg(test)]
+mod fixtures;
+
+/// `-o, --output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Table, Format::Json, Format::Ndjson, Format::Csv];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Ndjson => "ndjson",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "invalid output format '{s}': choose one of table, json, ndjson, csv"
+                ))
+            })
+    }
+}
+
+/// What the table needs to know about the terminal (decided once, in `main`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Terminal columns: the table is never wider (numbers excepted: they are never cut).
+    pub width: usize,
+    /// ANSI styling in the table.
+    pub color: bool,
+    /// At most this many body rows in a table (time rows, or series rows in the long form).
+    pub max_table_rows: usize,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            width: 80,
+            color: false,
+            max_table_rows: 60,
+        }
+    }
+}
+
+/// Writes `report` in `format`. Does not flush `out`.
+pub fn render(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => table::write(report, options, out),
+        Format::Json => json::write(report, out),
+        Format::Ndjson => ndjson::write(report, out),
+        Format::Csv => csv::write(report, out),
+    }
+}
+
+/// A large buffer in front of `out` for the streaming formats: a few big writes instead
+/// of many small virtual calls. Dropping it (or [`finish`]) hands the rest to `out`
+/// without flushing `out` itself.
+pub(crate) fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
+    io::BufWriter::with_capacity(64 * 1024, out)
+}
+
+/// Writes what is left in the buffer to the inner writer (not flushing the inner writer),
+/// reporting the error that dropping would swallow.
+pub(crate) fn finish(buffer: io::BufWriter<&mut dyn Write>) -> io::Result<()> {
+    buffer.into_inner().map(|_| ()).map_err(|e| e.into_error())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_parses_case_insensitively() {
+        assert_eq!("table".parse::<Format>().unwrap(), Format::Table);
+        assert_eq!("JSON".parse::<Format>().unwrap(), Format::Json);
+        assert_eq!("NdJson".parse::<Format>().unwrap(), Format::Ndjson);
+        assert_eq!(" csv ".parse::<Format>().unwrap(), Format::Csv);
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>().unwrap(), f);
+            assert_eq!(f.to_string(), f.as_str());
+        }
+    }
+
+    #[test]
+    fn unknown_format_is_a_usage_error_listing_the_choices() {
+        let err = "yaml".parse::<Format>().unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::USAGE);
+        let msg = err.to_string();
+        for choice in ["table", "json", "ndjson", "csv", "yaml"] {
+            assert!(msg.contains(choice), "{msg}");
+        }
+    }
+
+    #[test]
+    fn render_dispatches_every_format() {
+        let report = fixtures::report();
+        for f in Format::ALL {
+            let mut out = Vec::new();
+            render(&report, f, &RenderOptions::default(), &mut out).unwrap();
+            assert!(!out.is_empty(), "{f}");
+        }
+    }
+
+    /// A writer that fails on flush: renderers must never flush.
+    struct NoFlush(Vec<u8>);
+
+    impl Write for NoFlush {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::Error::other("renderers must not flush"))
+        }
+    }
+
+    /// `cargo test --release --lib render::tests::throughput -- --ignored --nocapture`:
+    /// 2,000 series × 365 days through each streaming format, next to the time serde_json
+    /// takes to parse a 50 MB body.
+    #[test]
+    #[ignore]
+    fn throughput() {
+        use std::time::Instant;
+        let report = fixtures::big_report(2000, 365);
+        let mut body = Vec::new();
+        render(&report, Format::Json, &RenderOptions::default(), &mut body).unwrap();
+        let started = Instant::now();
+        let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let took = started.elapsed();
+        drop(parsed);
+        let started = Instant::now();
+        let _: serde::de::IgnoredAny = serde_json::from_slice(&body).unwrap();
+        let skim = started
+            .elapsed()
+            .mul_f64((50 << 20) as f64 / body.len() as f64);
+        println!("serde_json skims 50 MB (IgnoredAny) in {skim:?}");
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct P {
+            time: String,
+            value: f64,
+        }
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct S {
+            name: String,
+            points: Vec<P>,
+        }
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct D {
+            series: Vec<S>,
+        }
+        let started = Instant::now();
+        let _: D = serde_json::from_slice(&body).unwrap();
+        let typed = started
+            .elapsed()
+            .mul_f64((50 << 20) as f64 / body.len() as f64);
+        println!("serde_json parses 50 MB into typed structs in {typed:?}");
+        // Scaled to a 50 MB body.
+        let parse = took.mul_f64((50 << 20) as f64 / body.len() as f64);
+        println!(
+            "serde_json parses the {} MB document in {took:?}: {parse:?} per 50 MB",
+            body.len() >> 20
+        );
+        for f in [Format::Json, Format::Ndjson, Format::Csv, Format::Table] {
+            let mut out = io::BufWriter::new(io::sink());
+            let started = Instant::now();
+            render(&report, f, &RenderOptions::default(), &mut out).unwrap();
+            out.flush().unwrap();
+            let took = started.elapsed();
+            let mut size = Vec::new();
+            render(&report, f, &RenderOptions::default(), &mut size).unwrap();
+            println!(
+                "{f:>6}: {took:?} for {} MB ({:.2}x the typed parse of 50 MB)",
+                size.len() >> 20,
+                took.as_secs_f64() / typed.as_secs_f64()
+            );
+        }
+    }
+
+    #[test]
+    fn renderers_do_not_flush() {
+        let report = fixtures::report();
+        for f in Format::ALL {
+            let mut out = NoFlush(Vec::new());
+            render(&report, f, &RenderOptions::default(), &mut out).unwrap();
+        }
+    }
+}

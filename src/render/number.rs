@@ -1,0 +1,291 @@
+//! How values are printed (spec §5): integral values without a fractional part, float
+//! noise rounded away, never exponent notation, JSON numbers (or `null` for the NaN/inf
+//! that no provider should produce).
+
+use std::io;
+
+use serde::{Serialize, Serializer};
+
+/// Powers of ten up to 1e10, exact in `f64`.
+const POW10: [f64; 11] = [
+    1.0,
+    10.0,
+    100.0,
+    1_000.0,
+    10_000.0,
+    100_000.0,
+    1_000_000.0,
+    10_000_000.0,
+    100_000_000.0,
+    1_000_000_000.0,
+    10_000_000_000.0,
+];
+
+/// Significant digits kept at most: beyond this an `f64` sum holds only noise.
+const SIGNIFICANT: f64 = 1e15;
+
+/// `v` with float noise rounded away: at most 10 decimal places, and at most 15
+/// significant digits for large magnitudes (where 10 decimals exceed what an `f64` holds).
+/// Negative zero becomes zero. NaN and infinities are returned unchanged.
+pub fn denoise(v: f64) -> f64 {
+    if !v.is_finite() {
+        return v;
+    }
+    if v.trunc() == v {
+        // `+ 0.0` turns -0.0 into 0.0 and leaves everything else alone.
+        return v + 0.0;
+    }
+    let magnitude = v.abs();
+    let mut decimals = 10;
+    while decimals > 0 && magnitude * POW10[decimals] >= SIGNIFICANT {
+        decimals -= 1;
+    }
+    let scale = POW10[decimals];
+    // `v * scale` is below 1e15 < 2^53, so its rounding is an exact integer and the
+    // division is the correctly rounded nearest double of the decimal.
+    (v * scale).round() / scale + 0.0
+}
+
+/// A value ready to print.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Plain {
+    /// Integral and within `i64`.
+    Int(i64),
+    /// Not integral (or integral beyond `i64`); already denoised.
+    Float(f64),
+    /// NaN or an infinity.
+    NonFinite(&'static str),
+}
+
+/// 2^63 as an `f64`: integral values strictly below it (and at or above -2^63) fit an `i64`.
+const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
+
+pub(crate) fn classify(v: f64) -> Plain {
+    if v.is_nan() {
+        return Plain::NonFinite("NaN");
+    }
+    if v.is_infinite() {
+        return Plain::NonFinite(if v > 0.0 { "inf" } else { "-inf" });
+    }
+    let r = denoise(v);
+    if r.trunc() == r && (-I64_LIMIT..I64_LIMIT).contains(&r) {
+        // Exact: `r` is integral and in range.
+        Plain::Int(r as i64)
+    } else {
+        Plain::Float(r)
+    }
+}
+
+/// Writes an integer without going through `fmt`.
+pub(crate) fn write_int<W: io::Write + ?Sized>(out: &mut W, v: i64) -> io::Result<()> {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        pos -= 1;
+        // `n % 10` is below 10.
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.write_all(b"-")?;
+    }
+    out.write_all(&buf[pos..])
+}
+
+/// Writes the value as plain text (tables, CSV): `15`, `0.3`, `0.0000001`, `NaN`.
+pub(crate) fn write_plain<W: io::Write + ?Sized>(out: &mut W, v: f64) -> io::Result<()> {
+    match classify(v) {
+        Plain::Int(i) => write_int(out, i),
+        // `Display` for `f64` prints the shortest digits that read back to the same
+        // value, and never uses exponent notation.
+        Plain::Float(f) => write!(out, "{f}"),
+        Plain::NonFinite(s) => out.write_all(s.as_bytes()),
+    }
+}
+
+/// Writes the value as a JSON number, or `null` for NaN and infinities.
+pub(crate) fn write_json<W: io::Write + ?Sized>(out: &mut W, v: f64) -> io::Result<()> {
+    match classify(v) {
+        Plain::NonFinite(_) => out.write_all(b"null"),
+        _ => write_plain(out, v),
+    }
+}
+
+/// The value as text: `format_value(0.1 + 0.2)` is `0.3`, `format_value(15.0)` is `15`.
+/// NaN and infinities print as `NaN`, `inf`, `-inf`.
+pub fn format_value(v: f64) -> String {
+    let mut buf = Vec::with_capacity(24);
+    // Writing to a Vec cannot fail.
+    let _ = write_plain(&mut buf, v);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// The value as a JSON number: an integer when integral, `null` for NaN and infinities.
+///
+/// Serialized by serde_json's own formatter, a non-integral value below 1e-5 in magnitude
+/// uses exponent notation (`1e-7`); the renderers of this module write such values
+/// without it (`0.0000001`) through [`PlainFloats`].
+pub fn json_number(v: f64) -> serde_json::Value {
+    match classify(v) {
+        Plain::Int(i) => serde_json::Value::from(i),
+        Plain::Float(f) => serde_json::Number::from_f64(f)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null),
+        Plain::NonFinite(_) => serde_json::Value::Null,
+    }
+}
+
+/// A value that serializes as [`json_number`] does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match classify(self.0) {
+            Plain::Int(i) => serializer.serialize_i64(i),
+            Plain::Float(f) => serializer.serialize_f64(f),
+            Plain::NonFinite(_) => serializer.serialize_unit(),
+        }
+    }
+}
+
+/// A serde_json formatter that writes floats in plain decimal notation (never `1e-7`)
+/// and otherwise behaves as the formatter it wraps.
+pub struct PlainFloats<F>(pub F);
+
+macro_rules! delegate {
+    ($($name:ident),*) => {
+        $(
+            #[inline]
+            fn $name<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+                self.0.$name(writer)
+            }
+        )*
+    };
+}
+
+macro_rules! delegate_first {
+    ($($name:ident),*) => {
+        $(
+            #[inline]
+            fn $name<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+                self.0.$name(writer, first)
+            }
+        )*
+    };
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for PlainFloats<F> {
+    #[inline]
+    fn write_f64<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        write_json(writer, value)
+    }
+
+    #[inline]
+    fn write_f32<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
+        write_json(writer, f64::from(value))
+    }
+
+    delegate!(
+        begin_array,
+        end_array,
+        end_array_value,
+        begin_object,
+        end_object,
+        end_object_key,
+        begin_object_value,
+        end_object_value
+    );
+    delegate_first!(begin_array_value, begin_object_key);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integral_values_have_no_fractional_part() {
+        assert_eq!(format_value(15.0), "15");
+        assert_eq!(format_value(15_f64), "15");
+        assert_eq!(format_value(123_456_789_012.0), "123456789012");
+        assert_eq!(format_value(-42.0), "-42");
+        assert_eq!(format_value(1e20), "100000000000000000000");
+    }
+
+    #[test]
+    fn float_noise_does_not_leak() {
+        assert_eq!(format_value(0.1 + 0.2), "0.3");
+        assert_eq!(format_value(45.5 + 30.2), "75.7");
+        assert_eq!(format_value(75.7), "75.7");
+        assert_eq!(format_value(2.5), "2.5");
+        assert_eq!(format_value(1.0 / 3.0), "0.3333333333");
+        // Large magnitudes keep 15 significant digits.
+        assert_eq!(format_value(1_000_000.1 + 0.2), "1000000.3");
+        assert_eq!(format_value(123_456_789_012.3), "123456789012.3");
+    }
+
+    #[test]
+    fn small_values_never_use_exponent_notation() {
+        assert_eq!(format_value(1e-7), "0.0000001");
+        assert_eq!(format_value(-1e-7), "-0.0000001");
+        // Below 10 decimals: rounds to zero, printed as 0 (never -0).
+        assert_eq!(format_value(1e-12), "0");
+        assert_eq!(format_value(-1e-12), "0");
+    }
+
+    #[test]
+    fn negative_zero_prints_zero() {
+        assert_eq!(format_value(-0.0), "0");
+        assert_eq!(json_number(-0.0).to_string(), "0");
+    }
+
+    #[test]
+    fn non_finite_values_are_text_in_tables_and_null_in_json() {
+        assert_eq!(format_value(f64::NAN), "NaN");
+        assert_eq!(format_value(f64::INFINITY), "inf");
+        assert_eq!(format_value(f64::NEG_INFINITY), "-inf");
+        assert_eq!(json_number(f64::NAN), serde_json::Value::Null);
+        assert_eq!(json_number(f64::INFINITY), serde_json::Value::Null);
+    }
+
+    #[test]
+    fn json_numbers_are_integers_when_integral() {
+        assert!(json_number(15.0).is_i64());
+        assert_eq!(json_number(15.0).to_string(), "15");
+        assert_eq!(json_number(0.1 + 0.2).to_string(), "0.3");
+        assert_eq!(json_number(123_456_789_012.0).to_string(), "123456789012");
+        assert!(json_number(2.5).is_f64());
+    }
+
+    #[test]
+    fn plain_floats_formatter_writes_no_exponent() {
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            PlainFloats(serde_json::ser::CompactFormatter),
+        );
+        vec![
+            Num(1e-7),
+            Num(15.0),
+            Num(0.1 + 0.2),
+            Num(f64::NAN),
+            Num(-0.0),
+        ]
+        .serialize(&mut ser)
+        .unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "[0.0000001,15,0.3,null,0]");
+    }
+
+    #[test]
+    fn write_int_handles_extremes() {
+        for v in [0, 7, -7, 10, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            write_int(&mut out, v).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), v.to_string());
+        }
+    }
+}
