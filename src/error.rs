@@ -125,6 +125,31 @@ impl Error {
         }
     }
 
+    /// The same error with every listed secret masked in its text, so that a provider
+    /// echoing a credential back cannot make us print it.
+    pub fn redacted(self, secrets: &[String]) -> Self {
+        let mask =
+            |text: String| crate::secret::redact_all(&text, secrets.iter().map(String::as_str));
+        match self {
+            Error::Provider {
+                target,
+                code,
+                message,
+                request_id,
+            } => Error::Provider {
+                target,
+                code: mask(code),
+                message: mask(message),
+                request_id,
+            },
+            Error::Network { target, detail } => Error::Network {
+                target,
+                detail: mask(detail),
+            },
+            other => other,
+        }
+    }
+
     /// True when stdout was closed by the reader (`aigcusage ... | head -1`).
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe)

@@ -1,1 +1,5 @@
+//! Tencent Cloud: TC3 signing, the API 3.0 envelope, and the VOD and LKE commands.
+
+pub mod client;
 pub mod sign;
+pub mod vod;

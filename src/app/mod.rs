@@ -1,0 +1,152 @@
+//! Dispatch: the only code that sees both providers and renderers.
+
+mod config_cmd;
+mod output;
+mod vod;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command, GlobalArgs, RangeOpts, VodCommand};
+use crate::config::{self, Inputs, Settings};
+use crate::error::Error;
+use crate::render::Format;
+use crate::term::Terminal;
+use crate::timerange::{self, RangeArgs, TimeRange};
+use crate::transport::{trace, RetryPolicy, Transport, TransportOptions};
+use crate::zone::Zone;
+
+/// Everything a command needs, resolved once.
+pub struct Context {
+    pub settings: Settings,
+    pub zone: Zone,
+    pub now: DateTime<Utc>,
+    pub terminal: Terminal,
+    pub format: Format,
+    pub global: GlobalArgs,
+    pub transport: Transport,
+}
+
+impl Context {
+    /// A warning on stderr, unless `--quiet`.
+    pub fn warn(&self, message: &str) {
+        if !self.global.quiet {
+            eprintln!("warning: {message}");
+        }
+    }
+
+    pub fn range(&self, opts: &RangeOpts) -> Result<TimeRange, Error> {
+        let args = RangeArgs {
+            start: opts.start.clone(),
+            end: opts.end.clone(),
+            last: opts.last.clone(),
+        };
+        timerange::resolve(&args, &self.zone, self.now)
+    }
+}
+
+/// Runs one command line. `Ok` means exit 0; errors carry their exit code.
+pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
+    let Cli { global, command } = cli;
+    if let Command::Completions { shell } = command {
+        let mut out = std::io::stdout().lock();
+        clap_complete::generate(shell, &mut Cli::command(), "aigcusage", &mut out);
+        return Ok(());
+    }
+
+    let tolerate_missing_file = matches!(
+        command,
+        Command::Config(crate::cli::ConfigCommand::Init { .. })
+            | Command::Config(crate::cli::ConfigCommand::Path)
+    );
+    let inputs = Inputs {
+        config_flag: global.config.clone(),
+        profile_flag: global.profile.clone(),
+        tz_flag: global.tz.clone(),
+        output_flag: if global.json {
+            Some("json".to_string())
+        } else {
+            global.output.clone()
+        },
+        env: Inputs::from_process_env(),
+        tolerate_missing_file,
+    };
+    let settings = config::load(&inputs)?;
+    let now = now(&inputs.env)?;
+    if !global.quiet {
+        for warning in &settings.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+    let format: Format = settings.output.value.parse()?;
+    let zone = settings.tz.value;
+    let transport = Transport::new(
+        TransportOptions {
+            timeout: Duration::from_secs_f64(global.timeout),
+            retry: RetryPolicy {
+                max_retries: global.retries,
+                ..RetryPolicy::default()
+            },
+            verbose: global.verbose,
+            dry_run: global.dry_run,
+            ..TransportOptions::default()
+        },
+        trace::stderr_sink(),
+    )?;
+    let ctx = Context {
+        settings,
+        zone,
+        now,
+        terminal,
+        format,
+        global,
+        transport,
+    };
+
+    let result = match command {
+        Command::Vod(VodCommand::Usage(args)) => vod::usage(&ctx, &args).await,
+        Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
+        Command::Completions { .. } => Ok(()),
+    };
+    match result {
+        Err(Error::DryRun) => output::print_dry_run(&ctx),
+        other => other,
+    }
+}
+
+/// The clock, unless `AIGCUSAGE_NOW` pins it (RFC 3339 or unix seconds): reproducible
+/// reports "as of" a moment, and tests of ranges relative to now. Requests are still
+/// signed with the real time.
+fn now(env: &std::collections::HashMap<String, String>) -> Result<DateTime<Utc>, Error> {
+    let Some(value) = env.get("AIGCUSAGE_NOW").filter(|v| !v.is_empty()) else {
+        return Ok(Utc::now());
+    };
+    let parsed = DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            value
+                .parse::<i64>()
+                .ok()
+                .and_then(|s| DateTime::from_timestamp(s, 0))
+        });
+    parsed.ok_or_else(|| {
+        Error::config(format!(
+            "AIGCUSAGE_NOW='{value}' is not an RFC 3339 time or unix seconds"
+        ))
+    })
+}
+
+/// `--endpoint` must be a base URL with scheme http or https.
+pub fn endpoint_flag(value: &str) -> Result<String, Error> {
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Ok(value.trim_end_matches('/').to_string())
+        }
+        _ => Err(Error::usage(format!(
+            "invalid --endpoint '{value}': expected a base URL such as https://vod.tencentcloudapi.com or http://127.0.0.1:8080"
+        ))),
+    }
+}

@@ -1,0 +1,44 @@
+//! Writing to stdout: one locked, buffered writer, flushed once.
+
+use std::io::Write;
+
+use crate::error::Error;
+use crate::render::{self, RenderOptions};
+use crate::series::Report;
+
+use super::Context;
+
+pub fn print_report(ctx: &Context, report: &Report) -> Result<(), Error> {
+    let options = RenderOptions {
+        width: ctx.terminal.width,
+        color: ctx.terminal.color,
+        ..RenderOptions::default()
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    render::render(report, ctx.format, &options, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `--dry-run`: the signed requests, redacted, separated by blank lines.
+pub fn print_dry_run(ctx: &Context) -> Result<(), Error> {
+    let requests = ctx.transport.take_dry_run_requests();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for (i, request) in requests.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        write!(out, "{request}")?;
+    }
+    out.flush()?;
+    if !ctx.global.quiet {
+        eprintln!(
+            "dry run: {} request{} built and signed, nothing sent",
+            requests.len(),
+            if requests.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! Whole-binary tests: the real `aigcusage` binary against local servers.
+
+mod cli;
+mod support;
+mod vod_usage;

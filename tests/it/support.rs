@@ -1,0 +1,187 @@
+//! Shared helpers: a hermetic `aigcusage` command and a local Tencent Cloud API that
+//! checks the TC3 signature and headers of every request, as the real one does.
+
+use std::sync::{Arc, Mutex};
+
+use assert_cmd::Command;
+use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone};
+use serde_json::{json, Value};
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use aigcusage::providers::tencent::sign::{self, Tc3Request};
+use aigcusage::secret::Secret;
+
+pub const SECRET_ID: &str = "AKIDtestEXAMPLEid0000000000wxyz";
+pub const SECRET_KEY: &str = "TESTsecretKEYnever-printed-0000";
+pub const TOKEN: &str = "TESTsessionTOKENnever-printed-000";
+
+/// The binary with an empty environment: nothing of the developer's machine leaks in.
+pub fn aigcusage() -> Command {
+    let mut cmd = Command::cargo_bin("aigcusage").expect("binary built");
+    cmd.env_clear()
+        .env("HOME", "/nonexistent-aigcusage-test-home")
+        .env("COLUMNS", "120")
+        .env("TZ", "UTC");
+    cmd
+}
+
+/// `aigcusage()` with Tencent credentials pointing at a local VOD.
+pub fn with_tencent(endpoint: &str) -> Command {
+    let mut cmd = aigcusage();
+    cmd.env("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+        .env("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+        .env("AIGCUSAGE_VOD_ENDPOINT", endpoint)
+        .env("AIGCUSAGE_LKE_ENDPOINT", endpoint);
+    cmd
+}
+
+/// Asserts that no secret of the test credentials appears in the output.
+pub fn assert_no_secrets(output: &std::process::Output) {
+    for stream in [&output.stdout, &output.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        for secret in [SECRET_KEY, TOKEN, SECRET_ID] {
+            assert!(!text.contains(secret), "a secret leaked: {text}");
+        }
+    }
+}
+
+fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Checks a request the way Tencent Cloud does: headers present, timestamp fresh,
+/// signature recomputed from what was received. `Err` holds the error code to answer.
+pub fn verify_tc3(request: &Request, service: &str, version: &str) -> Result<(), (String, String)> {
+    let fail = |code: &str, message: String| Err((code.to_string(), message));
+    if request.method.as_str() != "POST" {
+        return fail("InvalidParameter", format!("method {}", request.method));
+    }
+    let Some(content_type) = header(request, "content-type") else {
+        return fail("InvalidParameter", "no Content-Type".into());
+    };
+    if content_type != "application/json" {
+        return fail("InvalidParameter", format!("Content-Type {content_type}"));
+    }
+    if header(request, "x-tc-version") != Some(version) {
+        return fail(
+            "InvalidParameter",
+            format!("X-TC-Version {:?}", header(request, "x-tc-version")),
+        );
+    }
+    let Some(timestamp) = header(request, "x-tc-timestamp").and_then(|t| t.parse::<i64>().ok())
+    else {
+        return fail("MissingParameter", "X-TC-Timestamp".into());
+    };
+    let skew = (chrono::Utc::now().timestamp() - timestamp).abs();
+    if skew > 300 {
+        return fail(
+            "AuthFailure.SignatureExpire",
+            format!("timestamp off by {skew} s"),
+        );
+    }
+    let host = header(request, "host").unwrap_or_default().to_string();
+    let tc3 = Tc3Request {
+        method: "POST",
+        host: &host,
+        query: "",
+        content_type,
+        payload: &request.body,
+        service,
+    };
+    let expected = sign::sign(&tc3, SECRET_ID, &Secret::new(SECRET_KEY), timestamp);
+    match header(request, "authorization") {
+        Some(auth) if auth == expected.authorization => Ok(()),
+        Some(auth) => fail(
+            "AuthFailure.SignatureFailure",
+            format!("The provided credentials could not be validated. got {auth}"),
+        ),
+        None => fail("AuthFailure.SignatureFailure", "no Authorization".into()),
+    }
+}
+
+pub fn tencent_error(code: &str, message: &str, request_id: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}
+    }))
+}
+
+/// A Tencent action: verifies the signature, then answers with `answer(body)`.
+pub struct Tencent<F> {
+    pub service: &'static str,
+    pub version: &'static str,
+    pub answer: F,
+    /// Every verified JSON body, in arrival order.
+    pub bodies: Arc<Mutex<Vec<Value>>>,
+}
+
+impl<F> Respond for Tencent<F>
+where
+    F: Fn(&Value) -> ResponseTemplate + Send + Sync + 'static,
+{
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        if let Err((code, message)) = verify_tc3(request, self.service, self.version) {
+            return tencent_error(&code, &message, "req-signature-check");
+        }
+        let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+            return tencent_error("InvalidParameter", "body is not JSON", "req-bad-json");
+        };
+        self.bodies.lock().unwrap().push(body.clone());
+        (self.answer)(&body)
+    }
+}
+
+fn cst() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap()
+}
+
+/// Answers DescribeAigcUsageData like VOD: refuses spans over 90 days, answers days
+/// (span over one day) or 5-minute points, starting with the day before StartTime as the
+/// seed example does. Usage of a day = its day of month × `scale`; count = 1.
+pub fn vod_usage_answer(body: &Value, specifications: &[&str], scale: f64) -> ResponseTemplate {
+    let parse = |key: &str| {
+        body[key]
+            .as_str()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+    };
+    let (Some(start), Some(end)) = (parse("StartTime"), parse("EndTime")) else {
+        return tencent_error("InvalidParameterValue", "StartTime/EndTime", "req-bad-time");
+    };
+    if end < start || end - start > Duration::days(90) {
+        return tencent_error(
+            "InvalidParameterValue",
+            "time span over 90 days",
+            "req-span",
+        );
+    }
+    let mut data = Vec::new();
+    if end - start > Duration::days(1) {
+        let first = start.with_timezone(&cst()).date_naive() - Duration::days(1);
+        let last = end.with_timezone(&cst()).date_naive();
+        let mut day = first;
+        while day <= last {
+            let time = cst()
+                .from_local_datetime(&day.and_time(NaiveTime::MIN))
+                .unwrap();
+            let usage = if day < start.with_timezone(&cst()).date_naive() {
+                0.0
+            } else {
+                f64::from(chrono::Datelike::day(&day)) * scale
+            };
+            data.push(json!({"Time": time.to_rfc3339(), "Count": if usage > 0.0 {1} else {0}, "Usage": usage}));
+            day += Duration::days(1);
+        }
+    } else {
+        let mut time = start.with_timezone(&cst());
+        while time <= end {
+            data.push(json!({"Time": time.to_rfc3339(), "Count": 1, "Usage": scale}));
+            time += Duration::minutes(5);
+        }
+    }
+    let set: Vec<Value> = specifications
+        .iter()
+        .map(|spec| json!({"Specification": spec, "DataSet": data}))
+        .collect();
+    ResponseTemplate::new(200).set_body_json(json!({
+        "Response": {"AigcUsageDataSet": set, "RequestId": "req-usage-ok"}
+    }))
+}
