@@ -305,7 +305,7 @@ fn ownership(
     chunk: &Chunk,
 ) -> (Option<DateTime<FixedOffset>>, Option<DateTime<FixedOffset>>) {
     let i = chunks.iter().position(|c| c == chunk).unwrap_or(0);
-    let lower = (i > 0).then(|| chunk.start);
+    let lower = (i > 0).then_some(chunk.start);
     let upper = chunks.get(i + 1).map(|next| next.start);
     (lower, upper)
 }
