@@ -451,3 +451,255 @@ fn describe_reqwest_error(e: &reqwest::Error) -> String {
         None => kind.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn transport(
+        configure: impl FnOnce(&mut TransportOptions),
+    ) -> (Transport, Arc<Mutex<Vec<u8>>>) {
+        let mut options = TransportOptions {
+            retry: RetryPolicy {
+                base_delay: Duration::from_millis(10),
+                ..RetryPolicy::default()
+            },
+            ..TransportOptions::default()
+        };
+        configure(&mut options);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink: Sink = Arc::new(Mutex::new(Box::new(SharedBuf(log.clone()))));
+        (Transport::new(options, sink).unwrap(), log)
+    }
+
+    struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for SharedBuf {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn call(idempotent: bool) -> Call {
+        Call {
+            target: Target::new("test", "Action"),
+            rate_key: "test:Action".into(),
+            idempotent,
+            redact: vec!["sekret-value-1234".into()],
+        }
+    }
+
+    fn get(server: &MockServer) -> impl Fn() -> Result<HttpRequest, Error> + '_ {
+        move || {
+            Ok(HttpRequest {
+                method: Method::Post,
+                url: format!("{}/", server.uri()),
+                headers: vec![("X-Token".into(), "sekret-value-1234".into())],
+                body: b"{}".to_vec(),
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_5xx_is_retried_for_idempotent_calls_then_reported_with_its_first_line() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(503).set_body_string("<html>busy</html>\nmore"))
+            .expect(3)
+            .mount(&server)
+            .await;
+        let (t, log) = transport(|o| {
+            o.retry.max_retries = 2;
+            o.verbose = true;
+        });
+        let err = t
+            .send(&call(true), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 5);
+        assert_eq!(
+            err.to_string(),
+            "test Action: HTTP 503 Service Unavailable: <html>busy</html>"
+        );
+        let log = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+        assert_eq!(log.lines().count(), 3, "{log}");
+        assert_eq!(log.matches("retrying in").count(), 2, "{log}");
+    }
+
+    #[tokio::test]
+    async fn a_5xx_is_not_retried_when_the_call_is_not_idempotent() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(502))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|_| {});
+        let err = t
+            .send(&call(false), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 5);
+        assert!(
+            err.to_string().contains("may have reached the server"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_retried_even_when_not_idempotent() {
+        // Bind then drop a listener: nothing listens on that port any more.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let (t, log) = transport(|o| {
+            o.retry.max_retries = 1;
+            o.verbose = true;
+        });
+        let build = || {
+            Ok(HttpRequest {
+                method: Method::Get,
+                url: format!("http://127.0.0.1:{port}/"),
+                headers: vec![],
+                body: vec![],
+            })
+        };
+        let err = t
+            .send(&call(false), build, |_| Verdict::Accept)
+            .await
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 5);
+        assert!(err.to_string().contains("connection failed"), "{err}");
+        let log = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+        assert_eq!(log.matches("retrying in").count(), 1, "{log}");
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_honoured_and_429_then_success_returns_the_answer() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|_| {});
+        let started = Instant::now();
+        let response = t
+            .send(&call(true), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap();
+        assert_eq!(response.body, b"ok");
+        assert!(started.elapsed() >= Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn a_retry_verdict_that_never_clears_returns_the_last_answer() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("throttled"))
+            .expect(3)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| o.retry.max_retries = 2);
+        let response = t
+            .send(&call(true), get(&server), |_| {
+                Verdict::Retry("Throttling".into())
+            })
+            .await
+            .unwrap();
+        assert_eq!(response.body, b"throttled");
+    }
+
+    #[tokio::test]
+    async fn bodies_over_the_cap_are_refused_and_not_retried() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(2048)))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| o.max_body_bytes = 1024);
+        let err = t
+            .send(&call(true), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 5);
+        assert!(err.to_string().contains("larger than"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_default_cap_is_64_mib() {
+        assert_eq!(TransportOptions::default().max_body_bytes, 64 * 1024 * 1024);
+    }
+
+    #[tokio::test]
+    async fn every_attempt_is_built_afresh() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(3)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| o.retry.max_retries = 2);
+        let built = std::sync::atomic::AtomicUsize::new(0);
+        let build = || {
+            built.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            get(&server)()
+        };
+        let _ = t.send(&call(true), build, |_| Verdict::Accept).await;
+        assert_eq!(built.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn dry_run_records_the_redacted_request_and_sends_nothing() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| o.dry_run = true);
+        let err = t
+            .send(&call(true), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::DryRun));
+        let printed = t.take_dry_run_requests();
+        assert_eq!(printed.len(), 1);
+        assert!(printed[0].contains("X-Token: ****1234"), "{}", printed[0]);
+        assert!(!printed[0].contains("sekret-value-1234"));
+    }
+
+    #[tokio::test]
+    async fn an_attempt_slower_than_the_timeout_fails() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| {
+            o.timeout = Duration::from_millis(200);
+            o.retry.max_retries = 0;
+        });
+        let err = t
+            .send(&call(true), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 5);
+        assert!(err.to_string().contains("timed out after 0.2 s"), "{err}");
+    }
+}
