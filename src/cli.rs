@@ -110,6 +110,16 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options")]
     pub dry_run: bool,
 
+    /// Answer every request from built-in example responses instead of the network; no
+    /// credentials needed
+    #[arg(
+        long,
+        global = true,
+        conflicts_with = "dry_run",
+        help_heading = "Global options"
+    )]
+    pub demo: bool,
+
     /// One line per HTTP attempt on stderr (method, URL, status, time, retry reason)
     #[arg(short, long, global = true, help_heading = "Global options")]
     pub verbose: bool,
@@ -135,6 +145,18 @@ pub enum Command {
     /// Tencent Cloud VOD: AIGC usage
     #[command(subcommand)]
     Vod(VodCommand),
+
+    /// Every configured provider at once: totals, a breakdown by day, week or month, and
+    /// a trend per series
+    #[command(after_help = "\
+Examples:
+  aigcusage report --demo
+  aigcusage report --last 30d --group-by week
+  aigcusage report --providers vod --vod-type Video,Image -o json
+
+Providers that fail are reported on stderr while the others are printed; the exit code is
+then 6.")]
+    Report(ReportArgs),
 
     /// Write, show or locate the config file
     #[command(subcommand)]
@@ -188,6 +210,29 @@ pub struct VodUsageArgs {
     /// VOD endpoint base URL [env: AIGCUSAGE_VOD_ENDPOINT]
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
+
+    #[command(flatten)]
+    pub range: RangeOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Providers to query, comma-separated [default: every provider with credentials]
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub providers: Vec<String>,
+
+    /// VOD AIGC types, as `vod usage --type`
+    #[arg(
+        long,
+        value_name = "TYPE",
+        value_delimiter = ',',
+        default_value = "all"
+    )]
+    pub vod_type: Vec<String>,
+
+    /// Buckets of the breakdown (weeks start on Monday)
+    #[arg(long, value_name = "BUCKET", default_value = "day", value_parser = ["day", "week", "month"])]
+    pub group_by: String,
 
     #[command(flatten)]
     pub range: RangeOpts,

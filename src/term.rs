@@ -49,6 +49,60 @@ fn choose_color(flag: bool, stdout_is_tty: bool, no_color_env: bool, term: Optio
     !flag && stdout_is_tty && !no_color_env && term != Some("dumb")
 }
 
+/// A one-line progress indicator on stderr naming what is still running. Drawn only when
+/// stderr is a terminal (and not under `--quiet`); otherwise it does nothing.
+pub struct Spinner {
+    pending: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Spinner {
+    pub fn start(enabled: bool, names: Vec<String>) -> Self {
+        let pending = std::sync::Arc::new(std::sync::Mutex::new(names));
+        let task = enabled.then(|| {
+            let pending = pending.clone();
+            tokio::spawn(async move {
+                const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+                let mut frame = 0;
+                loop {
+                    let names = pending.lock().map(|p| p.join(", ")).unwrap_or_default();
+                    eprint!(
+                        "\r\x1b[2K{} waiting for {names}",
+                        FRAMES[frame % FRAMES.len()]
+                    );
+                    frame += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            })
+        });
+        Self { pending, task }
+    }
+
+    /// `name` has answered.
+    pub fn done(&self, name: &str) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.retain(|n| n != name);
+        }
+    }
+
+    /// Stops drawing and clears the line.
+    pub fn stop(mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

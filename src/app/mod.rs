@@ -2,6 +2,7 @@
 
 mod config_cmd;
 mod output;
+mod report;
 mod vod;
 
 use std::time::Duration;
@@ -27,6 +28,8 @@ pub struct Context {
     pub format: Format,
     pub global: GlobalArgs,
     pub transport: Transport,
+    /// `--demo`: recorded answers, demo credentials.
+    pub demo: bool,
 }
 
 impl Context {
@@ -35,6 +38,18 @@ impl Context {
         if !self.global.quiet {
             eprintln!("warning: {message}");
         }
+    }
+
+    /// Tencent credentials, or demo ones under `--demo` (nothing is sent then).
+    pub fn tencent_credentials(&self) -> Result<config::TencentCredentials, Error> {
+        if self.demo {
+            return Ok(config::TencentCredentials {
+                secret_id: "AKIDDEMO0000000000000000demo".to_string(),
+                secret_key: crate::secret::Secret::new("demo-secret-key-not-used-0000"),
+                token: None,
+            });
+        }
+        self.settings.tencent.credentials()
     }
 
     pub fn range(&self, opts: &RangeOpts) -> Result<TimeRange, Error> {
@@ -74,7 +89,8 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
         tolerate_missing_file,
     };
     let settings = config::load(&inputs)?;
-    let now = now(&inputs.env)?;
+    let demo = global.demo;
+    let now = now(&inputs.env, demo)?;
     if !global.quiet {
         for warning in &settings.warnings {
             eprintln!("warning: {warning}");
@@ -91,6 +107,10 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
             },
             verbose: global.verbose,
             dry_run: global.dry_run,
+            offline: demo.then(|| {
+                std::sync::Arc::new(crate::providers::demo::DemoResponder)
+                    as std::sync::Arc<dyn crate::transport::Responder>
+            }),
             ..TransportOptions::default()
         },
         trace::stderr_sink(),
@@ -103,10 +123,15 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
         format,
         global,
         transport,
+        demo,
     };
+    if demo && !ctx.global.quiet {
+        eprintln!("note: --demo: this is demo data from built-in example answers, not your account's usage");
+    }
 
     let result = match command {
         Command::Vod(VodCommand::Usage(args)) => vod::usage(&ctx, &args).await,
+        Command::Report(args) => report::run(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } => Ok(()),
     };
@@ -119,9 +144,19 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
 /// The clock, unless `AIGCUSAGE_NOW` pins it (RFC 3339 or unix seconds): reproducible
 /// reports "as of" a moment, and tests of ranges relative to now. Requests are still
 /// signed with the real time.
-fn now(env: &std::collections::HashMap<String, String>) -> Result<DateTime<Utc>, Error> {
+/// Under `--demo` the clock is the start of the current UTC day, so that two demo runs
+/// print the same thing.
+fn now(
+    env: &std::collections::HashMap<String, String>,
+    demo: bool,
+) -> Result<DateTime<Utc>, Error> {
     let Some(value) = env.get("AIGCUSAGE_NOW").filter(|v| !v.is_empty()) else {
-        return Ok(Utc::now());
+        let now = Utc::now();
+        if demo {
+            let midnight = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+            return Ok(midnight);
+        }
+        return Ok(now);
     };
     let parsed = DateTime::parse_from_rfc3339(value)
         .map(|t| t.with_timezone(&Utc))

@@ -42,3 +42,17 @@ pub fn print_dry_run(ctx: &Context) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// `report`: the summary with trends above the breakdown for a table.
+pub fn print_combined(ctx: &Context, report: &Report) -> Result<(), Error> {
+    let options = RenderOptions {
+        width: ctx.terminal.width,
+        color: ctx.terminal.color,
+        ..RenderOptions::default()
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    render::render_combined(report, ctx.format, &options, &mut out)?;
+    out.flush()?;
+    Ok(())
+}

@@ -1,2 +1,5 @@
+//! One folder per provider. Each turns requests into `Series` and never prints.
+
 pub mod alibaba;
+pub mod demo;
 pub mod tencent;

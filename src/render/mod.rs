@@ -15,6 +15,7 @@ pub mod csv;
 pub mod json;
 pub mod ndjson;
 pub mod number;
+pub mod summary;
 pub mod table;
 pub mod time;
 
@@ -99,6 +100,21 @@ pub fn render(
         Format::Ndjson => ndjson::write(report, out),
         Format::Csv => csv::write(report, out),
     }
+}
+
+/// `report`'s output: for a table, the per-series summary with trends above the
+/// breakdown; the other formats carry the same data as for any report.
+pub fn render_combined(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if format == Format::Table {
+        summary::write(report, options, out)?;
+        writeln!(out)?;
+    }
+    render(report, format, options, out)
 }
 
 /// A large buffer in front of `out` for the streaming formats: a few big writes instead

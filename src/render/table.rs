@@ -78,7 +78,7 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
     Ok(())
 }
 
-fn new_table(options: &RenderOptions) -> Table {
+pub(crate) fn new_table(options: &RenderOptions) -> Table {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)

@@ -88,7 +88,14 @@ pub enum Verdict {
     Retry(String),
 }
 
-#[derive(Debug, Clone)]
+/// Answers requests without a network (`--demo`). Implemented outside the transport,
+/// by the providers, which know what their APIs answer.
+pub trait Responder: Send + Sync {
+    /// The answer to a request, or `None` when this responder knows no such request.
+    fn answer(&self, request: &HttpRequest) -> Option<HttpResponse>;
+}
+
+#[derive(Clone)]
 pub struct TransportOptions {
     pub timeout: Duration,
     pub retry: RetryPolicy,
@@ -96,6 +103,22 @@ pub struct TransportOptions {
     pub dry_run: bool,
     pub max_body_bytes: usize,
     pub requests_per_second: usize,
+    /// When set, every request is answered by it and nothing goes to the network.
+    pub offline: Option<std::sync::Arc<dyn Responder>>,
+}
+
+impl std::fmt::Debug for TransportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransportOptions")
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("verbose", &self.verbose)
+            .field("dry_run", &self.dry_run)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("requests_per_second", &self.requests_per_second)
+            .field("offline", &self.offline.is_some())
+            .finish()
+    }
 }
 
 impl Default for TransportOptions {
@@ -107,6 +130,7 @@ impl Default for TransportOptions {
             dry_run: false,
             max_body_bytes: MAX_BODY_BYTES,
             requests_per_second: REQUESTS_PER_SECOND,
+            offline: None,
         }
     }
 }
@@ -208,7 +232,9 @@ impl Transport {
                     .push(text);
                 return Err(Error::DryRun);
             }
-            self.limiter.acquire(&call.rate_key).await;
+            if self.options.offline.is_none() {
+                self.limiter.acquire(&call.rate_key).await;
+            }
             let request = build()?;
             let started = Instant::now();
             let attempt = self.attempt(&request).await;
@@ -296,6 +322,16 @@ impl Transport {
     }
 
     async fn attempt(&self, request: &HttpRequest) -> Attempt {
+        if let Some(responder) = &self.options.offline {
+            return match responder.answer(request) {
+                Some(response) => Attempt::Answered(response),
+                None => Attempt::Failed {
+                    reason: format!("no recorded answer for {} {}", request.method, request.url),
+                    reached: false,
+                    retryable: false,
+                },
+            };
+        }
         let timeout = self.options.timeout;
         match tokio::time::timeout(timeout, self.exchange(request)).await {
             Ok(result) => result,

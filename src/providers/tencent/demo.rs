@@ -1,0 +1,79 @@
+//! `--demo` answers for Tencent Cloud: the seed documents' examples spread over the asked range.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone};
+use serde_json::{json, Value};
+
+use crate::providers::demo::{json_response, variation};
+use crate::transport::{HttpRequest, HttpResponse};
+
+fn header<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    request
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+pub fn answer(request: &HttpRequest) -> Option<HttpResponse> {
+    let action = header(request, "X-TC-Action")?;
+    let body: Value = serde_json::from_slice(&request.body).ok()?;
+    match action {
+        "DescribeAigcUsageData" => Some(vod_usage(&body)),
+        _ => None,
+    }
+}
+
+fn cst() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("invariant: 8 hours is a valid offset")
+}
+
+/// The seed answer (Kling2.0&2.1std_720P: 3 tasks, 15 seconds a day) for every day or
+/// 5 minutes of the range, varied per bucket so that a trend shows. Video only: the seed
+/// documents give no example for the other types, so they answer no data.
+fn vod_usage(body: &Value) -> HttpResponse {
+    let parse = |key: &str| {
+        body[key]
+            .as_str()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+    };
+    let (Some(start), Some(end)) = (parse("StartTime"), parse("EndTime")) else {
+        return json_response(json!({"Response": {
+            "Error": {"Code": "InvalidParameterValue", "Message": "StartTime/EndTime"},
+            "RequestId": "demo-invalid"
+        }}));
+    };
+    let mut data = Vec::new();
+    if body["AigcType"] == "Video" {
+        let mut push = |time: DateTime<FixedOffset>, scale: f64| {
+            let count = (3.0 * variation(&time.to_rfc3339()) * scale).round();
+            data.push(json!({"Time": time.to_rfc3339(), "Count": count, "Usage": count * 5.0}));
+        };
+        if end - start > Duration::days(1) {
+            let mut day = start.with_timezone(&cst()).date_naive();
+            while day <= end.with_timezone(&cst()).date_naive() {
+                if let Some(time) = cst()
+                    .from_local_datetime(&day.and_time(NaiveTime::MIN))
+                    .single()
+                {
+                    push(time, 1.0);
+                }
+                day += Duration::days(1);
+            }
+        } else {
+            let mut time = start.with_timezone(&cst());
+            while time <= end {
+                push(time, 0.5);
+                time += Duration::minutes(5);
+            }
+        }
+    }
+    let set = if data.is_empty() {
+        json!([])
+    } else {
+        json!([{"Specification": "Kling2.0&2.1std_720P", "DataSet": data}])
+    };
+    json_response(json!({"Response": {
+        "AigcUsageDataSet": set,
+        "RequestId": "2f47fc6d-c03a-49f7-b50b-xxxxxxxx"
+    }}))
+}

@@ -1,0 +1,188 @@
+//! `report`: every provider at once, and `--demo`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::*;
+
+fn json_of(output: &std::process::Output) -> Value {
+    assert!(
+        output.status.success() || output.status.code() == Some(6),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+/// Totals per (source, name, metric, unit) of a report document.
+fn totals(doc: &Value) -> BTreeMap<String, f64> {
+    doc["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let key = format!(
+                "{}/{}/{}/{}",
+                s["source"], s["name"], s["metric"], s["unit"]
+            );
+            let sum: f64 = s["points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["value"].as_f64().unwrap())
+                .sum();
+            assert!((sum - s["total"].as_f64().unwrap()).abs() < 1e-9);
+            (key, sum)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_works_with_an_empty_environment_and_sends_nothing() {
+    // Any request that escaped would land here (or fail on the dead proxy).
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let output = aigcusage()
+        .env("AIGCUSAGE_VOD_ENDPOINT", server.uri())
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .args(["report", "--demo"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("demo data"), "{stderr}");
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("tencent vod.aigc_usage"), "{table}");
+    assert!(table.contains("trend"), "{table}");
+    assert!(table.contains('█'), "a sparkline: {table}");
+}
+
+#[test]
+fn demo_output_is_identical_on_two_runs() {
+    let run = || {
+        let output = aigcusage()
+            .args([
+                "report",
+                "--demo",
+                "-o",
+                "json",
+                "--start",
+                "2026-10-01",
+                "--end",
+                "2026-10-31",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    assert_eq!(run(), run());
+    let run_default = || {
+        aigcusage()
+            .args(["report", "--demo", "-o", "csv"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    assert_eq!(run_default(), run_default());
+}
+
+#[test]
+fn group_by_week_and_month_keep_the_daily_totals() {
+    let doc = |group: &str| {
+        let output = aigcusage()
+            .args([
+                "report",
+                "--demo",
+                "-o",
+                "json",
+                "--start",
+                "2026-09-01",
+                "--end",
+                "2026-10-31",
+                "--group-by",
+                group,
+                "--tz",
+                "+08:00",
+            ])
+            .output()
+            .unwrap();
+        json_of(&output)
+    };
+    let day = doc("day");
+    let week = doc("week");
+    let month = doc("month");
+    assert_eq!(day["series"][0]["granularity"], "day");
+    assert_eq!(week["series"][0]["granularity"], "week");
+    assert_eq!(month["series"][0]["granularity"], "month");
+    assert!(!totals(&day).is_empty());
+    assert_eq!(totals(&day), totals(&week));
+    assert_eq!(totals(&day), totals(&month));
+    // Weeks start on Monday (VOD days are +08:00).
+    for point in week["series"][0]["points"].as_array().unwrap() {
+        let time = chrono::DateTime::parse_from_rfc3339(point["time"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            chrono::Datelike::weekday(&time),
+            chrono::Weekday::Mon,
+            "{time}"
+        );
+    }
+    assert_eq!(month["series"][0]["points"].as_array().unwrap().len(), 2);
+    assert_eq!(day["failures"], serde_json::json!([]));
+}
+
+#[test]
+fn report_without_credentials_is_exit_3() {
+    let output = aigcusage().args(["report"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("TENCENTCLOUD_SECRET_ID"));
+}
+
+#[test]
+fn unknown_provider_is_exit_2() {
+    let output = aigcusage()
+        .args(["report", "--demo", "--providers", "vod,nope"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn report_queries_a_configured_provider_through_its_signed_api() {
+    let server = MockServer::start().await;
+    let bodies = std::sync::Arc::default();
+    Mock::given(method("POST"))
+        .respond_with(Tencent {
+            service: "vod",
+            version: "2018-07-17",
+            answer: |body: &Value| vod_usage_answer(body, &["spec"], 1.0),
+            bodies,
+        })
+        .expect(7)
+        .mount(&server)
+        .await;
+    let output = with_tencent(&server.uri())
+        .args(["report", "--last", "3d", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_no_secrets(&output);
+    let doc = json_of(&output);
+    assert_eq!(doc["series"].as_array().unwrap().len(), 14);
+    assert_eq!(doc["failures"], serde_json::json!([]));
+}
