@@ -1,6 +1,7 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
 mod config_cmd;
+mod modelrouter;
 mod output;
 mod vod;
 
@@ -9,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, GlobalArgs, RangeOpts, VodCommand};
+use crate::cli::{Cli, Command, GlobalArgs, ModelrouterCommand, RangeOpts, VodCommand};
 use crate::config::{self, Inputs, Settings};
 use crate::error::Error;
 use crate::render::Format;
@@ -107,6 +108,9 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
 
     let result = match command {
         Command::Vod(VodCommand::Usage(args)) => vod::usage(&ctx, &args).await,
+        Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
+            modelrouter::cost(&ctx, &args).await
+        }
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } => Ok(()),
     };

@@ -1,1 +1,3 @@
+pub mod client;
+pub mod modelrouter;
 pub mod sign;
