@@ -182,25 +182,27 @@ pub async fn cost(
         let token = page.next_token.clone();
         pages.push(page);
         let Some(token) = token else { break };
-        if !seen.insert(token.clone()) {
-            return Err(Error::network(
-                &target,
-                format!(
-                    "paging loop: the answer repeated nextToken '{}' after {} pages",
-                    shorten(&token),
-                    pages.len()
-                ),
-            ));
-        }
-        if pages.len() >= MAX_PAGES {
-            return Err(Error::network(
-                &target,
-                format!("paging loop: still a nextToken after {MAX_PAGES} pages; giving up"),
-            ));
-        }
+        check_next_token(&mut seen, pages.len(), &token)
+            .map_err(|why| Error::network(&target, why))?;
         next_token = Some(token);
     }
     Ok(build_series(&pages, request.granularity, zone))
+}
+
+/// Refuses a paging loop: a token seen before, or a next page after `MAX_PAGES` pages.
+fn check_next_token(seen: &mut HashSet<String>, pages: usize, token: &str) -> Result<(), String> {
+    if !seen.insert(token.to_string()) {
+        return Err(format!(
+            "paging loop: the answer repeated nextToken '{}' after {pages} pages",
+            shorten(token)
+        ));
+    }
+    if pages >= MAX_PAGES {
+        return Err(format!(
+            "paging loop: still a nextToken after {MAX_PAGES} pages; giving up"
+        ));
+    }
+    Ok(())
 }
 
 /// A token for a message: long ones are cut (they are opaque, not secret).
@@ -619,6 +621,24 @@ mod tests {
             pairs(query(&request, Some("tok"))),
             "startTime=1700000000&endTime=1700086400&modelTypes=LLM,VL&clientId=7&granularity=daily&maxResults=50&nextToken=tok"
         );
+    }
+
+    #[test]
+    fn paging_stops_at_a_repeated_token_or_after_1000_pages() {
+        let mut seen = HashSet::new();
+        assert!(check_next_token(&mut seen, 1, "a").is_ok());
+        assert!(check_next_token(&mut seen, 2, "b").is_ok());
+        let err = check_next_token(&mut seen, 3, "a").unwrap_err();
+        assert!(
+            err.contains("repeated nextToken 'a' after 3 pages"),
+            "{err}"
+        );
+        let mut seen = HashSet::new();
+        for n in 1..MAX_PAGES {
+            assert!(check_next_token(&mut seen, n, &format!("t{n}")).is_ok());
+        }
+        let err = check_next_token(&mut seen, MAX_PAGES, "last").unwrap_err();
+        assert!(err.contains("after 1000 pages"), "{err}");
     }
 
     #[test]
