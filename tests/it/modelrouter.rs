@@ -281,7 +281,7 @@ async fn a_snake_case_envelope_pages_and_decodes() {
                 "data": {"default_metric": "total_amount", "granularity": "daily", "metrics": [], "points": []}
             })),
         },
-        2,
+        4,
     )
     .await;
     let output = run(with_alibaba(&server.uri())
@@ -316,6 +316,29 @@ async fn a_snake_case_envelope_pages_and_decodes() {
     assert_eq!(amount["granularity"], "day");
     assert_eq!(
         point_values(amount),
+        [("2023-11-15T00:00:00+08:00".to_string(), 12.5)]
+    );
+    assert_eq!(amount["labels"], json!({"label": "Amount"}));
+    assert_eq!(amount["unit"], "CNY");
+
+    // The day keeps its own calendar whatever --tz says (spec §5).
+    let output = run(with_alibaba(&server.uri())
+        .env("AIGCUSAGE_NOW", "2023-11-20T00:00:00Z")
+        .args([
+            "modelrouter",
+            "cost",
+            "--start",
+            "2023-11-14T16:00:00Z",
+            "--end",
+            "2023-11-15T15:59:59Z",
+            "--tz",
+            "America/New_York",
+            "-o",
+            "json",
+        ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        point_values(series(&json_of(&output), "total_amount")),
         [("2023-11-15T00:00:00+08:00".to_string(), 12.5)]
     );
 }

@@ -15,13 +15,16 @@
 //! - Every metric defined in `data.metrics` becomes a series even when no point carries
 //!   it (a quiet account still shows its metrics, total 0); a key that appears only in
 //!   `values` becomes a series with unit null.
-//! - Points are shown in `--tz` whatever the granularity: the API answers instants, not
-//!   calendar days, so there is no provider calendar to keep. Two points of one metric at
-//!   the same instant (e.g. on two pages) are added into one.
+//! - Hourly points are shown in `--tz`. A daily point's timestamp is the instant its day
+//!   starts in the provider's calendar (for a China account, 16:00 UTC), so it is shown
+//!   at the offset that makes that instant midnight (`2025-11-18T00:00:00+08:00`) whatever
+//!   `--tz` is, and a day is never shifted (spec §5); a timestamp that is no midnight of any
+//!   offset (not on a quarter hour) falls back to `--tz`.
+//! - Two points of one metric at the same instant (e.g. on two pages) are added into one.
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Target};
@@ -433,11 +436,40 @@ pub fn build_series(
                 labels,
                 points: points
                     .into_iter()
-                    .map(|(time, value)| Point::new(zone.localize(&time), value))
+                    .map(|(time, value)| Point::new(show(time, granularity, zone), value))
                     .collect(),
             }
         })
         .collect()
+}
+
+/// A point's time as printed: daily buckets at the offset of their own midnight.
+fn show(time: DateTime<Utc>, granularity: Granularity, zone: &Zone) -> DateTime<FixedOffset> {
+    if granularity.is_calendar() {
+        if let Some(offset) = midnight_offset(time) {
+            return time.with_timezone(&offset);
+        }
+    }
+    zone.localize(&time)
+}
+
+/// The offset (from -12:00 to +14:00, on a quarter hour) in which `time` is midnight.
+fn midnight_offset(time: DateTime<Utc>) -> Option<FixedOffset> {
+    const DAY: i64 = 86_400;
+    let past_utc_midnight = time.timestamp().rem_euclid(DAY);
+    if past_utc_midnight % 900 != 0 {
+        return None;
+    }
+    let seconds = if past_utc_midnight == 0 {
+        0
+    } else if DAY - past_utc_midnight <= 14 * 3600 {
+        DAY - past_utc_midnight
+    } else if past_utc_midnight <= 12 * 3600 {
+        -past_utc_midnight
+    } else {
+        return None;
+    };
+    FixedOffset::east_opt(i32::try_from(seconds).ok()?)
 }
 
 #[cfg(test)]
@@ -584,9 +616,37 @@ mod tests {
         assert_eq!(series[2].labels["label"], "Amount");
         assert_eq!(series[2].total(), 3.5);
         assert_eq!(series[2].granularity, Some(Granularity::Day));
+        // Not a midnight of any offset: shown in --tz.
         assert_eq!(
             series[2].points[0].time.to_rfc3339(),
             "2023-11-14T22:13:20+00:00"
+        );
+    }
+
+    #[test]
+    fn daily_points_keep_the_calendar_their_midnight_belongs_to() {
+        let at = |ts: i64| DateTime::from_timestamp(ts, 0).unwrap();
+        let shanghai: Zone = "Asia/Shanghai".parse().unwrap();
+        let new_york: Zone = "America/New_York".parse().unwrap();
+        // 2025-11-18T00:00:00+08:00
+        assert_eq!(
+            show(at(1763395200), Granularity::Day, &new_york).to_rfc3339(),
+            "2025-11-18T00:00:00+08:00"
+        );
+        // UTC midnight stays UTC.
+        assert_eq!(
+            show(at(1763424000), Granularity::Day, &shanghai).to_rfc3339(),
+            "2025-11-18T00:00:00+00:00"
+        );
+        // 2025-11-18T00:00:00-05:00
+        assert_eq!(
+            show(at(1763442000), Granularity::Day, &shanghai).to_rfc3339(),
+            "2025-11-18T00:00:00-05:00"
+        );
+        // Hourly points follow --tz.
+        assert_eq!(
+            show(at(1763395200), Granularity::Hour, &Zone::UTC).to_rfc3339(),
+            "2025-11-17T16:00:00+00:00"
         );
     }
 
