@@ -1,6 +1,7 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
 mod config_cmd;
+mod modelrouter;
 mod output;
 mod report;
 mod vod;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, GlobalArgs, RangeOpts, VodCommand};
+use crate::cli::{Cli, Command, GlobalArgs, ModelrouterCommand, RangeOpts, VodCommand};
 use crate::config::{self, Inputs, Settings};
 use crate::error::Error;
 use crate::render::Format;
@@ -50,6 +51,18 @@ impl Context {
             });
         }
         self.settings.tencent.credentials()
+    }
+
+    /// Alibaba Cloud credentials, or demo ones under `--demo` (nothing is sent then).
+    pub fn alibaba_credentials(&self) -> Result<config::AlibabaCredentials, Error> {
+        if self.demo {
+            return Ok(config::AlibabaCredentials {
+                access_key_id: "LTAIDEMO000000000000demo".to_string(),
+                access_key_secret: crate::secret::Secret::new("demo-secret-not-used-00000"),
+                security_token: None,
+            });
+        }
+        self.settings.alibaba.credentials()
     }
 
     pub fn range(&self, opts: &RangeOpts) -> Result<TimeRange, Error> {
@@ -132,6 +145,9 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
     let result = match command {
         Command::Vod(VodCommand::Usage(args)) => vod::usage(&ctx, &args).await,
         Command::Report(args) => report::run(&ctx, &args).await,
+        Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
+            modelrouter::cost(&ctx, &args).await
+        }
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } => Ok(()),
     };

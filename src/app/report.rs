@@ -11,7 +11,9 @@ use crate::series::{Failure, Granularity, Query, Report, Series};
 use crate::term::Spinner;
 use crate::timerange::TimeRange;
 
-use super::{output, vod, Context};
+use crate::providers::alibaba::modelrouter::CostRequest;
+
+use super::{modelrouter, output, vod, Context};
 
 type Fetch =
     for<'a> fn(&'a Context, &'a ReportArgs, TimeRange) -> BoxFuture<'a, Result<Vec<Series>, Error>>;
@@ -28,14 +30,24 @@ struct ReportSource {
     fetch: Fetch,
 }
 
-const SOURCES: &[ReportSource] = &[ReportSource {
-    name: "vod",
-    provider: "tencent",
-    source: "vod.aigc_usage",
-    has_credentials: |s| s.tencent.has_credentials(),
-    credentials_hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY",
-    fetch: |ctx, args, range| fetch_vod(ctx, args, range).boxed(),
-}];
+const SOURCES: &[ReportSource] = &[
+    ReportSource {
+        name: "vod",
+        provider: "tencent",
+        source: "vod.aigc_usage",
+        has_credentials: |s| s.tencent.has_credentials(),
+        credentials_hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY",
+        fetch: |ctx, args, range| fetch_vod(ctx, args, range).boxed(),
+    },
+    ReportSource {
+        name: "modelrouter",
+        provider: "alibaba",
+        source: "modelrouter.cost_trend",
+        has_credentials: |s| s.alibaba.has_credentials(),
+        credentials_hint: "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        fetch: |ctx, _, range| fetch_modelrouter(ctx, range).boxed(),
+    },
+];
 
 async fn fetch_vod(
     ctx: &Context,
@@ -44,6 +56,18 @@ async fn fetch_vod(
 ) -> Result<Vec<Series>, Error> {
     let query = vod::UsageQuery::new(ctx, &args.vod_type, range, None, Vec::new(), None)?;
     vod::fetch_usage(ctx, query).await
+}
+
+async fn fetch_modelrouter(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, Error> {
+    let request = CostRequest {
+        range,
+        model_types: Vec::new(),
+        client_id: None,
+        granularity: None,
+        page_size: None,
+    };
+    let endpoint = ctx.settings.alibaba.endpoint.value.clone();
+    modelrouter::fetch_cost(ctx, &request, endpoint).await
 }
 
 fn select<'a>(ctx: &Context, args: &ReportArgs) -> Result<Vec<&'a ReportSource>, Error> {

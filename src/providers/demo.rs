@@ -8,7 +8,7 @@ pub struct DemoResponder;
 impl Responder for DemoResponder {
     fn answer(&self, request: &HttpRequest) -> Option<HttpResponse> {
         // One line per provider.
-        super::tencent::demo::answer(request)
+        super::tencent::demo::answer(request).or_else(|| super::alibaba::demo::answer(request))
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-use chrono::{DateTime, FixedOffset};
+use chrono::NaiveDateTime;
 use comfy_table::{Cell, CellAlignment};
 
 use super::number::format_value;
@@ -52,18 +52,27 @@ fn squeeze(values: Vec<Option<f64>>, max: usize) -> Vec<Option<f64>> {
 }
 
 pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    // One sparkline slot per bucket start seen in any series, so trends line up.
-    let buckets: BTreeSet<DateTime<FixedOffset>> = report
+    // One sparkline slot per bucket seen in any series, so trends line up. Slots are
+    // wall-clock starts: a day that starts at midnight +08:00 and one that starts at
+    // midnight UTC are the same calendar day, in the same slot.
+    let buckets: BTreeSet<NaiveDateTime> = report
         .series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.time))
+        .flat_map(|s| s.points.iter().map(|p| p.time.naive_local()))
         .collect();
     let mut table = new_table(options);
     table.set_header(["provider", "series", "metric", "total", "unit", "trend"]);
     for series in &report.series {
         let values: Vec<Option<f64>> = buckets
             .iter()
-            .map(|b| series.points.iter().find(|p| p.time == *b).map(|p| p.value))
+            .map(|b| {
+                series
+                    .points
+                    .iter()
+                    .filter(|p| p.time.naive_local() == *b)
+                    .map(|p| p.value)
+                    .reduce(|a, b| a + b)
+            })
             .collect();
         let mut trend = sparkline(&squeeze(values, MAX_SPARK));
         if series.points.last().is_some_and(|p| p.partial) {

@@ -185,3 +185,278 @@ pub fn vod_usage_answer(body: &Value, specifications: &[&str], scale: f64) -> Re
         "Response": {"AigcUsageDataSet": set, "RequestId": "req-usage-ok"}
     }))
 }
+
+// ---------------------------------------------------------------------------------------
+// Alibaba Cloud: a local API gateway that verifies ACS3-HMAC-SHA256 as the real one does.
+// ---------------------------------------------------------------------------------------
+
+pub const ALIBABA_KEY_ID: &str = "LTAI5tTESTaccessKEYid00wxyz";
+pub const ALIBABA_SECRET: &str = "TESTalibabaSECRETnever-printed-0";
+pub const ALIBABA_TOKEN: &str = "CAISTESTstsTOKENnever-printed-0000+/==";
+
+/// `aigcusage()` with Alibaba Cloud credentials pointing at a local ModelRouter.
+pub fn with_alibaba(endpoint: &str) -> Command {
+    let mut cmd = aigcusage();
+    cmd.env("ALIBABA_CLOUD_ACCESS_KEY_ID", ALIBABA_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ALIBABA_SECRET)
+        .env("AIGCUSAGE_MODELROUTER_ENDPOINT", endpoint);
+    cmd
+}
+
+/// Asserts that neither the Alibaba secret, the STS token nor the whole access key id
+/// appears in the output.
+pub fn assert_no_alibaba_secrets(output: &std::process::Output) {
+    for stream in [&output.stdout, &output.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        for secret in [ALIBABA_SECRET, ALIBABA_TOKEN, ALIBABA_KEY_ID] {
+            assert!(!text.contains(secret), "a secret leaked: {text}");
+        }
+    }
+}
+
+/// A request the local gateway accepted.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The decoded query pairs, in the order received.
+    pub query: Vec<(String, String)>,
+    pub nonce: String,
+    /// `SignedHeaders` of the Authorization.
+    pub signed_headers: Vec<String>,
+    pub security_token: Option<String>,
+}
+
+impl Received {
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The query as `k=v&...` (decoded), sorted by key, for exact assertions.
+    pub fn sorted_query(&self) -> String {
+        let mut pairs: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        pairs.sort();
+        pairs.join("&")
+    }
+}
+
+/// A gateway error: `{"RequestId", "HostId", "Code", "Message", "Recommend"}`.
+pub fn alibaba_gateway_error(
+    status: u16,
+    code: &str,
+    message: &str,
+    request_id: &str,
+) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "RequestId": request_id,
+        "HostId": "aicontent.aliyuncs.com",
+        "Code": code,
+        "Message": message,
+        "Recommend": format!("https://api.aliyun.com/troubleshoot?q={code}"),
+    }))
+}
+
+/// What the gateway expects of every request.
+pub struct Acs3Expectation<'a> {
+    pub action: &'a str,
+    pub version: &'a str,
+    pub path: &'a str,
+    /// The STS token that must be sent (and signed), or `None` for none at all.
+    pub security_token: Option<&'a str>,
+}
+
+/// Checks a request the way the Alibaba gateway does: method, path, action, version,
+/// date within 15 minutes, payload hash, signed headers (host and every x-acs-* header
+/// received), and the signature recomputed from what was received. A nonce is accepted
+/// once only. `Err` is the (status, code, message) to answer.
+pub fn verify_acs3(
+    request: &Request,
+    expected: &Acs3Expectation,
+    nonces: &Mutex<std::collections::HashSet<String>>,
+) -> Result<Received, (u16, String, String)> {
+    use aigcusage::providers::alibaba::sign as acs3;
+    let fail = |status: u16, code: &str, message: String| Err((status, code.to_string(), message));
+    if request.method.as_str() != "GET" {
+        return fail(
+            405,
+            "UnsupportedHTTPMethod",
+            format!("method {}", request.method),
+        );
+    }
+    let path = request.url.path().to_string();
+    if path != expected.path {
+        return fail(404, "InvalidAction.NotFound", format!("path {path}"));
+    }
+    if header(request, "x-acs-action") != Some(expected.action) {
+        return fail(
+            400,
+            "MissingParameter",
+            format!("x-acs-action {:?}", header(request, "x-acs-action")),
+        );
+    }
+    if header(request, "x-acs-version") != Some(expected.version) {
+        return fail(
+            400,
+            "InvalidVersion",
+            format!("x-acs-version {:?}", header(request, "x-acs-version")),
+        );
+    }
+    let Some(date) = header(request, "x-acs-date") else {
+        return fail(400, "MissingParameter", "x-acs-date".into());
+    };
+    let Ok(sent_at) = chrono::NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%SZ") else {
+        return fail(400, "InvalidTimeStamp.Format", format!("x-acs-date {date}"));
+    };
+    let skew = (chrono::Utc::now().naive_utc() - sent_at)
+        .num_seconds()
+        .abs();
+    if skew > 15 * 60 {
+        return fail(400, "InvalidTimeStamp.Expired", format!("off by {skew} s"));
+    }
+    let Some(nonce) = header(request, "x-acs-signature-nonce").map(str::to_string) else {
+        return fail(400, "MissingParameter", "x-acs-signature-nonce".into());
+    };
+    if header(request, "x-acs-content-sha256") != Some(acs3::hashed_payload(&request.body).as_str())
+    {
+        return fail(
+            400,
+            "InvalidParameter",
+            "x-acs-content-sha256 does not match the body".into(),
+        );
+    }
+    let token = header(request, acs3::SECURITY_TOKEN_HEADER).map(str::to_string);
+    if token.as_deref() != expected.security_token {
+        return fail(
+            400,
+            "InvalidSecurityToken.Mismatch",
+            format!("security token sent: {}", token.is_some()),
+        );
+    }
+
+    let Some(authorization) = header(request, "authorization") else {
+        return fail(400, "MissingAuthorization", "no Authorization".into());
+    };
+    let Some(fields) = authorization.strip_prefix("ACS3-HMAC-SHA256 ") else {
+        return fail(
+            400,
+            "IncompleteSignature",
+            format!("algorithm of {authorization}"),
+        );
+    };
+    let field = |name: &str| {
+        fields
+            .split(',')
+            .find_map(|part| part.strip_prefix(&format!("{name}=")))
+    };
+    let (Some(credential), Some(signed), Some(_)) = (
+        field("Credential"),
+        field("SignedHeaders"),
+        field("Signature"),
+    ) else {
+        return fail(400, "IncompleteSignature", authorization.to_string());
+    };
+    if credential != ALIBABA_KEY_ID {
+        return fail(
+            404,
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.".into(),
+        );
+    }
+    let signed_headers: Vec<String> = signed.split(';').map(str::to_string).collect();
+    for (name, _) in request.headers.iter() {
+        let name = name.as_str();
+        if (name == "host" || name.starts_with("x-acs-"))
+            && !signed_headers.iter().any(|s| s == name)
+        {
+            return fail(
+                400,
+                "IncompleteSignature",
+                format!("header {name} is not signed"),
+            );
+        }
+    }
+    let mut headers = Vec::new();
+    for name in &signed_headers {
+        let Some(value) = header(request, name) else {
+            return fail(
+                400,
+                "IncompleteSignature",
+                format!("signed header {name} not sent"),
+            );
+        };
+        headers.push((name.clone(), value.to_string()));
+    }
+    let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+    let expected_signature = acs3::sign(
+        &acs3::Acs3Request {
+            method: "GET",
+            pathname: &path,
+            query: &query,
+            headers: &headers,
+            body: &request.body,
+        },
+        ALIBABA_KEY_ID,
+        &Secret::new(ALIBABA_SECRET),
+    );
+    if authorization != expected_signature.authorization {
+        return fail(
+            400,
+            "SignatureDoesNotMatch",
+            "The request signature does not conform to Aliyun standards.".into(),
+        );
+    }
+    if !nonces.lock().unwrap().insert(nonce.clone()) {
+        return fail(
+            400,
+            "SignatureNonceUsed",
+            "The request signature nonce has been used.".into(),
+        );
+    }
+    Ok(Received {
+        query,
+        nonce,
+        signed_headers,
+        security_token: token,
+    })
+}
+
+/// An Alibaba ROA API: verifies every request, then answers `answer(request, n)` where
+/// `n` counts the requests accepted before this one.
+pub struct Alibaba<F> {
+    pub action: &'static str,
+    pub version: &'static str,
+    pub path: &'static str,
+    pub security_token: Option<&'static str>,
+    pub answer: F,
+    /// Every accepted request, in arrival order.
+    pub received: Arc<Mutex<Vec<Received>>>,
+    pub nonces: Arc<Mutex<std::collections::HashSet<String>>>,
+}
+
+impl<F> Respond for Alibaba<F>
+where
+    F: Fn(&Received, usize) -> ResponseTemplate + Send + Sync + 'static,
+{
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let expected = Acs3Expectation {
+            action: self.action,
+            version: self.version,
+            path: self.path,
+            security_token: self.security_token,
+        };
+        match verify_acs3(request, &expected, &self.nonces) {
+            Ok(received) => {
+                let n = {
+                    let mut all = self.received.lock().unwrap();
+                    all.push(received.clone());
+                    all.len() - 1
+                };
+                (self.answer)(&received, n)
+            }
+            Err((status, code, message)) => {
+                alibaba_gateway_error(status, &code, &message, "req-gateway-check")
+            }
+        }
+    }
+}

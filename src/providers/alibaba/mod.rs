@@ -1,1 +1,4 @@
+pub mod client;
+pub mod demo;
+pub mod modelrouter;
 pub mod sign;
