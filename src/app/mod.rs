@@ -1,15 +1,17 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
 mod config_cmd;
+mod lke;
 mod output;
 mod vod;
+mod vod_quota;
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, GlobalArgs, RangeOpts, VodCommand};
+use crate::cli::{Cli, Command, GlobalArgs, LkeCommand, RangeOpts, VodCommand};
 use crate::config::{self, Inputs, Settings};
 use crate::error::Error;
 use crate::render::Format;
@@ -107,6 +109,8 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
 
     let result = match command {
         Command::Vod(VodCommand::Usage(args)) => vod::usage(&ctx, &args).await,
+        Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(&ctx, &cmd).await,
+        Command::Lke(LkeCommand::Tokens(args)) => lke::tokens(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } => Ok(()),
     };
