@@ -349,9 +349,10 @@ async fn list(ctx: &Context, args: &QuotaListArgs) -> Result<(), Error> {
     if failing > 0 {
         let threshold = fail_at.unwrap_or_default();
         return Err(Error::Threshold(format!(
-            "{failing} quota{} of SubAppId {} at or above {}% used (--fail-at)",
-            if failing == 1 { " is" } else { "s are" },
+            "{failing} quota{} of SubAppId {} {} at or above {}% used (--fail-at)",
+            if failing == 1 { "" } else { "s" },
             target.sub_app_id,
+            if failing == 1 { "is" } else { "are" },
             format_value(threshold)
         )));
     }

@@ -2,4 +2,5 @@
 
 mod cli;
 mod support;
+mod vod_quota;
 mod vod_usage;
