@@ -1,6 +1,7 @@
 //! Whole-binary tests: the real `aigcusage` binary against local servers.
 
 mod cli;
+mod lke_tokens;
 mod support;
 mod vod_quota;
 mod vod_usage;
