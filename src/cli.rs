@@ -132,7 +132,7 @@ fn parse_timeout(value: &str) -> Result<f64, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Tencent Cloud VOD: AIGC usage
+    /// Tencent Cloud VOD: AIGC usage and quotas
     #[command(subcommand)]
     Vod(VodCommand),
 

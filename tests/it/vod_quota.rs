@@ -882,3 +882,63 @@ async fn an_empty_list_is_not_an_error() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "No AIGC quotas for SubAppId 1.\n");
 }
+
+/// `delete` on a terminal: util-linux `script` gives the binary a pseudo-terminal for
+/// stdin and stderr; what we write to `script`'s stdin is what the user types.
+#[cfg(target_os = "linux")]
+fn delete_on_a_terminal(endpoint: &str, typed: &str) -> std::process::Output {
+    use std::io::Write;
+    let binary = assert_cmd::cargo::cargo_bin("aigcusage");
+    let command = format!(
+        "{} vod quota delete --type Text --api-token {API_TOKEN} --sub-app-id 5",
+        binary.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent-aigcusage-test-home")
+        .env("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+        .env("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+        .env("AIGCUSAGE_VOD_ENDPOINT", endpoint)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` is installed");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(typed.as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_on_a_terminal_asks_and_only_yes_sends() {
+    let (server, bodies) = vod("DeleteAigcQuota", tencent_ok(json!({"RequestId": "r-tty"}))).await;
+    let output = delete_on_a_terminal(&server.uri(), "n\n");
+    // The pseudo-terminal merges stdout and stderr into script's stdout.
+    let screen = stdout(&output);
+    assert_eq!(output.status.code(), Some(2), "{screen}");
+    assert!(
+        screen.contains("Delete the Text quota of SubAppId 5 (api token ****9f3c)? [y/N]"),
+        "{screen}"
+    );
+    assert!(screen.contains("aborted, nothing sent"), "{screen}");
+    assert!(!screen.contains(API_TOKEN), "{screen}");
+    assert_eq!(requests(&server).await, 0);
+
+    let output = delete_on_a_terminal(&server.uri(), "y\n");
+    let screen = stdout(&output);
+    assert!(output.status.success(), "{screen}");
+    assert!(
+        screen.contains(
+            "Deleted the Text quota of SubAppId 5 for api token ****9f3c (RequestId r-tty)"
+        ),
+        "{screen}"
+    );
+    assert_eq!(
+        *bodies.lock().unwrap(),
+        [json!({"SubAppId": 5, "QuotaType": "Text", "ApiToken": API_TOKEN})]
+    );
+}

@@ -99,8 +99,8 @@ pub fn check_api_token(
     api_token: Option<&str>,
 ) -> Result<(), Error> {
     match (quota_type, api_token) {
-        (_, None) | (Some(QuotaType::Text), Some(_)) => Ok(()),
         (_, Some(token)) if token.trim().is_empty() => Err(Error::usage("--api-token is empty")),
+        (_, None) | (Some(QuotaType::Text), Some(_)) => Ok(()),
         (Some(other), Some(_)) => Err(Error::usage(format!(
             "--api-token is only valid with --type Text (not {}): api tokens have Text quotas only",
             other.as_str()
@@ -363,6 +363,12 @@ mod tests {
         assert!(check_api_token(Some(QuotaType::Text), Some("tok")).is_ok());
         assert!(check_api_token(Some(QuotaType::Image), None).is_ok());
         assert!(check_api_token(None, None).is_ok());
+        assert_eq!(
+            check_api_token(Some(QuotaType::Text), Some(" "))
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
         for t in [Some(QuotaType::Image), Some(QuotaType::Video), None] {
             assert_eq!(check_api_token(t, Some("tok")).unwrap_err().exit_code(), 2);
         }
