@@ -1,17 +1,19 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
 mod config_cmd;
+mod lke;
 mod modelrouter;
 mod output;
 mod report;
 mod vod;
+mod vod_quota;
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, GlobalArgs, ModelrouterCommand, RangeOpts, VodCommand};
+use crate::cli::{Cli, Command, GlobalArgs, LkeCommand, ModelrouterCommand, RangeOpts, VodCommand};
 use crate::config::{self, Inputs, Settings};
 use crate::error::Error;
 use crate::render::Format;
@@ -148,6 +150,11 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
         Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
             modelrouter::cost(&ctx, &args).await
         }
+        Command::Vod(VodCommand::Quota(_)) if ctx.demo => Err(Error::usage(
+            "--demo answers the usage commands and report; vod quota manages real quotas and has no demo",
+        )),
+        Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(&ctx, &cmd).await,
+        Command::Lke(LkeCommand::Tokens(args)) => lke::tokens(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } => Ok(()),
     };

@@ -13,7 +13,9 @@ use crate::timerange::TimeRange;
 
 use crate::providers::alibaba::modelrouter::CostRequest;
 
-use super::{modelrouter, output, vod, Context};
+use crate::providers::tencent::lke::TokenFilters;
+
+use super::{lke, modelrouter, output, vod, Context};
 
 type Fetch =
     for<'a> fn(&'a Context, &'a ReportArgs, TimeRange) -> BoxFuture<'a, Result<Vec<Series>, Error>>;
@@ -40,6 +42,14 @@ const SOURCES: &[ReportSource] = &[
         fetch: |ctx, args, range| fetch_vod(ctx, args, range).boxed(),
     },
     ReportSource {
+        name: "lke",
+        provider: "tencent",
+        source: "lke.token_usage",
+        has_credentials: |s| s.tencent.has_credentials(),
+        credentials_hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY",
+        fetch: |ctx, _, range| fetch_lke(ctx, range).boxed(),
+    },
+    ReportSource {
         name: "modelrouter",
         provider: "alibaba",
         source: "modelrouter.cost_trend",
@@ -56,6 +66,12 @@ async fn fetch_vod(
 ) -> Result<Vec<Series>, Error> {
     let query = vod::UsageQuery::new(ctx, &args.vod_type, range, None, Vec::new(), None)?;
     vod::fetch_usage(ctx, query).await
+}
+
+async fn fetch_lke(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, Error> {
+    let region = ctx.settings.tencent.region.value.clone();
+    let endpoint = ctx.settings.tencent.lke_endpoint.value.clone();
+    lke::fetch_tokens(ctx, &range, &TokenFilters::default(), region, endpoint).await
 }
 
 async fn fetch_modelrouter(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, Error> {

@@ -1,7 +1,9 @@
 //! Whole-binary tests: the real `aigcusage` binary against local servers.
 
 mod cli;
+mod lke_tokens;
 mod modelrouter;
 mod report;
 mod support;
+mod vod_quota;
 mod vod_usage;

@@ -460,3 +460,34 @@ where
         }
     }
 }
+
+/// A successful Tencent answer: `{"Response": response}`.
+pub fn tencent_ok(response: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({ "Response": response }))
+}
+
+/// Mounts a Tencent action that verifies signatures (service, version) and answers with
+/// `answer(body)`; returns the bodies it received.
+pub async fn mount_tencent<F>(
+    server: &wiremock::MockServer,
+    service: &'static str,
+    version: &'static str,
+    action: &str,
+    answer: F,
+) -> Arc<Mutex<Vec<Value>>>
+where
+    F: Fn(&Value) -> ResponseTemplate + Send + Sync + 'static,
+{
+    let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::header("X-TC-Action", action))
+        .respond_with(Tencent {
+            service,
+            version,
+            answer,
+            bodies: bodies.clone(),
+        })
+        .mount(server)
+        .await;
+    bodies
+}

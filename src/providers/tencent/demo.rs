@@ -19,6 +19,7 @@ pub fn answer(request: &HttpRequest) -> Option<HttpResponse> {
     let body: Value = serde_json::from_slice(&request.body).ok()?;
     match action {
         "DescribeAigcUsageData" => Some(vod_usage(&body)),
+        "DescribeTokenUsageGraph" => Some(lke_token_usage(&body)),
         _ => None,
     }
 }
@@ -75,5 +76,47 @@ fn vod_usage(body: &Value) -> HttpResponse {
     json_response(json!({"Response": {
         "AigcUsageDataSet": set,
         "RequestId": "2f47fc6d-c03a-49f7-b50b-xxxxxxxx"
+    }}))
+}
+
+/// The seed answer of DescribeTokenUsageGraph (about 14,700 input and 230 output tokens a
+/// bucket) for every day of the range (`X` as `yyyyMMdd`), or every 15 minutes of a range of
+/// two days or less (`X` as `yyyyMMddHHmm`), in China Standard Time.
+fn lke_token_usage(body: &Value) -> HttpResponse {
+    let seconds = |key: &str| body[key].as_str().and_then(|s| s.parse::<i64>().ok());
+    let (Some(start), Some(end)) = (seconds("StartTime"), seconds("EndTime")) else {
+        return json_response(json!({"Response": {
+            "Error": {"Code": "InvalidParameterValue", "Message": "StartTime/EndTime"},
+            "RequestId": "demo-invalid"
+        }}));
+    };
+    let daily = end - start > 2 * 86_400;
+    let step = if daily { 86_400 } else { 900 };
+    let offset = 8 * 3_600;
+    let mut bucket = (start + offset).div_euclid(step) * step - offset;
+    let (mut total, mut input, mut output) = (Vec::new(), Vec::new(), Vec::new());
+    while bucket <= end {
+        let Some(time) = DateTime::from_timestamp(bucket, 0) else {
+            break;
+        };
+        let local = time.with_timezone(&cst());
+        let x = if daily {
+            local.format("%Y%m%d").to_string()
+        } else {
+            local.format("%Y%m%d%H%M").to_string()
+        };
+        let scale = if daily { 96.0 } else { 1.0 };
+        let input_tokens = (14_662.0 * scale * variation(&format!("in{x}"))).round();
+        let output_tokens = (234.0 * scale * variation(&format!("out{x}"))).round();
+        total.push(json!({"X": x, "Y": input_tokens + output_tokens}));
+        input.push(json!({"X": x, "Y": input_tokens}));
+        output.push(json!({"X": x, "Y": output_tokens}));
+        bucket += step;
+    }
+    json_response(json!({"Response": {
+        "Total": total,
+        "Input": input,
+        "Output": output,
+        "RequestId": "ed825101-ab0f-4f3d-8803-ce43292be7cb"
     }}))
 }

@@ -2,5 +2,7 @@
 
 pub mod client;
 pub mod demo;
+pub mod lke;
 pub mod sign;
 pub mod vod;
+pub mod vod_quota;

@@ -1,0 +1,100 @@
+//! `lke tokens`.
+
+use crate::cli::LkeTokensArgs;
+use crate::error::Error;
+use crate::providers::tencent::client::{Client, Service};
+use crate::providers::tencent::lke::{self, TokenFilters};
+use crate::series::{apply_window, Query, Report, Series};
+use crate::timerange::TimeRange;
+
+use super::{endpoint_flag, output, Context};
+
+/// `--region`: a region such as `ap-jakarta` (lower-case letters, digits, dashes).
+fn region_flag(value: &str) -> Result<String, Error> {
+    let value = value.trim();
+    if !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        Ok(value.to_string())
+    } else {
+        Err(Error::usage(format!(
+            "invalid --region '{value}': expected a region such as ap-jakarta"
+        )))
+    }
+}
+
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The windowed series of a query (shared by `lke tokens` and `report`).
+pub async fn fetch_tokens(
+    ctx: &Context,
+    range: &TimeRange,
+    filters: &TokenFilters,
+    region: String,
+    endpoint: String,
+) -> Result<Vec<Series>, Error> {
+    let range = *range;
+    let credentials = ctx.tencent_credentials()?;
+
+    let client = Client {
+        transport: &ctx.transport,
+        credentials: &credentials,
+        service: Service {
+            name: lke::SERVICE,
+            version: lke::VERSION,
+            endpoint,
+            region: Some(region),
+        },
+    };
+    let mut series = lke::token_usage(&client, &range, filters).await?;
+    let mut dropped = 0;
+    for s in &mut series {
+        let before = s.points.len();
+        apply_window(s, range.start, range.end, ctx.now);
+        dropped += before - s.points.len();
+    }
+    if dropped > 0 {
+        ctx.warn(&format!(
+            "LKE answered {dropped} point{} outside the requested range; {} dropped",
+            if dropped == 1 { "" } else { "s" },
+            if dropped == 1 { "it was" } else { "they were" }
+        ));
+    }
+    Ok(series)
+}
+
+pub async fn tokens(ctx: &Context, args: &LkeTokensArgs) -> Result<(), Error> {
+    // Everything that can be refused is refused before credentials or the network.
+    let range = ctx.range(&args.range)?;
+    let region = match &args.region {
+        Some(flag) => region_flag(flag)?,
+        None => ctx.settings.tencent.region.value.clone(),
+    };
+    let endpoint = match &args.endpoint {
+        Some(flag) => endpoint_flag(flag)?,
+        None => ctx.settings.tencent.lke_endpoint.value.clone(),
+    };
+    let filters = TokenFilters {
+        model: given(&args.model),
+        sub_biz_type: given(&args.sub_biz_type),
+        app_biz_ids: args.app_biz_ids.clone(),
+        uin_accounts: args.uin_accounts.clone(),
+        app_type: given(&args.app_type),
+        sub_scenes: args.sub_scenes.clone(),
+    };
+    let series = fetch_tokens(ctx, &range, &filters, region, endpoint).await?;
+    let query = Query {
+        start: range.start,
+        end: range.end,
+        tz: ctx.zone,
+        commands: vec!["lke tokens".to_string()],
+    };
+    output::print_report(ctx, &Report::new(query, series))
+}
