@@ -179,11 +179,153 @@ async fn report_queries_a_configured_provider_through_its_signed_api() {
         .mount(&server)
         .await;
     let output = with_tencent(&server.uri())
-        .args(["report", "--last", "3d", "-o", "json"])
+        .args(["report", "--providers", "vod", "--last", "3d", "-o", "json"])
         .output()
         .unwrap();
     assert_no_secrets(&output);
     let doc = json_of(&output);
     assert_eq!(doc["series"].as_array().unwrap().len(), 14);
     assert_eq!(doc["failures"], serde_json::json!([]));
+}
+
+/// A local Alibaba gateway (ACS3-verifying) answering one cost-trend page to each of two runs.
+async fn modelrouter_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(Alibaba {
+            action: "ModelRouterQueryCostTrendMetrics",
+            version: "20240611",
+            path: "/api/v1/modelRouter/open/billing/cost/trend",
+            security_token: None,
+            answer: |received: &Received, _| {
+                let start: i64 = received.param("startTime").unwrap().parse().unwrap();
+                let day = start - start.rem_euclid(86_400) + 86_400;
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                    "requestId": "mr-1", "success": true,
+                    "data": {
+                        "granularity": "daily",
+                        "metrics": [{"key": "total_amount", "label": "cost", "unit": "CNY"}],
+                        "points": [{"timestamp": day, "values": {"total_amount": 12.5, "total_calls": 40}}]
+                    }
+                }))
+            },
+            received: std::sync::Arc::default(),
+            nonces: std::sync::Arc::default(),
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_provider_failing_is_exit_6_with_the_others_printed_and_units_apart() {
+    let tencent = MockServer::start().await;
+    mount_tencent(
+        &tencent,
+        "vod",
+        "2018-07-17",
+        "DescribeAigcUsageData",
+        |body: &Value| vod_usage_answer(body, &["spec"], 1.0),
+    )
+    .await;
+    mount_tencent(
+        &tencent,
+        "lke",
+        "2023-11-30",
+        "DescribeTokenUsageGraph",
+        |_: &Value| {
+            tencent_error(
+                "AuthFailure.UnauthorizedOperation",
+                "no LKE for this account",
+                "lke-req-9",
+            )
+        },
+    )
+    .await;
+    let alibaba = modelrouter_server().await;
+    let output = with_tencent(&tencent.uri())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ALIBABA_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ALIBABA_SECRET)
+        .env("AIGCUSAGE_MODELROUTER_ENDPOINT", alibaba.uri())
+        .args([
+            "report",
+            "--vod-type",
+            "Video",
+            "--last",
+            "3d",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_no_secrets(&output);
+    assert_no_alibaba_secrets(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("tencent lke DescribeTokenUsageGraph: AuthFailure.UnauthorizedOperation: no LKE for this account (RequestId lke-req-9)"),
+        "{stderr}"
+    );
+    let doc = json_of(&output);
+    assert_eq!(
+        doc["failures"],
+        serde_json::json!([{"provider": "tencent", "source": "lke.token_usage",
+            "code": "AuthFailure.UnauthorizedOperation", "message": "no LKE for this account",
+            "request_id": "lke-req-9"}])
+    );
+    let sources: std::collections::BTreeSet<&str> = doc["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["modelrouter.cost_trend", "vod.aigc_usage"].into());
+    // Units stay apart: each series keeps its own unit, no cross-unit total appears.
+    let units: Vec<(String, Value)> = doc["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (format!("{}/{}", s["name"], s["metric"]), s["unit"].clone()))
+        .collect();
+    assert!(
+        units.contains(&("\"total_amount\"/\"total_amount\"".into(), "CNY".into())),
+        "{units:?}"
+    );
+    assert!(
+        units.contains(&("\"spec\"/\"usage\"".into(), "seconds".into())),
+        "{units:?}"
+    );
+    assert!(
+        units.contains(&("\"spec\"/\"count\"".into(), "tasks".into())),
+        "{units:?}"
+    );
+
+    // The table carries the same series, with the summary and the breakdown.
+    let table = with_tencent(&tencent.uri())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ALIBABA_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ALIBABA_SECRET)
+        .env("AIGCUSAGE_MODELROUTER_ENDPOINT", alibaba.uri())
+        .args([
+            "report",
+            "--providers",
+            "vod,modelrouter",
+            "--vod-type",
+            "Video",
+            "--last",
+            "3d",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(table.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("alibaba modelrouter.cost_trend") && text.contains("tencent vod.aigc_usage"),
+        "{text}"
+    );
 }
