@@ -1,5 +1,6 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
+mod acedata;
 mod config_cmd;
 mod output;
 mod vod;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, GlobalArgs, RangeOpts, VodCommand};
+use crate::cli::{AcedataCommand, Cli, Command, GlobalArgs, RangeOpts, VodCommand};
 use crate::config::{self, Inputs, Settings};
 use crate::error::Error;
 use crate::render::Format;
@@ -107,6 +108,7 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
 
     let result = match command {
         Command::Vod(VodCommand::Usage(args)) => vod::usage(&ctx, &args).await,
+        Command::Acedata(AcedataCommand::Usage(args)) => acedata::usage(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } => Ok(()),
     };

@@ -1,2 +1,3 @@
+pub mod acedata;
 pub mod alibaba;
 pub mod tencent;
