@@ -234,11 +234,12 @@ impl<'de> Deserialize<'de> for Amount {
     }
 }
 
-/// The rows, already grouped into one point list per API id, in order of first appearance.
+/// The rows, grouped into one point list per API id, in order of first appearance.
 #[derive(Default)]
 struct Grouped<'a> {
     ids: Vec<Cow<'a, str>>,
     points: Vec<Vec<Point>>,
+    /// The sum of every row's amount, to check the answer's `total`.
     sum: f64,
     rows: usize,
 }
@@ -271,30 +272,58 @@ impl<'de: 'a, 'a> Visitor<'de> for GroupedVisitor<'a> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut grouped = Grouped::default();
-        let mut index: HashMap<Cow<'a, str>, usize> = HashMap::new();
+        // First pass, while reading: each row as (API index, date index, amount), 16 bytes.
+        let mut ids: Vec<Cow<'a, str>> = Vec::new();
+        let mut index: HashMap<Cow<'a, str>, u32> = HashMap::new();
         let mut dates = DateCache::default();
+        let mut rows: Vec<(u32, u32, f64)> = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut sum = 0.0;
+        // Answers list the same APIs in the same order for every date: the API after the
+        // previous row's is tried before any hashing.
+        let mut next = 0usize;
         while let Some(row) = seq.next_element::<Row<'de>>()? {
-            let time = dates.get(&row.date).map_err(de::Error::custom)?;
-            let at = match index.get(row.api_id.as_ref()) {
-                Some(&at) => at,
-                None => {
-                    let at = grouped.ids.len();
-                    index.insert(row.api_id.clone(), at);
-                    grouped.ids.push(row.api_id);
-                    grouped.points.push(Vec::new());
-                    at
-                }
+            let date = dates.index(&row.date).map_err(de::Error::custom)?;
+            let at = match ids.get(next) {
+                Some(id) if *id == row.api_id => next,
+                _ => match index.get(row.api_id.as_ref()) {
+                    Some(&at) => at as usize,
+                    None => {
+                        let at = ids.len();
+                        let key = u32::try_from(at)
+                            .map_err(|_| de::Error::custom("more than 2^32 APIs"))?;
+                        index.insert(row.api_id.clone(), key);
+                        ids.push(row.api_id);
+                        at
+                    }
+                },
             };
-            grouped.sum += row.amount.0;
-            grouped.rows += 1;
-            grouped.points[at].push(Point::new(time, row.amount.0));
+            next = if at + 1 == ids.len() { 0 } else { at + 1 };
+            sum += row.amount.0;
+            // `at` fits: it was checked when the API was first seen.
+            rows.push((at as u32, date, row.amount.0));
         }
+        drop(index);
+        // Second pass: exact-size point lists, one per API.
+        let mut counts = vec![0usize; ids.len()];
+        for &(at, _, _) in &rows {
+            counts[at as usize] += 1;
+        }
+        let mut points: Vec<Vec<Point>> = counts.into_iter().map(Vec::with_capacity).collect();
+        for &(at, date, amount) in &rows {
+            points[at as usize].push(Point::new(dates.times[date as usize], amount));
+        }
+        let count = rows.len();
+        drop(rows);
         // Per API: by day, one point per day (a repeated day is added up).
-        for points in &mut grouped.points {
-            merge_days(points);
+        for list in &mut points {
+            merge_days(list);
         }
-        Ok(grouped)
+        Ok(Grouped {
+            ids,
+            points,
+            sum,
+            rows: count,
+        })
     }
 }
 
@@ -317,27 +346,31 @@ fn merge_days(points: &mut Vec<Point>) {
 /// grouped by date).
 #[derive(Default)]
 struct DateCache {
-    last: Option<(String, DateTime<FixedOffset>)>,
-    seen: HashMap<String, DateTime<FixedOffset>>,
+    last: Option<(String, u32)>,
+    seen: HashMap<String, u32>,
+    times: Vec<DateTime<FixedOffset>>,
 }
 
 impl DateCache {
-    fn get(&mut self, text: &str) -> Result<DateTime<FixedOffset>, String> {
-        if let Some((last, time)) = &self.last {
+    /// The index in `times` of a date string.
+    fn index(&mut self, text: &str) -> Result<u32, String> {
+        if let Some((last, at)) = &self.last {
             if last == text {
-                return Ok(*time);
+                return Ok(*at);
             }
         }
-        let time = match self.seen.get(text) {
-            Some(time) => *time,
+        let at = match self.seen.get(text) {
+            Some(at) => *at,
             None => {
-                let time = parse_day(text)?;
-                self.seen.insert(text.to_string(), time);
-                time
+                let at = u32::try_from(self.times.len())
+                    .map_err(|_| "more than 2^32 dates".to_string())?;
+                self.times.push(parse_day(text)?);
+                self.seen.insert(text.to_string(), at);
+                at
             }
         };
-        self.last = Some((text.to_string(), time));
-        Ok(time)
+        self.last = Some((text.to_string(), at));
+        Ok(at)
     }
 }
 
@@ -433,6 +466,37 @@ mod tests {
             ]
         );
         assert_eq!(usage.total, Some(3.5));
+        assert!(usage.total_mismatch().is_none());
+    }
+
+    #[test]
+    fn apis_in_changing_order_still_group_right() {
+        let body = r#"{"results": [
+            {"date": "2024-08-15", "api_id": "a", "amount": 1},
+            {"date": "2024-08-15", "api_id": "b", "amount": 2},
+            {"date": "2024-08-16", "api_id": "b", "amount": 3},
+            {"date": "2024-08-16", "api_id": "c", "amount": 4},
+            {"date": "2024-08-16", "api_id": "a", "amount": 5},
+            {"date": "2024-08-17", "api_id": "a", "amount": 6},
+            {"date": "2024-08-17", "api_id": "b", "amount": 7},
+            {"date": "2024-08-17", "api_id": "c", "amount": 8}
+        ], "total": 36}"#;
+        let usage = parse(body.as_bytes()).unwrap();
+        let got: Vec<(&str, Vec<f64>)> = usage
+            .series
+            .iter()
+            .map(|s| (s.name.as_str(), s.points.iter().map(|p| p.value).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", vec![1.0, 5.0, 6.0]),
+                ("b", vec![2.0, 3.0, 7.0]),
+                ("c", vec![4.0, 8.0])
+            ]
+        );
+        assert_eq!(usage.series[2].points[0].time, t("2024-08-16T00:00:00Z"));
+        assert_eq!(usage.rows, 8);
         assert!(usage.total_mismatch().is_none());
     }
 
