@@ -6,17 +6,20 @@ use clap::{Args, Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
 Examples:
+  aigcusage report --demo
   aigcusage vod usage --type Video --last 7d
   aigcusage vod usage --type all --start 2025-11-01 --end 2025-11-30 -o csv > november.csv
-  aigcusage vod usage --type Video,Image --tz Asia/Shanghai -o json | jq '.series[].total'
+  aigcusage modelrouter cost --granularity daily -o json | jq '.series[].total'
+  aigcusage report --last 30d --group-by week
 
 Credentials come from the environment (TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, ...)
 or from a profile in the config file: run `aigcusage config init` to write a commented one.";
 
 /// How much AI generation did we use, and what did it cost?
 ///
-/// One command tree over Tencent Cloud VOD and the other AIGC platforms you pay for,
-/// with one normalized time series and one set of output formats (table, json, ndjson, csv).
+/// One command tree over Tencent Cloud VOD and LKE, Alibaba Cloud ModelRouter and AceData
+/// Cloud, with one normalized time series and one set of output formats (table, json,
+/// ndjson, csv). Try `aigcusage report --demo`: no credentials needed.
 #[derive(Debug, Parser)]
 #[command(
     name = "aigcusage",
@@ -146,6 +149,18 @@ pub enum Command {
     #[command(subcommand)]
     Vod(VodCommand),
 
+    /// Tencent Cloud LKE / ADP: token usage
+    #[command(subcommand)]
+    Lke(LkeCommand),
+
+    /// Alibaba Cloud ModelRouter (AiContent): cost trend
+    #[command(subcommand)]
+    Modelrouter(ModelrouterCommand),
+
+    /// AceData Cloud: API usage
+    #[command(subcommand)]
+    Acedata(AcedataCommand),
+
     /// Every configured provider at once: totals, a breakdown by day, week or month, and
     /// a trend per series
     #[command(after_help = "\
@@ -157,12 +172,6 @@ Examples:
 Providers that fail are reported on stderr while the others are printed; the exit code is
 then 6.")]
     Report(ReportArgs),
-    /// Alibaba Cloud ModelRouter (AiContent): cost trend
-    #[command(subcommand)]
-    Modelrouter(ModelrouterCommand),
-    /// Tencent Cloud LKE / ADP: token usage
-    #[command(subcommand)]
-    Lke(LkeCommand),
 
     /// Write, show or locate the config file
     #[command(subcommand)]
@@ -423,6 +432,38 @@ pub struct ModelrouterCostArgs {
     pub page_size: Option<u32>,
 
     /// ModelRouter endpoint base URL [env: AIGCUSAGE_MODELROUTER_ENDPOINT]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    #[command(flatten)]
+    pub range: RangeOpts,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AcedataCommand {
+    /// Consumption per API and day (GET /api/v1/usage/apis/aggregate/)
+    #[command(after_help = "\
+Examples:
+  aigcusage acedata usage --last 30d
+  aigcusage acedata usage --start 2024-08-01 --end 2024-08-31 -o csv > august.csv
+  aigcusage acedata usage --api-id <ID> --api-id <ID> -o json | jq '.series[].total'
+
+Needs an account (platform) token, platform-v1-..., in ACEDATACLOUD_PLATFORM_TOKEN or in the
+profile's acedata.token; a service API token is refused. Days are UTC days.")]
+    Usage(AcedataUsageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AcedataUsageArgs {
+    /// Only usage of this application
+    #[arg(long, value_name = "ID")]
+    pub application_id: Option<String>,
+
+    /// Only usage of this API (repeatable, or comma-separated)
+    #[arg(long = "api-id", value_name = "ID")]
+    pub api_ids: Vec<String>,
+
+    /// AceData endpoint base URL [env: AIGCUSAGE_ACEDATA_ENDPOINT]
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
 

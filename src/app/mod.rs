@@ -1,5 +1,6 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
+mod acedata;
 mod config_cmd;
 mod lke;
 mod modelrouter;
@@ -13,7 +14,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, GlobalArgs, LkeCommand, ModelrouterCommand, RangeOpts, VodCommand};
+use crate::cli::{
+    AcedataCommand, Cli, Command, GlobalArgs, LkeCommand, ModelrouterCommand, RangeOpts, VodCommand,
+};
 use crate::config::{self, Inputs, Settings};
 use crate::error::Error;
 use crate::render::Format;
@@ -155,6 +158,7 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
         )),
         Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(&ctx, &cmd).await,
         Command::Lke(LkeCommand::Tokens(args)) => lke::tokens(&ctx, &args).await,
+        Command::Acedata(AcedataCommand::Usage(args)) => acedata::usage(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } => Ok(()),
     };

@@ -15,7 +15,9 @@ use crate::providers::alibaba::modelrouter::CostRequest;
 
 use crate::providers::tencent::lke::TokenFilters;
 
-use super::{lke, modelrouter, output, vod, Context};
+use crate::providers::acedata::usage::UsageRequest;
+
+use super::{acedata, lke, modelrouter, output, vod, Context};
 
 type Fetch =
     for<'a> fn(&'a Context, &'a ReportArgs, TimeRange) -> BoxFuture<'a, Result<Vec<Series>, Error>>;
@@ -57,6 +59,14 @@ const SOURCES: &[ReportSource] = &[
         credentials_hint: "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
         fetch: |ctx, _, range| fetch_modelrouter(ctx, range).boxed(),
     },
+    ReportSource {
+        name: "acedata",
+        provider: "acedata",
+        source: "acedata.api_usage",
+        has_credentials: |s| s.acedata.has_credentials(),
+        credentials_hint: "ACEDATACLOUD_PLATFORM_TOKEN",
+        fetch: |ctx, _, range| fetch_acedata(ctx, range).boxed(),
+    },
 ];
 
 async fn fetch_vod(
@@ -84,6 +94,16 @@ async fn fetch_modelrouter(ctx: &Context, range: TimeRange) -> Result<Vec<Series
     };
     let endpoint = ctx.settings.alibaba.endpoint.value.clone();
     modelrouter::fetch_cost(ctx, &request, endpoint).await
+}
+
+async fn fetch_acedata(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, Error> {
+    let request = UsageRequest {
+        range,
+        application_id: None,
+        api_ids: Vec::new(),
+    };
+    let endpoint = ctx.settings.acedata.endpoint.value.clone();
+    acedata::fetch_usage(ctx, &request, endpoint).await
 }
 
 fn select<'a>(ctx: &Context, args: &ReportArgs) -> Result<Vec<&'a ReportSource>, Error> {

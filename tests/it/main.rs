@@ -1,5 +1,6 @@
 //! Whole-binary tests: the real `aigcusage` binary against local servers.
 
+mod acedata;
 mod cli;
 mod lke_tokens;
 mod modelrouter;

@@ -65,7 +65,14 @@ async fn demo_works_with_an_empty_environment_and_sends_nothing() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("demo data"), "{stderr}");
     let table = String::from_utf8_lossy(&output.stdout);
-    assert!(table.contains("tencent vod.aigc_usage"), "{table}");
+    for source in [
+        "tencent vod.aigc_usage",
+        "tencent lke.token_usage",
+        "alibaba modelrouter.cost_trend",
+        "acedata acedata.api_usage",
+    ] {
+        assert!(table.contains(source), "{source} missing: {table}");
+    }
     assert!(table.contains("trend"), "{table}");
     assert!(table.contains('█'), "a sparkline: {table}");
 }
@@ -135,8 +142,17 @@ fn group_by_week_and_month_keep_the_daily_totals() {
     assert!(!totals(&day).is_empty());
     assert_eq!(totals(&day), totals(&week));
     assert_eq!(totals(&day), totals(&month));
+    let vod = |doc: &Value| {
+        doc["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["source"] == "vod.aigc_usage")
+            .unwrap()
+            .clone()
+    };
     // Weeks start on Monday (VOD days are +08:00).
-    for point in week["series"][0]["points"].as_array().unwrap() {
+    for point in vod(&week)["points"].as_array().unwrap() {
         let time = chrono::DateTime::parse_from_rfc3339(point["time"].as_str().unwrap()).unwrap();
         assert_eq!(
             chrono::Datelike::weekday(&time),
@@ -144,7 +160,7 @@ fn group_by_week_and_month_keep_the_daily_totals() {
             "{time}"
         );
     }
-    assert_eq!(month["series"][0]["points"].as_array().unwrap().len(), 2);
+    assert_eq!(vod(&month)["points"].as_array().unwrap().len(), 2);
     assert_eq!(day["failures"], serde_json::json!([]));
 }
 
@@ -328,4 +344,135 @@ async fn one_provider_failing_is_exit_6_with_the_others_printed_and_units_apart(
         text.contains("alibaba modelrouter.cost_trend") && text.contains("tencent vod.aigc_usage"),
         "{text}"
     );
+}
+
+/// A local AceData (bearer-checking) answering the seed example shifted to the range's
+/// first day, to each of two runs.
+async fn acedata_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(AceData {
+            answer: |query: &[(String, String)]| {
+                let from = query
+                    .iter()
+                    .find(|(k, _)| k == "created_at_from")
+                    .map(|(_, v)| v[..10].to_string())
+                    .unwrap();
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                    "results": [{"date": from, "api_id": "api-uuid-1", "amount": 45.5}],
+                    "total": 45.5,
+                    "api_map": {"api-uuid-1": {"name": "Midjourney Imagine", "path": "/v1/midjourney/imagine"}}
+                }))
+            },
+            queries: std::sync::Arc::default(),
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_combined_json_has_every_providers_series() {
+    let tencent = MockServer::start().await;
+    mount_tencent(
+        &tencent,
+        "vod",
+        "2018-07-17",
+        "DescribeAigcUsageData",
+        |body: &Value| vod_usage_answer(body, &["spec"], 1.0),
+    )
+    .await;
+    mount_tencent(
+        &tencent,
+        "lke",
+        "2023-11-30",
+        "DescribeTokenUsageGraph",
+        |_: &Value| {
+            let day = (chrono::Utc::now() - chrono::Duration::days(1))
+                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+                .format("%Y%m%d")
+                .to_string();
+            tencent_ok(serde_json::json!({
+                "Total": [{"X": day, "Y": 30}], "Input": [{"X": day, "Y": 20}],
+                "Output": [{"X": day, "Y": 10}], "RequestId": "lke-ok"
+            }))
+        },
+    )
+    .await;
+    let alibaba = modelrouter_server().await;
+    let acedata = acedata_server().await;
+    let output = with_tencent(&tencent.uri())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ALIBABA_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ALIBABA_SECRET)
+        .env("AIGCUSAGE_MODELROUTER_ENDPOINT", alibaba.uri())
+        .env("ACEDATACLOUD_PLATFORM_TOKEN", ACEDATA_TOKEN)
+        .env("AIGCUSAGE_ACEDATA_ENDPOINT", acedata.uri())
+        .args([
+            "report",
+            "--vod-type",
+            "Video",
+            "--last",
+            "3d",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_no_secrets(&output);
+    assert_no_alibaba_secrets(&output);
+    assert_no_acedata_token(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc = json_of(&output);
+    assert_eq!(doc["failures"], serde_json::json!([]));
+    let sources: std::collections::BTreeSet<&str> = doc["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["points"].as_array().unwrap().is_empty())
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "acedata.api_usage",
+            "lke.token_usage",
+            "modelrouter.cost_trend",
+            "vod.aigc_usage"
+        ]
+        .into()
+    );
+    assert_eq!(
+        doc["query"]["commands"],
+        serde_json::json!([
+            "report vod",
+            "report lke",
+            "report modelrouter",
+            "report acedata"
+        ])
+    );
+    // ndjson and csv carry the same points.
+    let points: usize = doc["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["points"].as_array().unwrap().len())
+        .sum();
+    let csv = with_tencent(&tencent.uri())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ALIBABA_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ALIBABA_SECRET)
+        .env("AIGCUSAGE_MODELROUTER_ENDPOINT", alibaba.uri())
+        .env("ACEDATACLOUD_PLATFORM_TOKEN", ACEDATA_TOKEN)
+        .env("AIGCUSAGE_ACEDATA_ENDPOINT", acedata.uri())
+        .args(["report", "--vod-type", "Video", "--last", "3d", "-o", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(csv.status.code(), Some(0));
+    let rows = String::from_utf8_lossy(&csv.stdout).lines().count() - 1;
+    assert_eq!(rows, points, "csv rows = json points");
 }

@@ -491,3 +491,98 @@ where
         .await;
     bodies
 }
+
+/// An AceData platform token for tests (never printed: only its last 4 characters).
+pub const ACEDATA_TOKEN: &str = "platform-v1-TESTtokenNEVERprinted0000abcd";
+
+/// `aigcusage()` with an AceData token pointing at a local AceData.
+pub fn with_acedata(endpoint: &str) -> Command {
+    let mut cmd = aigcusage();
+    cmd.env("ACEDATACLOUD_PLATFORM_TOKEN", ACEDATA_TOKEN)
+        .env("AIGCUSAGE_ACEDATA_ENDPOINT", endpoint);
+    cmd
+}
+
+/// Asserts that the AceData token appears nowhere in the output.
+pub fn assert_no_acedata_token(output: &std::process::Output) {
+    for stream in [&output.stdout, &output.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        assert!(
+            !text.contains(ACEDATA_TOKEN),
+            "the AceData token leaked: {text}"
+        );
+    }
+}
+
+/// The AceData usage API: GET only, refuses (401, JSON `detail`) any request without
+/// `authorization: Bearer <ACEDATA_TOKEN>`, records the query pairs of every accepted
+/// request in order (repeated keys kept), then answers with `answer(pairs)`.
+pub struct AceData<F> {
+    pub answer: F,
+    pub queries: AceDataQueries,
+}
+
+/// The query pairs of every accepted AceData request, in arrival order.
+pub type AceDataQueries = Arc<Mutex<Vec<Vec<(String, String)>>>>;
+
+impl<F> Respond for AceData<F>
+where
+    F: Fn(&[(String, String)]) -> ResponseTemplate + Send + Sync + 'static,
+{
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        if request.method.as_str() != "GET" {
+            return ResponseTemplate::new(405)
+                .set_body_json(json!({"detail": "Method not allowed."}));
+        }
+        if header(request, "authorization") != Some(&format!("Bearer {ACEDATA_TOKEN}")) {
+            return ResponseTemplate::new(401).set_body_json(json!({
+                "detail": "Authentication credentials were not provided or are invalid."
+            }));
+        }
+        let pairs: Vec<(String, String)> = request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        self.queries.lock().unwrap().push(pairs.clone());
+        (self.answer)(&pairs)
+    }
+}
+
+/// A deterministic answer of `apis` APIs × `days` days from `first_day` (UTC), the shape
+/// of the seed example: rows grouped by date, `total` = the sum of the rows, `api_map`
+/// naming every API.
+pub fn acedata_body(apis: usize, days: usize, first_day: chrono::NaiveDate) -> String {
+    use std::fmt::Write;
+    let mut body = String::with_capacity(apis * days * 70 + apis * 100);
+    body.push_str("{\"results\": [");
+    let mut total = 0.0;
+    for d in 0..days {
+        let date = first_day + Duration::days(d as i64);
+        for a in 0..apis {
+            let amount = ((a * 7 + d * 3) % 1000) as f64 / 4.0;
+            total += amount;
+            if d + a > 0 {
+                body.push(',');
+            }
+            write!(
+                body,
+                "{{\"date\": \"{date}\", \"api_id\": \"api-{a:05}\", \"amount\": {amount}}}"
+            )
+            .unwrap();
+        }
+    }
+    write!(body, "], \"total\": {total}, \"api_map\": {{").unwrap();
+    for a in 0..apis {
+        if a > 0 {
+            body.push(',');
+        }
+        write!(
+            body,
+            "\"api-{a:05}\": {{\"name\": \"API {a:05}\", \"path\": \"/v1/api/{a}\"}}"
+        )
+        .unwrap();
+    }
+    body.push_str("}}");
+    body
+}

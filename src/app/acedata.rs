@@ -1,0 +1,66 @@
+//! `acedata ...` commands.
+
+use crate::cli::AcedataUsageArgs;
+use crate::error::Error;
+use crate::providers::acedata::usage::{self, UsageRequest};
+use crate::providers::acedata::Client;
+use crate::secret::Secret;
+use crate::series::{apply_window, Query, Report, Series};
+
+use super::{endpoint_flag, output, Context};
+
+/// The windowed series of a request (shared by `acedata usage` and `report`); a total
+/// that disagrees with the rows is a warning.
+pub async fn fetch_usage(
+    ctx: &Context,
+    request: &UsageRequest,
+    endpoint: String,
+) -> Result<Vec<Series>, Error> {
+    let token = if ctx.demo {
+        Secret::new("platform-v1-demo-token-not-used-0000")
+    } else {
+        ctx.settings.acedata.token()?
+    };
+    let client = Client {
+        transport: &ctx.transport,
+        token: &token,
+        endpoint,
+    };
+    let answer = usage::usage(&client, request).await?;
+    if let Some(warning) = answer.total_mismatch() {
+        ctx.warn(&warning);
+    }
+    let range = request.range;
+    let mut series = answer.series;
+    for s in &mut series {
+        apply_window(s, range.start, range.end, ctx.now);
+    }
+    Ok(series)
+}
+
+pub async fn usage(ctx: &Context, args: &AcedataUsageArgs) -> Result<(), Error> {
+    // Everything that can be refused is refused before credentials or the network.
+    let range = ctx.range(&args.range)?;
+    let api_ids = usage::parse_api_ids(&args.api_ids)?;
+    let application_id = match args.application_id.as_deref().map(str::trim) {
+        Some("") => return Err(Error::usage("--application-id needs a value")),
+        other => other.map(str::to_string),
+    };
+    let endpoint = match &args.endpoint {
+        Some(flag) => endpoint_flag(flag)?,
+        None => ctx.settings.acedata.endpoint.value.clone(),
+    };
+    let request = UsageRequest {
+        range,
+        application_id,
+        api_ids,
+    };
+    let series = fetch_usage(ctx, &request, endpoint).await?;
+    let query = Query {
+        start: range.start,
+        end: range.end,
+        tz: ctx.zone,
+        commands: vec!["acedata usage".to_string()],
+    };
+    output::print_report(ctx, &Report::new(query, series))
+}

@@ -1,0 +1,575 @@
+//! `acedata usage`: GET /api/v1/usage/apis/aggregate/ (spec §4) — one series per API.
+//!
+//! A large account answers with thousands of APIs over a year (730,000 rows, ~50 MB), so
+//! the answer is read in one pass straight from the response bytes: rows are typed and
+//! borrow their strings from the body, go into their API's series as they are read (no
+//! row vector, no `serde_json::Value`), and each distinct date is parsed once.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, SecondsFormat, Utc};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::error::{first_line, Error, Target};
+use crate::series::{day_start, Granularity, Point, Series};
+use crate::timerange::TimeRange;
+
+use super::{Client, PROVIDER};
+
+pub const PATH: &str = "/api/v1/usage/apis/aggregate/";
+pub const SOURCE: &str = "acedata.api_usage";
+pub const METRIC: &str = "amount";
+const RATE_KEY: &str = "acedata:usage";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageRequest {
+    pub range: TimeRange,
+    pub application_id: Option<String>,
+    pub api_ids: Vec<String>,
+}
+
+/// The series of an answer, with the answer's own `total` and the sum of its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Usage {
+    pub series: Vec<Series>,
+    pub total: Option<f64>,
+    pub sum: f64,
+    pub rows: usize,
+}
+
+impl Usage {
+    /// The warning to print when the answer's `total` is not the sum of its rows.
+    pub fn total_mismatch(&self) -> Option<String> {
+        let total = self.total?;
+        let diff = (total - self.sum).abs();
+        let scale = total.abs().max(self.sum.abs());
+        if diff <= 1e-6 || diff <= scale * 1e-9 {
+            return None;
+        }
+        Some(format!(
+            "acedata: the answer's total {} differs from the sum of its rows {} ({} rows)",
+            crate::render::number::format_value(total),
+            crate::render::number::format_value(self.sum),
+            self.rows
+        ))
+    }
+}
+
+/// `--api-id` values: comma lists split, blanks and repeats dropped, order kept.
+pub fn parse_api_ids(values: &[String]) -> Result<Vec<String>, Error> {
+    let mut ids: Vec<String> = Vec::new();
+    for value in values.iter().flat_map(|v| v.split(',')) {
+        let id = value.trim();
+        if id.is_empty() {
+            continue;
+        }
+        if id.chars().any(char::is_control) {
+            return Err(Error::usage(format!(
+                "invalid --api-id {id:?}: control characters"
+            )));
+        }
+        if !ids.iter().any(|known| known == id) {
+            ids.push(id.to_string());
+        }
+    }
+    Ok(ids)
+}
+
+/// The query of a request, in the order it is sent: the range as UTC ISO 8601 (`Z`),
+/// `application_id` when given, `api_id` once per id.
+pub fn query(request: &UsageRequest) -> Vec<(&'static str, String)> {
+    let utc = |t: DateTime<FixedOffset>| {
+        t.with_timezone(&Utc)
+            .to_rfc3339_opts(SecondsFormat::Secs, true)
+    };
+    let mut pairs = vec![
+        ("created_at_from", utc(request.range.start)),
+        ("created_at_to", utc(request.range.end)),
+    ];
+    if let Some(app) = &request.application_id {
+        pairs.push(("application_id", app.clone()));
+    }
+    for id in &request.api_ids {
+        pairs.push(("api_id", id.clone()));
+    }
+    pairs
+}
+
+pub fn target() -> Target {
+    Target::new(PROVIDER, format!("GET {PATH}"))
+}
+
+/// Sends the request and turns the answer into series (not yet windowed).
+pub async fn usage(client: &Client<'_>, request: &UsageRequest) -> Result<Usage, Error> {
+    let response = client.get(PATH, &query(request), RATE_KEY).await?;
+    let status = response.status;
+    parse(&response.body).map_err(|e| {
+        let detail = if e.is_syntax() || e.is_eof() {
+            format!(
+                "HTTP {status}: the answer is not JSON ({e}): {}",
+                first_line(&response.body)
+            )
+        } else {
+            format!("HTTP {status}: the answer does not have the documented shape: {e}")
+        };
+        Error::network(&target(), detail)
+    })
+}
+
+/// Parses an answer body into one series per API, sorted by API id (the report sorts
+/// them by name later).
+pub fn parse(body: &[u8]) -> Result<Usage, serde_json::Error> {
+    let answer: Answer = serde_json::from_slice(body)?;
+    let Grouped {
+        ids,
+        points,
+        sum,
+        rows,
+        ..
+    } = answer.results;
+    let api_map = answer.api_map.unwrap_or_default();
+    let mut series = Vec::with_capacity(ids.len());
+    for (id, points) in ids.into_iter().zip(points) {
+        let info = api_map.get(id.as_ref()).and_then(Option::as_ref);
+        let name = info
+            .and_then(|i| i.name.as_deref())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&id)
+            .to_string();
+        let mut labels = BTreeMap::new();
+        labels.insert("api_id".to_string(), id.to_string());
+        if let Some(path) = info
+            .and_then(|i| i.path.as_deref())
+            .filter(|p| !p.is_empty())
+        {
+            labels.insert("path".to_string(), path.to_string());
+        }
+        series.push(Series {
+            provider: PROVIDER.to_string(),
+            source: SOURCE.to_string(),
+            name,
+            metric: METRIC.to_string(),
+            // The API names no unit for `amount` (its consumption in the account's credits).
+            unit: None,
+            granularity: Some(Granularity::Day),
+            labels,
+            points,
+        });
+    }
+    Ok(Usage {
+        series,
+        total: answer.total.map(|a| a.0),
+        sum,
+        rows,
+    })
+}
+
+#[derive(Deserialize)]
+struct Answer<'a> {
+    #[serde(borrow, default)]
+    results: Grouped<'a>,
+    #[serde(default)]
+    total: Option<Amount>,
+    #[serde(borrow, default)]
+    api_map: Option<HashMap<Cow<'a, str>, Option<ApiInfo>>>,
+}
+
+#[derive(Deserialize)]
+struct ApiInfo {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+}
+
+/// One row; its strings point into the body unless they hold escapes.
+#[derive(Deserialize)]
+struct Row<'a> {
+    #[serde(borrow)]
+    date: Cow<'a, str>,
+    #[serde(borrow)]
+    api_id: Cow<'a, str>,
+    #[serde(default)]
+    amount: Amount,
+}
+
+/// A number, a numeric string, or null (= 0).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Amount(f64);
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AmountVisitor;
+        impl Visitor<'_> for AmountVisitor {
+            type Value = Amount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or a numeric string")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Amount, E> {
+                Ok(Amount(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
+                Ok(Amount(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
+                Ok(Amount(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
+                match v.trim().parse::<f64>() {
+                    Ok(n) if n.is_finite() => Ok(Amount(n)),
+                    _ => Err(E::custom(format!("amount {v:?} is not a number"))),
+                }
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Amount, E> {
+                Ok(Amount(0.0))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Amount, E> {
+                Ok(Amount(0.0))
+            }
+        }
+        deserializer.deserialize_any(AmountVisitor)
+    }
+}
+
+/// The rows, grouped into one point list per API id, in order of first appearance.
+#[derive(Default)]
+struct Grouped<'a> {
+    ids: Vec<Cow<'a, str>>,
+    points: Vec<Vec<Point>>,
+    /// The sum of every row's amount, to check the answer's `total`.
+    sum: f64,
+    rows: usize,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Grouped<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_option(GroupedVisitor(std::marker::PhantomData))
+    }
+}
+
+struct GroupedVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for GroupedVisitor<'a> {
+    type Value = Grouped<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of {date, api_id, amount} rows")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Grouped::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Grouped::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // First pass, while reading: each row as (API index, date index, amount), 16 bytes.
+        let mut ids: Vec<Cow<'a, str>> = Vec::new();
+        let mut index: HashMap<Cow<'a, str>, u32> = HashMap::new();
+        let mut dates = DateCache::default();
+        let mut rows: Vec<(u32, u32, f64)> = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut sum = 0.0;
+        // Answers list the same APIs in the same order for every date: the API after the
+        // previous row's is tried before any hashing.
+        let mut next = 0usize;
+        while let Some(row) = seq.next_element::<Row<'de>>()? {
+            let date = dates.index(&row.date).map_err(de::Error::custom)?;
+            let at = match ids.get(next) {
+                Some(id) if *id == row.api_id => next,
+                _ => match index.get(row.api_id.as_ref()) {
+                    Some(&at) => at as usize,
+                    None => {
+                        let at = ids.len();
+                        let key = u32::try_from(at)
+                            .map_err(|_| de::Error::custom("more than 2^32 APIs"))?;
+                        index.insert(row.api_id.clone(), key);
+                        ids.push(row.api_id);
+                        at
+                    }
+                },
+            };
+            next = if at + 1 == ids.len() { 0 } else { at + 1 };
+            sum += row.amount.0;
+            // `at` fits: it was checked when the API was first seen.
+            rows.push((at as u32, date, row.amount.0));
+        }
+        drop(index);
+        // Second pass: exact-size point lists, one per API.
+        let mut counts = vec![0usize; ids.len()];
+        for &(at, _, _) in &rows {
+            counts[at as usize] += 1;
+        }
+        let mut points: Vec<Vec<Point>> = counts.into_iter().map(Vec::with_capacity).collect();
+        for &(at, date, amount) in &rows {
+            points[at as usize].push(Point::new(dates.times[date as usize], amount));
+        }
+        let count = rows.len();
+        drop(rows);
+        // Per API: by day, one point per day (a repeated day is added up).
+        for list in &mut points {
+            merge_days(list);
+        }
+        Ok(Grouped {
+            ids,
+            points,
+            sum,
+            rows: count,
+        })
+    }
+}
+
+/// Sorts points by time (a no-op pass when they already are) and adds up repeated days.
+fn merge_days(points: &mut Vec<Point>) {
+    if !points.windows(2).all(|w| w[0].time < w[1].time) {
+        points.sort_by_key(|p| p.time);
+        points.dedup_by(|later, kept| {
+            if later.time == kept.time {
+                kept.value += later.value;
+                true
+            } else {
+                false
+            }
+        });
+    }
+}
+
+/// Each distinct date string parsed once; the last one is checked first (answers come
+/// grouped by date).
+#[derive(Default)]
+struct DateCache {
+    last: Option<(String, u32)>,
+    seen: HashMap<String, u32>,
+    times: Vec<DateTime<FixedOffset>>,
+}
+
+impl DateCache {
+    /// The index in `times` of a date string.
+    fn index(&mut self, text: &str) -> Result<u32, String> {
+        if let Some((last, at)) = &self.last {
+            if last == text {
+                return Ok(*at);
+            }
+        }
+        let at = match self.seen.get(text) {
+            Some(at) => *at,
+            None => {
+                let at = u32::try_from(self.times.len())
+                    .map_err(|_| "more than 2^32 dates".to_string())?;
+                self.times.push(parse_day(text)?);
+                self.seen.insert(text.to_string(), at);
+                at
+            }
+        };
+        self.last = Some((text.to_string(), at));
+        Ok(at)
+    }
+}
+
+/// `YYYY-MM-DD` (also the date of an ISO date-time) as the start of that day in UTC.
+fn parse_day(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    let day = text.get(..10).filter(|_| {
+        text.len() == 10 || matches!(text.as_bytes().get(10), Some(b'T' | b't' | b' '))
+    });
+    let date = day
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .ok_or_else(|| format!("date {text:?} is not YYYY-MM-DD"))?;
+    Ok(day_start(date, Utc.fix()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = r#"{
+      "results": [
+        {"date": "2024-08-15", "api_id": "api-uuid-1", "amount": 45.5},
+        {"date": "2024-08-15", "api_id": "api-uuid-2", "amount": 12.3},
+        {"date": "2024-08-16", "api_id": "api-uuid-1", "amount": 30.2}
+      ],
+      "total": 88.0,
+      "api_map": {
+        "api-uuid-1": {"name": "Midjourney Imagine", "path": "/v1/midjourney/imagine"},
+        "api-uuid-2": {"name": "Claude Messages", "path": "/v1/claude/messages"}
+      }
+    }"#;
+
+    fn t(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn seed_example_gives_one_series_per_api() {
+        let usage = parse(SEED.as_bytes()).unwrap();
+        assert_eq!(usage.rows, 3);
+        assert_eq!(usage.total, Some(88.0));
+        assert!(usage.total_mismatch().is_none());
+        assert_eq!(usage.series.len(), 2);
+        let mj = &usage.series[0];
+        assert_eq!(mj.name, "Midjourney Imagine");
+        assert_eq!(mj.provider, "acedata");
+        assert_eq!(mj.source, "acedata.api_usage");
+        assert_eq!(mj.metric, "amount");
+        assert_eq!(mj.unit, None);
+        assert_eq!(mj.granularity, Some(Granularity::Day));
+        assert_eq!(mj.labels["api_id"], "api-uuid-1");
+        assert_eq!(mj.labels["path"], "/v1/midjourney/imagine");
+        assert_eq!(
+            mj.points,
+            [
+                Point::new(t("2024-08-15T00:00:00Z"), 45.5),
+                Point::new(t("2024-08-16T00:00:00Z"), 30.2)
+            ]
+        );
+        assert_eq!(usage.series[1].name, "Claude Messages");
+        assert_eq!(usage.series[1].total(), 12.3);
+    }
+
+    #[test]
+    fn unknown_api_is_named_by_its_id_without_path() {
+        let body = r#"{"results": [{"date": "2024-08-15", "api_id": "x-1", "amount": 1},
+                                    {"date": "2024-08-15", "api_id": "x-2", "amount": 2}],
+                       "total": 3, "api_map": {"x-2": {"name": null, "path": null}}}"#;
+        let usage = parse(body.as_bytes()).unwrap();
+        for s in &usage.series {
+            assert_eq!(s.name, s.labels["api_id"]);
+            assert!(!s.labels.contains_key("path"));
+        }
+    }
+
+    #[test]
+    fn amounts_may_be_strings_or_null_and_strings_may_hold_escapes() {
+        let body = r#"{"results": [
+            {"date": "2024-08-15", "api_id": "a\"b", "amount": "1.5"},
+            {"date": "2024-08-15T00:00:00Z", "api_id": "a\"b", "amount": null},
+            {"date": "2024-08-16", "api_id": "a\u0022b", "amount": 2}
+        ], "total": "3.5", "api_map": {"a\"b": {"name": "n\u00e9,\"x\"", "path": "/p"}}}"#;
+        let usage = parse(body.as_bytes()).unwrap();
+        assert_eq!(usage.series.len(), 1);
+        let s = &usage.series[0];
+        assert_eq!(s.name, "n\u{e9},\"x\"");
+        assert_eq!(s.labels["api_id"], "a\"b");
+        // The repeated day is added up.
+        assert_eq!(
+            s.points,
+            [
+                Point::new(t("2024-08-15T00:00:00Z"), 1.5),
+                Point::new(t("2024-08-16T00:00:00Z"), 2.0)
+            ]
+        );
+        assert_eq!(usage.total, Some(3.5));
+        assert!(usage.total_mismatch().is_none());
+    }
+
+    #[test]
+    fn apis_in_changing_order_still_group_right() {
+        let body = r#"{"results": [
+            {"date": "2024-08-15", "api_id": "a", "amount": 1},
+            {"date": "2024-08-15", "api_id": "b", "amount": 2},
+            {"date": "2024-08-16", "api_id": "b", "amount": 3},
+            {"date": "2024-08-16", "api_id": "c", "amount": 4},
+            {"date": "2024-08-16", "api_id": "a", "amount": 5},
+            {"date": "2024-08-17", "api_id": "a", "amount": 6},
+            {"date": "2024-08-17", "api_id": "b", "amount": 7},
+            {"date": "2024-08-17", "api_id": "c", "amount": 8}
+        ], "total": 36}"#;
+        let usage = parse(body.as_bytes()).unwrap();
+        let got: Vec<(&str, Vec<f64>)> = usage
+            .series
+            .iter()
+            .map(|s| (s.name.as_str(), s.points.iter().map(|p| p.value).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", vec![1.0, 5.0, 6.0]),
+                ("b", vec![2.0, 3.0, 7.0]),
+                ("c", vec![4.0, 8.0])
+            ]
+        );
+        assert_eq!(usage.series[2].points[0].time, t("2024-08-16T00:00:00Z"));
+        assert_eq!(usage.rows, 8);
+        assert!(usage.total_mismatch().is_none());
+    }
+
+    #[test]
+    fn rows_out_of_order_are_sorted() {
+        let body = r#"{"results": [{"date": "2024-08-16", "api_id": "a", "amount": 1},
+                                    {"date": "2024-08-15", "api_id": "a", "amount": 2}]}"#;
+        let usage = parse(body.as_bytes()).unwrap();
+        assert_eq!(usage.series[0].points[0].time, t("2024-08-15T00:00:00Z"));
+        assert_eq!(usage.total, None);
+        assert!(usage.total_mismatch().is_none());
+    }
+
+    #[test]
+    fn total_mismatch_names_both_numbers_within_tolerance() {
+        let mut usage = parse(SEED.as_bytes()).unwrap();
+        usage.total = Some(90.0);
+        let warning = usage.total_mismatch().unwrap();
+        assert!(
+            warning.contains("total 90 differs from the sum of its rows 88"),
+            "{warning}"
+        );
+        usage.total = Some(88.0 + 1e-9);
+        assert!(usage.total_mismatch().is_none());
+    }
+
+    #[test]
+    fn bad_rows_are_shape_errors() {
+        let err = parse(br#"{"results": [{"date": "15/08/2024", "api_id": "a", "amount": 1}]}"#)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("YYYY-MM-DD"), "{err}");
+        let err = parse(br#"{"results": [{"date": "2024-08-15", "api_id": "a", "amount": "x"}]}"#)
+            .err()
+            .unwrap();
+        assert!(err.is_data(), "{err}");
+        assert!(parse(b"<html>").err().unwrap().is_syntax());
+    }
+
+    #[test]
+    fn empty_and_null_results_are_no_series() {
+        assert!(parse(br#"{"results": [], "total": 0, "api_map": {}}"#)
+            .unwrap()
+            .series
+            .is_empty());
+        assert!(
+            parse(br#"{"results": null, "total": null, "api_map": null}"#)
+                .unwrap()
+                .series
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn query_is_utc_with_repeated_api_ids() {
+        let request = UsageRequest {
+            range: TimeRange {
+                start: t("2024-08-01T00:00:00+08:00"),
+                end: t("2024-08-31T23:59:59+08:00"),
+            },
+            application_id: Some("app 1".into()),
+            api_ids: parse_api_ids(&["a,b".into(), " c ".into(), "a".into(), "".into()]).unwrap(),
+        };
+        assert_eq!(
+            query(&request),
+            [
+                ("created_at_from", "2024-07-31T16:00:00Z".to_string()),
+                ("created_at_to", "2024-08-31T15:59:59Z".to_string()),
+                ("application_id", "app 1".to_string()),
+                ("api_id", "a".to_string()),
+                ("api_id", "b".to_string()),
+                ("api_id", "c".to_string()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,378 @@
+//! `acedata usage` against a local AceData that checks the bearer token and the query.
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::*;
+
+const PATH: &str = "/api/v1/usage/apis/aggregate/";
+
+const SEED_ANSWER: &str = r#"{
+  "results": [
+    {"date": "2024-08-15", "api_id": "api-uuid-1", "amount": 45.5},
+    {"date": "2024-08-15", "api_id": "api-uuid-2", "amount": 12.3},
+    {"date": "2024-08-16", "api_id": "api-uuid-1", "amount": 30.2}
+  ],
+  "total": 88.0,
+  "api_map": {
+    "api-uuid-1": {"name": "Midjourney Imagine", "path": "/v1/midjourney/imagine"},
+    "api-uuid-2": {"name": "Claude Messages", "path": "/v1/claude/messages"}
+  }
+}"#;
+
+type Queries = AceDataQueries;
+
+async fn acedata_server<F>(answer: F, expected_calls: u64) -> (MockServer, Queries)
+where
+    F: Fn(&[(String, String)]) -> ResponseTemplate + Send + Sync + 'static,
+{
+    let server = MockServer::start().await;
+    let queries = Queries::default();
+    Mock::given(method("GET"))
+        .and(path(PATH))
+        .respond_with(AceData {
+            answer,
+            queries: queries.clone(),
+        })
+        .expect(expected_calls)
+        .mount(&server)
+        .await;
+    (server, queries)
+}
+
+fn body(text: impl Into<String>) -> impl Fn(&[(String, String)]) -> ResponseTemplate {
+    let text = text.into();
+    move |_: &[(String, String)]| {
+        ResponseTemplate::new(200).set_body_raw(text.clone(), "application/json")
+    }
+}
+
+/// The seed example is about August 2024: pin "now" after it.
+fn august(endpoint: &str) -> assert_cmd::Command {
+    let mut cmd = with_acedata(endpoint);
+    cmd.env("AIGCUSAGE_NOW", "2024-09-15T00:00:00Z").args([
+        "acedata",
+        "usage",
+        "--start",
+        "2024-08-01",
+        "--end",
+        "2024-08-31",
+    ]);
+    cmd
+}
+
+fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
+    let output = cmd.output().expect("binary runs");
+    assert_no_acedata_token(&output);
+    output
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json_of(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            stdout(output),
+            stderr(output)
+        )
+    })
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_example_gives_one_series_per_api() {
+    let (server, queries) = acedata_server(body(SEED_ANSWER), 1).await;
+    let output = run(august(&server.uri()).args([
+        "--application-id",
+        "app-1",
+        "--api-id",
+        "api-uuid-2",
+        "--api-id",
+        "api-uuid-1,api-uuid-3",
+        "-o",
+        "json",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        queries.lock().unwrap()[0],
+        pairs(&[
+            ("created_at_from", "2024-08-01T00:00:00Z"),
+            ("created_at_to", "2024-08-31T23:59:59Z"),
+            ("application_id", "app-1"),
+            ("api_id", "api-uuid-2"),
+            ("api_id", "api-uuid-1"),
+            ("api_id", "api-uuid-3"),
+        ])
+    );
+    let doc = json_of(&output);
+    assert_eq!(doc["query"]["commands"], json!(["acedata usage"]));
+    assert_eq!(doc["query"]["start"], "2024-08-01T00:00:00+00:00");
+    let series = doc["series"].as_array().unwrap();
+    assert_eq!(series.len(), 2);
+    // Sorted by name.
+    assert_eq!(
+        series[0],
+        json!({
+            "provider": "acedata", "source": "acedata.api_usage", "name": "Claude Messages",
+            "metric": "amount", "unit": null, "granularity": "day",
+            "labels": {"api_id": "api-uuid-2", "path": "/v1/claude/messages"},
+            "points": [{"time": "2024-08-15T00:00:00+00:00", "value": 12.3}],
+            "total": 12.3
+        })
+    );
+    assert_eq!(series[1]["name"], "Midjourney Imagine");
+    assert_eq!(
+        series[1]["labels"],
+        json!({"api_id": "api-uuid-1", "path": "/v1/midjourney/imagine"})
+    );
+    assert_eq!(
+        series[1]["points"],
+        json!([
+            {"time": "2024-08-15T00:00:00+00:00", "value": 45.5},
+            {"time": "2024-08-16T00:00:00+00:00", "value": 30.2}
+        ])
+    );
+    // Totals exactly as printed numbers.
+    let text = stdout(&output);
+    assert!(text.contains("\"total\": 12.3\n"), "{text}");
+    assert!(text.contains("\"total\": 75.7\n"), "{text}");
+    // total 88 = the sum of the rows: no warning.
+    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_example_as_a_table_and_days_stay_utc_whatever_the_tz() {
+    let (server, queries) = acedata_server(body(SEED_ANSWER), 2).await;
+    let output = run(august(&server.uri()).args(["--tz", "Asia/Shanghai", "-o", "ndjson"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    // The range is read in --tz and sent in UTC.
+    assert_eq!(
+        queries.lock().unwrap()[0][..2],
+        pairs(&[
+            ("created_at_from", "2024-07-31T16:00:00Z"),
+            ("created_at_to", "2024-08-31T15:59:59Z"),
+        ])
+    );
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 3);
+    assert!(
+        text.contains("\"time\":\"2024-08-16T00:00:00+00:00\""),
+        "{text}"
+    );
+
+    let output = run(&mut august(&server.uri()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    for expected in [
+        "Claude Messages",
+        "Midjourney Imagine",
+        "2024-08-15",
+        "75.7",
+        "12.3",
+    ] {
+        assert!(table.contains(expected), "{expected} missing:\n{table}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn awkward_names_survive_csv_and_json() {
+    let awkward = "Suno, \"v4\"\nmusic";
+    let answer = json!({
+        "results": [
+            {"date": "2024-08-15", "api_id": "a-1", "amount": 2},
+            {"date": "2024-08-16", "api_id": "a-1", "amount": "3.5"}
+        ],
+        "total": 5.5,
+        "api_map": {"a-1": {"name": awkward, "path": "/v1/suno,\"x\""}}
+    })
+    .to_string();
+    let (server, _) = acedata_server(body(answer), 2).await;
+
+    let output = run(august(&server.uri()).args(["-o", "csv"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["time", "provider", "source", "series", "metric", "unit", "value"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[1].iter().collect::<Vec<_>>(),
+        [
+            "2024-08-16T00:00:00+00:00",
+            "acedata",
+            "acedata.api_usage",
+            awkward,
+            "amount",
+            "",
+            "3.5"
+        ]
+    );
+
+    let output = run(august(&server.uri()).args(["-o", "json"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc = json_of(&output);
+    assert_eq!(doc["series"][0]["name"], awkward);
+    assert_eq!(doc["series"][0]["labels"]["path"], "/v1/suno,\"x\"");
+    assert_eq!(doc["series"][0]["total"], 5.5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_missing_from_api_map_is_named_by_its_id() {
+    let answer = r#"{"results": [{"date": "2024-08-15", "api_id": "api-unknown", "amount": 1}],
+                     "total": 1, "api_map": {}}"#;
+    let (server, _) = acedata_server(body(answer), 1).await;
+    let output = run(august(&server.uri()).args(["-o", "json"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc = json_of(&output);
+    assert_eq!(doc["series"][0]["name"], "api-unknown");
+    assert_eq!(doc["series"][0]["labels"], json!({"api_id": "api-unknown"}));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn total_that_disagrees_with_the_rows_is_a_warning() {
+    let answer = SEED_ANSWER.replace("\"total\": 88.0", "\"total\": 90");
+    let (server, _) = acedata_server(body(answer), 2).await;
+    let output = run(august(&server.uri()).args(["-o", "json"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "warning: acedata: the answer's total 90 differs from the sum of its rows 88"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    // The output is still the rows.
+    assert_eq!(json_of(&output)["series"].as_array().unwrap().len(), 2);
+
+    let output = run(august(&server.uri()).args(["-o", "json", "-q"]));
+    assert!(output.status.success());
+    assert_eq!(stderr(&output), "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_token_is_exit_4_naming_the_platform_token() {
+    // Exactly one request: a 401 is never retried.
+    let (server, _) = acedata_server(body(SEED_ANSWER), 1).await;
+    let output = run(august(&server.uri())
+        .env(
+            "ACEDATACLOUD_PLATFORM_TOKEN",
+            "sk-service-api-token-0000wxyz",
+        )
+        .args(["-o", "json"]));
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+    let err = stderr(&output);
+    assert!(
+        err.contains("acedata GET /api/v1/usage/apis/aggregate/"),
+        "{err}"
+    );
+    assert!(err.contains("HTTP 401"), "{err}");
+    assert!(
+        err.contains("Authentication credentials were not provided or are invalid."),
+        "{err}"
+    );
+    assert!(err.contains("platform-v1-"), "{err}");
+    assert!(err.contains("ACEDATACLOUD_PLATFORM_TOKEN"), "{err}");
+    assert!(err.contains("not a service API token"), "{err}");
+    assert!(!err.contains("sk-service-api-token-0000wxyz"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_token_is_exit_3_and_nothing_is_sent() {
+    let (server, _) = acedata_server(body(SEED_ANSWER), 0).await;
+    let output = run(aigcusage()
+        .env("AIGCUSAGE_ACEDATA_ENDPOINT", server.uri())
+        .args(["acedata", "usage"]));
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("ACEDATACLOUD_PLATFORM_TOKEN"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_shows_the_request_with_the_token_redacted() {
+    let (server, _) = acedata_server(body(SEED_ANSWER), 0).await;
+    let output = run(august(&server.uri()).args(["--dry-run", "--api-id", "a b&c"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(&format!(
+            "GET {}{PATH}?created_at_from=2024-08-01T00%3A00%3A00Z&created_at_to=2024-08-31T23%3A59%3A59Z&api_id=a+b%26c\n",
+            server.uri()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("authorization: Bearer ****abcd\n"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_errors_are_exit_5_and_html_is_reported_by_status() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"))
+        .mount(&server)
+        .await;
+    let output = run(august(&server.uri()).args(["--retries", "0"]));
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+
+    let (server, _) = acedata_server(
+        |_: &[(String, String)]| ResponseTemplate::new(200).set_body_string("<html>\nproxy login"),
+        1,
+    )
+    .await;
+    let output = run(&mut august(&server.uri()));
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(stderr(&output).contains("HTTP 200: the answer is not JSON"));
+    assert!(stderr(&output).contains("<html>"));
+}
+
+/// 200 APIs × 365 days (the benchmark does 2,000 × 365).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_answer_gives_every_row_in_csv_and_a_short_table() {
+    let first_day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let (server, _) = acedata_server(body(acedata_body(200, 365, first_day)), 2).await;
+    let range = [
+        "acedata",
+        "usage",
+        "--start",
+        "2024-01-01",
+        "--end",
+        "2024-12-30",
+    ];
+    let mut cmd = with_acedata(&server.uri());
+    cmd.env("AIGCUSAGE_NOW", "2025-01-15T00:00:00Z").args(range);
+    let output = run(cmd.args(["-o", "csv"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        assert_eq!(record.len(), 7);
+        rows += 1;
+    }
+    assert_eq!(rows, 73_000);
+    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+
+    let mut cmd = with_acedata(&server.uri());
+    cmd.env("AIGCUSAGE_NOW", "2025-01-15T00:00:00Z").args(range);
+    let output = run(&mut cmd);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(table.lines().count() < 100, "{table}");
+    assert!(table.contains("others (141 series)"), "{table}");
+    assert!(table.contains("-o csv"), "{table}");
+}
