@@ -22,7 +22,9 @@ fn late(body: serde_json::Value) -> ResponseTemplate {
 
 async fn tencent() -> MockServer {
     let server = MockServer::start().await;
-    let day = chrono::Utc::now().format("%Y-%m-%dT00:00:00+08:00").to_string();
+    let day = chrono::Utc::now()
+        .format("%Y-%m-%dT00:00:00+08:00")
+        .to_string();
     Mock::given(method("POST"))
         .and(header("X-TC-Action", "DescribeAigcUsageData"))
         .respond_with(late(json!({"Response": {"AigcUsageDataSet": [
@@ -125,7 +127,13 @@ async fn main() {
     times.sort();
     let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
     println!("report over vod (7 types), lke, modelrouter (3 pages), acedata; 300 ms per answer");
-    println!("    aigcusage report          {} (median of 5)", ms(times[2]));
-    println!("    longest dependent chain   {} (3 ModelRouter pages)", ms(DELAY * 3));
+    println!(
+        "    aigcusage report          {} (median of 5)",
+        ms(times[2])
+    );
+    println!(
+        "    longest dependent chain   {} (3 ModelRouter pages)",
+        ms(DELAY * 3)
+    );
     println!("    all 12 calls in sequence  {}", ms(DELAY * 12));
 }

@@ -476,3 +476,53 @@ async fn the_combined_json_has_every_providers_series() {
     let rows = String::from_utf8_lossy(&csv.stdout).lines().count() - 1;
     assert_eq!(rows, points, "csv rows = json points");
 }
+
+#[test]
+fn every_usage_command_answers_under_demo_with_no_credentials() {
+    for args in [
+        vec!["vod", "usage", "--type", "Video"],
+        vec!["lke", "tokens"],
+        vec!["modelrouter", "cost", "--granularity", "daily"],
+        vec!["acedata", "usage"],
+    ] {
+        let output = aigcusage()
+            .args(&args)
+            .args(["--demo", "-o", "json", "--last", "3d"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(String::from_utf8_lossy(&output.stderr).contains("demo data"));
+        let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let points: usize = doc["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["points"].as_array().unwrap().len())
+            .sum();
+        assert!(points > 0, "{args:?} gave no points");
+    }
+}
+
+#[test]
+fn quota_changes_refuse_demo() {
+    let output = aigcusage()
+        .args([
+            "vod",
+            "quota",
+            "set",
+            "--type",
+            "Image",
+            "--limit",
+            "5",
+            "--sub-app-id",
+            "1",
+            "--demo",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
