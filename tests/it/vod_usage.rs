@@ -601,3 +601,32 @@ async fn a_closed_pipe_exits_quietly() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(output.stderr.is_empty(), "{}", stderr(&output));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_proxy_is_honoured() {
+    // The endpoint's host does not resolve; only the proxy can carry the request there.
+    let (proxy, bodies) = vod_server(
+        |_| ResponseTemplate::new(200).set_body_raw(SEED_ANSWER, "application/json"),
+        1,
+    )
+    .await;
+    let output = run(at_seed_time("http://vod.invalid")
+        .env("HTTP_PROXY", proxy.uri())
+        .args([
+            "vod",
+            "usage",
+            "--type",
+            "Video",
+            "--start",
+            "2025-11-18",
+            "--end",
+            "2025-11-19",
+            "--tz",
+            "+08:00",
+            "-o",
+            "json",
+        ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(bodies.lock().unwrap().len(), 1);
+    assert_eq!(json_of(&output)["series"][1]["total"], 15);
+}
