@@ -1,7 +1,7 @@
 //! `acedata usage` against a local AceData that checks the bearer token and the query.
 
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -61,30 +61,6 @@ fn august(endpoint: &str) -> assert_cmd::Command {
         "2024-08-31",
     ]);
     cmd
-}
-
-fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
-    let output = cmd.output().expect("binary runs");
-    assert_no_acedata_token(&output);
-    output
-}
-
-fn stdout(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_of(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            stdout(output),
-            stderr(output)
-        )
-    })
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {

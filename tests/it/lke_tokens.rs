@@ -65,26 +65,6 @@ fn lke_cmd(endpoint: &str) -> assert_cmd::Command {
     cmd
 }
 
-fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
-    let output = cmd.output().expect("binary runs");
-    assert_no_secrets(&output);
-    output
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_of(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(output)
-        )
-    })
-}
-
 fn points(series: &Value) -> Vec<(String, f64)> {
     series["points"]
         .as_array()

@@ -35,6 +35,34 @@ pub fn with_tencent(endpoint: &str) -> Command {
     cmd
 }
 
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// stdout parsed as JSON; on failure the panic shows both streams.
+pub fn json_of(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            stdout(output),
+            stderr(output)
+        )
+    })
+}
+
+/// Runs the binary and asserts that no test secret of any provider appears in its output.
+pub fn run(cmd: &mut Command) -> std::process::Output {
+    let output = cmd.output().expect("binary runs");
+    assert_no_secrets(&output);
+    assert_no_alibaba_secrets(&output);
+    assert_no_acedata_token(&output);
+    output
+}
+
 /// Asserts that no secret of the test credentials appears in the output.
 pub fn assert_no_secrets(output: &std::process::Output) {
     for stream in [&output.stdout, &output.stderr] {

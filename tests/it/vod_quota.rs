@@ -19,24 +19,6 @@ fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
     output
 }
 
-fn stdout(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_of(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\n{}",
-            stdout(output),
-            stderr(output)
-        )
-    })
-}
-
 async fn vod(action: &str, answer: ResponseTemplate) -> (MockServer, Bodies) {
     let server = MockServer::start().await;
     let bodies = mount_tencent(&server, "vod", "2018-07-17", action, move |_| {

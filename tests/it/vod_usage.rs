@@ -56,26 +56,6 @@ where
     (server, bodies)
 }
 
-fn json_of(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
-fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
-    let output = cmd.output().expect("binary runs");
-    assert_no_secrets(&output);
-    output
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn seed_example_gives_the_documented_json() {
     let (server, bodies) = vod_server(
