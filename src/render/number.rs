@@ -43,15 +43,22 @@ pub fn denoise(v: f64) -> f64 {
 /// `scaled` and its number of `decimals`: the value is `scaled / 10^decimals`.
 #[inline]
 fn scaled_decimal(v: f64) -> (f64, usize) {
-    let magnitude = v.abs();
-    let mut decimals = 10;
-    while decimals > 0 && magnitude * POW10[decimals] >= SIGNIFICANT {
-        decimals -= 1;
-    }
+    let decimals = decimals_kept(v.abs());
     // `v * scale` is below 1e15 < 2^53 (unless `decimals` is 0), so its rounding is an
     // exact integer and the division is the correctly rounded nearest double of the
     // decimal.
     ((v * POW10[decimals]).round(), decimals)
+}
+
+/// How many decimals of a value of this magnitude [`denoise`] keeps: 10, fewer when
+/// that would exceed 15 significant digits.
+#[inline]
+fn decimals_kept(magnitude: f64) -> usize {
+    let mut decimals = 10;
+    while decimals > 0 && magnitude * POW10[decimals] >= SIGNIFICANT {
+        decimals -= 1;
+    }
+    decimals
 }
 
 /// A value ready to print.
@@ -114,17 +121,41 @@ pub(crate) fn write_int<W: io::Write + ?Sized>(out: &mut W, v: i64) -> io::Resul
 /// `scaled` with the decimal point put back and trailing zeros dropped.
 #[inline]
 pub(crate) fn write_plain<W: io::Write + ?Sized>(out: &mut W, v: f64) -> io::Result<()> {
-    if !v.is_finite() || v.trunc() == v {
+    // Below it the integral part of every `f64` converts to `i64` exactly (`as`
+    // truncates toward zero); NaN and infinities go the general way.
+    const EXACT: f64 = 4_503_599_627_370_496.0; // 2^52
+    if v.is_nan() || v.abs() >= EXACT {
         return write_plain_slow(out, v);
     }
-    let (scaled, decimals) = scaled_decimal(v);
-    let r = scaled / POW10[decimals] + 0.0;
-    if decimals == 0 || r.trunc() == r || scaled.abs() >= SIGNIFICANT {
+    // `v` is integral when its integral part is all of it (and -0.0 becomes 0).
+    let whole = v as i64;
+    if whole as f64 == v {
+        return write_int(out, whole);
+    }
+    let decimals = decimals_kept(v.abs());
+    if decimals == 0 {
         return write_plain_slow(out, v);
     }
-    // Exact: `scaled` is integral and below 1e15 in magnitude.
-    let digits = scaled.abs() as u64;
-    write_decimal(out, scaled < 0.0, digits, decimals)
+    // `scaled_decimal` without the call to libm's `round`: `x` is below 1e15 in
+    // magnitude, so its integral part converts exactly and `x - integral part` is the
+    // exact fraction; rounding is half away from zero, as `f64::round`.
+    let x = v * POW10[decimals];
+    let integral = x as i64;
+    let fraction = x - integral as f64;
+    let scaled = if fraction >= 0.5 {
+        integral + 1
+    } else if fraction <= -0.5 {
+        integral - 1
+    } else {
+        integral
+    };
+    let digits = scaled.unsigned_abs();
+    let scale = 10u64.pow(decimals as u32);
+    if digits % scale == 0 {
+        // Integral once denoised (zero included, never negative zero); below 1e15.
+        return write_int(out, scaled / scale as i64);
+    }
+    write_decimal(out, scaled < 0, digits, decimals)
 }
 
 /// Writes `digits / 10^decimals` (`digits` not a multiple of `10^decimals`, so the
