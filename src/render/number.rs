@@ -158,34 +158,66 @@ pub(crate) fn write_plain<W: io::Write + ?Sized>(out: &mut W, v: f64) -> io::Res
     write_decimal(out, scaled < 0, digits, decimals)
 }
 
+/// `"00" "01" … "99"`: two digits per division.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes the decimal digits of `n` so that they end at `end` (zero: nothing); returns
+/// where they start.
+#[inline]
+fn digits_before(buf: &mut [u8; 32], end: usize, mut n: u64) -> usize {
+    let mut pos = end;
+    while n >= 10 {
+        // `n % 100` is below 100.
+        let pair = 2 * (n % 100) as usize;
+        n /= 100;
+        pos -= 2;
+        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if n > 0 {
+        pos -= 1;
+        // `n` is below 10.
+        buf[pos] = b'0' + n as u8;
+    }
+    pos
+}
+
 /// Writes `digits / 10^decimals` (`digits` not a multiple of `10^decimals`, so the
-/// result has a fractional part) in plain decimal notation without trailing zeros.
+/// result has a fractional part; `decimals` at most 10) in plain decimal notation
+/// without trailing zeros.
 fn write_decimal<W: io::Write + ?Sized>(
     out: &mut W,
     negative: bool,
     mut digits: u64,
     mut decimals: usize,
 ) -> io::Result<()> {
-    while decimals > 0 && digits % 10 == 0 {
-        digits /= 10;
-        decimals -= 1;
-    }
-    // Sign, up to 16 integer digits (1e15 / 10^1 has 15), the point, 10 decimals.
-    let mut buf = [b'0'; 32];
-    let mut pos = buf.len();
-    let mut n = digits;
-    let mut written = 0;
-    while n > 0 || written <= decimals {
-        if written == decimals {
-            pos -= 1;
-            buf[pos] = b'.';
+    // Fewer than `decimals` (so at most 9) trailing zeros: dropped 8, 4, 2, 1 at a time.
+    for (zeros, power) in [(8, 100_000_000), (4, 10_000), (2, 100), (1, 10)] {
+        if decimals > zeros && digits % power == 0 {
+            digits /= power;
+            decimals -= zeros;
         }
-        pos -= 1;
-        // `n % 10` is below 10.
-        buf[pos] = b'0' + (n % 10) as u8;
-        n /= 10;
-        written += 1;
     }
+    let scale = 10u64.pow(decimals as u32);
+    // Sign, up to 15 integer digits (`digits` is below 1e15), the point, 10 decimals.
+    let mut buf = [b'0'; 32];
+    let end = buf.len();
+    // The fraction, padded with the zeros already in `buf` to `decimals` digits.
+    let point = end - decimals;
+    digits_before(&mut buf, end, digits % scale);
+    let mut pos = point - 1;
+    buf[pos] = b'.';
+    let whole = digits / scale;
+    pos = if whole == 0 {
+        // `buf[pos - 1]` is already `0`.
+        pos - 1
+    } else {
+        digits_before(&mut buf, pos, whole)
+    };
     if negative {
         pos -= 1;
         buf[pos] = b'-';
