@@ -120,8 +120,12 @@ pub fn render_combined(
 /// A large buffer in front of `out` for the streaming formats: a few big writes instead
 /// of many small virtual calls. Dropping it (or [`finish`]) hands the rest to `out`
 /// without flushing `out` itself.
+///
+/// Larger than the caller's own buffer (256 KiB on stdout): a `BufWriter` passes writes
+/// at least as large as its capacity straight through, so the bytes are not copied a
+/// second time into the caller's buffer.
 pub(crate) fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
-    io::BufWriter::with_capacity(64 * 1024, out)
+    io::BufWriter::with_capacity(1024 * 1024, out)
 }
 
 /// Writes what is left in the buffer to the inner writer (not flushing the inner writer),

@@ -35,15 +35,30 @@ pub fn denoise(v: f64) -> f64 {
         // `+ 0.0` turns -0.0 into 0.0 and leaves everything else alone.
         return v + 0.0;
     }
-    let magnitude = v.abs();
+    let (scaled, decimals) = scaled_decimal(v);
+    scaled / POW10[decimals] + 0.0
+}
+
+/// The decimal a finite, non-integral `v` is rounded to by [`denoise`], as an integral
+/// `scaled` and its number of `decimals`: the value is `scaled / 10^decimals`.
+#[inline]
+fn scaled_decimal(v: f64) -> (f64, usize) {
+    let decimals = decimals_kept(v.abs());
+    // `v * scale` is below 1e15 < 2^53 (unless `decimals` is 0), so its rounding is an
+    // exact integer and the division is the correctly rounded nearest double of the
+    // decimal.
+    ((v * POW10[decimals]).round(), decimals)
+}
+
+/// How many decimals of a value of this magnitude [`denoise`] keeps: 10, fewer when
+/// that would exceed 15 significant digits.
+#[inline]
+fn decimals_kept(magnitude: f64) -> usize {
     let mut decimals = 10;
     while decimals > 0 && magnitude * POW10[decimals] >= SIGNIFICANT {
         decimals -= 1;
     }
-    let scale = POW10[decimals];
-    // `v * scale` is below 1e15 < 2^53, so its rounding is an exact integer and the
-    // division is the correctly rounded nearest double of the decimal.
-    (v * scale).round() / scale + 0.0
+    decimals
 }
 
 /// A value ready to print.
@@ -97,7 +112,122 @@ pub(crate) fn write_int<W: io::Write + ?Sized>(out: &mut W, v: i64) -> io::Resul
 }
 
 /// Writes the value as plain text (tables, CSV): `15`, `0.3`, `0.0000001`, `NaN`.
+///
+/// What [`classify`] and `Display` make of the value, without `fmt`: a denoised
+/// non-integral value is `scaled / 10^decimals` with `scaled` below 1e15, so it has at
+/// most 15 significant digits; every decimal of 15 significant digits or fewer reads back
+/// to a different `f64` (`f64::DIGITS` is 15), so no other decimal as short reads back to
+/// the denoised value, and the shortest digits `Display` prints are exactly those of
+/// `scaled` with the decimal point put back and trailing zeros dropped.
+#[inline]
 pub(crate) fn write_plain<W: io::Write + ?Sized>(out: &mut W, v: f64) -> io::Result<()> {
+    // Below it the integral part of every `f64` converts to `i64` exactly (`as`
+    // truncates toward zero); NaN and infinities go the general way.
+    const EXACT: f64 = 4_503_599_627_370_496.0; // 2^52
+    if v.is_nan() || v.abs() >= EXACT {
+        return write_plain_slow(out, v);
+    }
+    // `v` is integral when its integral part is all of it (and -0.0 becomes 0).
+    let whole = v as i64;
+    if whole as f64 == v {
+        return write_int(out, whole);
+    }
+    let decimals = decimals_kept(v.abs());
+    if decimals == 0 {
+        return write_plain_slow(out, v);
+    }
+    // `scaled_decimal` without the call to libm's `round`: `x` is below 1e15 in
+    // magnitude, so its integral part converts exactly and `x - integral part` is the
+    // exact fraction; rounding is half away from zero, as `f64::round`.
+    let x = v * POW10[decimals];
+    let integral = x as i64;
+    let fraction = x - integral as f64;
+    let scaled = if fraction >= 0.5 {
+        integral + 1
+    } else if fraction <= -0.5 {
+        integral - 1
+    } else {
+        integral
+    };
+    let digits = scaled.unsigned_abs();
+    let scale = 10u64.pow(decimals as u32);
+    if digits % scale == 0 {
+        // Integral once denoised (zero included, never negative zero); below 1e15.
+        return write_int(out, scaled / scale as i64);
+    }
+    write_decimal(out, scaled < 0, digits, decimals)
+}
+
+/// `"00" "01" … "99"`: two digits per division.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes the decimal digits of `n` so that they end at `end` (zero: nothing); returns
+/// where they start.
+#[inline]
+fn digits_before(buf: &mut [u8; 32], end: usize, mut n: u64) -> usize {
+    let mut pos = end;
+    while n >= 10 {
+        // `n % 100` is below 100.
+        let pair = 2 * (n % 100) as usize;
+        n /= 100;
+        pos -= 2;
+        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if n > 0 {
+        pos -= 1;
+        // `n` is below 10.
+        buf[pos] = b'0' + n as u8;
+    }
+    pos
+}
+
+/// Writes `digits / 10^decimals` (`digits` not a multiple of `10^decimals`, so the
+/// result has a fractional part; `decimals` at most 10) in plain decimal notation
+/// without trailing zeros.
+fn write_decimal<W: io::Write + ?Sized>(
+    out: &mut W,
+    negative: bool,
+    mut digits: u64,
+    mut decimals: usize,
+) -> io::Result<()> {
+    // Fewer than `decimals` (so at most 9) trailing zeros: dropped 8, 4, 2, 1 at a time.
+    for (zeros, power) in [(8, 100_000_000), (4, 10_000), (2, 100), (1, 10)] {
+        if decimals > zeros && digits % power == 0 {
+            digits /= power;
+            decimals -= zeros;
+        }
+    }
+    let scale = 10u64.pow(decimals as u32);
+    // Sign, up to 15 integer digits (`digits` is below 1e15), the point, 10 decimals.
+    let mut buf = [b'0'; 32];
+    let end = buf.len();
+    // The fraction, padded with the zeros already in `buf` to `decimals` digits.
+    let point = end - decimals;
+    digits_before(&mut buf, end, digits % scale);
+    let mut pos = point - 1;
+    buf[pos] = b'.';
+    let whole = digits / scale;
+    pos = if whole == 0 {
+        // `buf[pos - 1]` is already `0`.
+        pos - 1
+    } else {
+        digits_before(&mut buf, pos, whole)
+    };
+    if negative {
+        pos -= 1;
+        buf[pos] = b'-';
+    }
+    out.write_all(&buf[pos..])
+}
+
+/// The general path of [`write_plain`]: integral values, values beyond `i64`, NaN and
+/// infinities.
+fn write_plain_slow<W: io::Write + ?Sized>(out: &mut W, v: f64) -> io::Result<()> {
     match classify(v) {
         Plain::Int(i) => write_int(out, i),
         // `Display` for `f64` prints the shortest digits that read back to the same
@@ -108,10 +238,12 @@ pub(crate) fn write_plain<W: io::Write + ?Sized>(out: &mut W, v: f64) -> io::Res
 }
 
 /// Writes the value as a JSON number, or `null` for NaN and infinities.
+#[inline]
 pub(crate) fn write_json<W: io::Write + ?Sized>(out: &mut W, v: f64) -> io::Result<()> {
-    match classify(v) {
-        Plain::NonFinite(_) => out.write_all(b"null"),
-        _ => write_plain(out, v),
+    if v.is_finite() {
+        write_plain(out, v)
+    } else {
+        out.write_all(b"null")
     }
 }
 
@@ -278,6 +410,131 @@ mod tests {
         .serialize(&mut ser)
         .unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "[0.0000001,15,0.3,null,0]");
+    }
+
+    /// What `write_plain` printed before its fast path: `classify`, then `Display`.
+    fn reference_plain(v: f64) -> String {
+        match classify(v) {
+            Plain::Int(i) => i.to_string(),
+            Plain::Float(f) => format!("{f}"),
+            Plain::NonFinite(s) => s.to_string(),
+        }
+    }
+
+    fn plain(v: f64) -> String {
+        let mut out = Vec::new();
+        write_plain(&mut out, v).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn json(v: f64) -> String {
+        let mut out = Vec::new();
+        write_json(&mut out, v).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn assert_same(v: f64) {
+        let expected = reference_plain(v);
+        assert_eq!(
+            plain(v),
+            expected,
+            "write_plain({v:e}) [{:#x}]",
+            v.to_bits()
+        );
+        let expected_json = if v.is_finite() {
+            expected
+        } else {
+            "null".into()
+        };
+        assert_eq!(json(v), expected_json, "write_json({v:e})");
+    }
+
+    /// A small deterministic generator (xorshift64*), so the comparison is reproducible.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    #[test]
+    fn fast_path_prints_what_classify_and_display_print() {
+        let named = [
+            1e-7,
+            -1e-7,
+            1e-10,
+            4.9e-11,
+            5e-11,
+            1e-12,
+            123_456_789_012.0,
+            123_456_789_012.3,
+            0.1 + 0.2,
+            0.300_000_000_000_000_04,
+            75.7,
+            45.5 + 30.2,
+            2.5,
+            -2.5,
+            -0.0,
+            0.0,
+            1.0 / 3.0,
+            -1.0 / 3.0,
+            2.0 / 3.0,
+            1e15 + 0.3,
+            1e15 - 0.3,
+            999_999_999_999_999.9,
+            99_999.999_999_999_99,
+            0.999_999_999_95,
+            0.000_000_000_05,
+            9_007_199_254_740_993.0,
+            9_007_199_254_740_992.0 * 3.0,
+            4_503_599_627_370_495.5,
+            1e20,
+            -1e20,
+            1e300,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            f64::EPSILON,
+            5e-324,
+            9.223_372_036_854_776e18,
+            -9.223_372_036_854_776e18,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for v in named {
+            assert_same(v);
+        }
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..200_000 {
+            // Any bit pattern: every magnitude, subnormals, NaNs.
+            assert_same(f64::from_bits(rng.next()));
+            // Decimals with a few places, as APIs send them, and sums of them.
+            let places = rng.below(11) as i32;
+            let a = (rng.below(2_000_000_000) as f64 - 1e9) / 10f64.powi(places);
+            let b = rng.below(100_000) as f64 / 100.0;
+            assert_same(a);
+            assert_same(a + b);
+            assert_same(a * 3.0 + 0.1);
+            // Every magnitude around the 15 significant digits cut.
+            let exponent = rng.below(40) as i32 - 20;
+            let mantissa = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+            assert_same(mantissa * 10f64.powi(exponent));
+            assert_same(-mantissa * 10f64.powi(exponent));
+            // Large integers, beyond 2^53 too, and just off them.
+            let big = (rng.next() >> rng.below(64)) as f64;
+            assert_same(big);
+            assert_same(big + 0.5);
+            assert_same(big / 7.0);
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, Timelike};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, Timelike};
 
 use crate::series::Granularity;
 use crate::zone::Zone;
@@ -133,6 +133,10 @@ impl Hasher for FxHasher {
         self.add(u64::from(i as u32));
     }
 
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
     fn finish(&self) -> u64 {
         self.0
     }
@@ -141,11 +145,21 @@ impl Hasher for FxHasher {
 /// Marks a key whose time is shown in the query's zone (not in the point's own offset).
 const IN_ZONE: i32 = i32::MIN;
 
+/// A point's instant and how it is shown: its own offset (in seconds), or [`IN_ZONE`].
+type Key = (NaiveDateTime, i32);
+
 /// Formats each distinct shown time once: 2,000 series over the same 365 days cost 365
 /// formattings, not 730,000.
+///
+/// Series of one report mostly have the same times in the same order, so the entry after
+/// the one found last is tried before any hashing.
 pub struct TimeCache {
     tz: Zone,
-    map: HashMap<(i64, i32), TimeStr, BuildHasherDefault<FxHasher>>,
+    map: HashMap<Key, usize, BuildHasherDefault<FxHasher>>,
+    /// Every distinct time, in the order first asked for.
+    entries: Vec<(Key, TimeStr)>,
+    /// The entry the next call most likely asks for.
+    next: usize,
 }
 
 impl TimeCache {
@@ -153,6 +167,8 @@ impl TimeCache {
         Self {
             tz,
             map: HashMap::default(),
+            entries: Vec::new(),
+            next: 0,
         }
     }
 
@@ -169,11 +185,27 @@ impl TimeCache {
         } else {
             IN_ZONE
         };
-        let tz = self.tz;
-        *self
-            .map
-            .entry((time.timestamp(), mode))
-            .or_insert_with(|| TimeStr::new(&rfc3339(&shown(time, granularity, &tz))))
+        // The text depends on the instant to the second and on `mode`; a fraction of a
+        // second makes another entry with the same text.
+        let key = (time.naive_utc(), mode);
+        if let Some((expected, text)) = self.entries.get(self.next) {
+            if *expected == key {
+                self.next += 1;
+                return *text;
+            }
+        }
+        let at = match self.map.get(&key) {
+            Some(&at) => at,
+            None => {
+                let text = TimeStr::new(&rfc3339(&shown(time, granularity, &self.tz)));
+                let at = self.entries.len();
+                self.entries.push((key, text));
+                self.map.insert(key, at);
+                at
+            }
+        };
+        self.next = at + 1;
+        self.entries[at].1
     }
 }
 
@@ -254,5 +286,39 @@ mod tests {
         );
         assert_eq!(cache.get(&a, None).as_str(), "2025-11-17T16:00:00+00:00");
         assert_eq!(cache.map.len(), 3);
+    }
+
+    #[test]
+    fn cache_answers_as_formatting_does_whatever_the_order() {
+        let ny: Zone = "America/New_York".parse().unwrap();
+        let mut cache = TimeCache::new(ny);
+        let base = t("2025-03-08T00:00:00+08:00");
+        let times: Vec<DateTime<FixedOffset>> = (0..30)
+            .map(|i| base + chrono::Duration::hours(7 * i))
+            .collect();
+        let granularities = [None, Some(Granularity::Hour), Some(Granularity::Day)];
+        // The same times again and again (the expected case), then shifted, reversed,
+        // with gaps and with fractions of a second.
+        let mut sequence: Vec<DateTime<FixedOffset>> = Vec::new();
+        for _ in 0..3 {
+            sequence.extend(&times);
+        }
+        sequence.extend(&times[5..]);
+        sequence.extend(times.iter().rev());
+        sequence.extend(times.iter().step_by(3));
+        sequence.extend(
+            times
+                .iter()
+                .map(|t| *t + chrono::Duration::milliseconds(500)),
+        );
+        for g in granularities {
+            for time in &sequence {
+                assert_eq!(
+                    cache.get(time, g).as_str(),
+                    rfc3339(&shown(time, g, &ny)),
+                    "{time} {g:?}"
+                );
+            }
+        }
     }
 }

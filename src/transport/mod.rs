@@ -394,7 +394,12 @@ impl Transport {
         {
             return too_large(cap);
         }
-        let mut body = Vec::new();
+        // Room for the whole body at once when its length is announced (it is at most
+        // `cap`, checked above): a 50 MB answer is not copied again as the vector grows.
+        let announced = response
+            .content_length()
+            .map_or(0, |len| len.min(cap as u64));
+        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {

@@ -121,8 +121,19 @@ pub async fn usage(client: &Client<'_>, request: &UsageRequest) -> Result<Usage,
 
 /// Parses an answer body into one series per API, sorted by API id (the report sorts
 /// them by name later).
+///
+/// Rows are read first with their strings as raw bytes ([`RawRow`]), which spares
+/// checking the UTF-8 of every key and value (each distinct id and date is checked once).
+/// Whatever that reading refuses is read again as typed rows ([`Row`]), so an answer is
+/// accepted, and an error worded, exactly as serde_json's typed reading does.
 pub fn parse(body: &[u8]) -> Result<Usage, serde_json::Error> {
-    let answer: Answer = serde_json::from_slice(body)?;
+    match serde_json::from_slice::<Answer<true>>(body) {
+        Ok(answer) => Ok(usage_of(answer)),
+        Err(_) => serde_json::from_slice::<Answer<false>>(body).map(usage_of),
+    }
+}
+
+fn usage_of<const RAW: bool>(answer: Answer<'_, RAW>) -> Usage {
     let Grouped {
         ids,
         points,
@@ -159,18 +170,19 @@ pub fn parse(body: &[u8]) -> Result<Usage, serde_json::Error> {
             points,
         });
     }
-    Ok(Usage {
+    Usage {
         series,
         total: answer.total.map(|a| a.0),
         sum,
         rows,
-    })
+    }
 }
 
+/// The answer; `RAW`: its rows are read as [`RawRow`]s, else as [`Row`]s.
 #[derive(Deserialize)]
-struct Answer<'a> {
+struct Answer<'a, const RAW: bool> {
     #[serde(borrow, default)]
-    results: Grouped<'a>,
+    results: Grouped<'a, RAW>,
     #[serde(default)]
     total: Option<Amount>,
     #[serde(borrow, default)]
@@ -194,6 +206,97 @@ struct Row<'a> {
     api_id: Cow<'a, str>,
     #[serde(default)]
     amount: Amount,
+}
+
+/// A row as [`RawRow`] reads it: the strings as bytes, unescaped but not checked to be
+/// UTF-8.
+struct RawRow<'a> {
+    date: Cow<'a, [u8]>,
+    api_id: Cow<'a, [u8]>,
+    amount: Amount,
+}
+
+impl<'a> From<Row<'a>> for RawRow<'a> {
+    fn from(row: Row<'a>) -> Self {
+        let bytes = |s: Cow<'a, str>| match s {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        };
+        Self {
+            date: bytes(row.date),
+            api_id: bytes(row.api_id),
+            amount: row.amount,
+        }
+    }
+}
+
+/// A JSON string as bytes (borrowed from the body when it holds no escapes).
+struct RawStr<'a>(Cow<'a, [u8]>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RawStrVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for RawStrVisitor<'a> {
+            type Value = RawStr<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<RawStr<'a>, E> {
+                Ok(RawStr(Cow::Borrowed(v)))
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<RawStr<'a>, E> {
+                Ok(RawStr(Cow::Owned(v.to_vec())))
+            }
+        }
+        // serde_json hands a JSON string to `deserialize_bytes` unescaped, as bytes.
+        deserializer.deserialize_bytes(RawStrVisitor(std::marker::PhantomData))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawRow<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RawRowVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for RawRowVisitor<'a> {
+            type Value = RawRow<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a {date, api_id, amount} object")
+            }
+            // Only what `Row` reads the same way is accepted here; anything else (a
+            // repeated or missing key, a key that is not UTF-8, another shape) is an
+            // error, and the answer is read again as `Row`s.
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawRow<'a>, A::Error> {
+                let mut date = None;
+                let mut api_id = None;
+                let mut amount = None;
+                while let Some(RawStr(key)) = map.next_key::<RawStr<'de>>()? {
+                    let slot = match key.as_ref() {
+                        b"date" => &mut date,
+                        b"api_id" => &mut api_id,
+                        b"amount" => {
+                            if amount.replace(map.next_value::<Amount>()?).is_some() {
+                                return Err(de::Error::duplicate_field("amount"));
+                            }
+                            continue;
+                        }
+                        other => {
+                            std::str::from_utf8(other).map_err(de::Error::custom)?;
+                            map.next_value::<de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    if slot.replace(map.next_value::<RawStr<'de>>()?.0).is_some() {
+                        return Err(de::Error::custom("duplicate field"));
+                    }
+                }
+                Ok(RawRow {
+                    date: date.ok_or_else(|| de::Error::missing_field("date"))?,
+                    api_id: api_id.ok_or_else(|| de::Error::missing_field("api_id"))?,
+                    amount: amount.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(RawRowVisitor(std::marker::PhantomData))
+    }
 }
 
 /// A number, a numeric string, or null (= 0).
@@ -236,7 +339,7 @@ impl<'de> Deserialize<'de> for Amount {
 
 /// The rows, grouped into one point list per API id, in order of first appearance.
 #[derive(Default)]
-struct Grouped<'a> {
+struct Grouped<'a, const RAW: bool> {
     ids: Vec<Cow<'a, str>>,
     points: Vec<Vec<Point>>,
     /// The sum of every row's amount, to check the answer's `total`.
@@ -244,16 +347,26 @@ struct Grouped<'a> {
     rows: usize,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Grouped<'a> {
+impl<'de: 'a, 'a, const RAW: bool> Deserialize<'de> for Grouped<'a, RAW> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_option(GroupedVisitor(std::marker::PhantomData))
     }
 }
 
-struct GroupedVisitor<'a>(std::marker::PhantomData<&'a ()>);
+struct GroupedVisitor<'a, const RAW: bool>(std::marker::PhantomData<&'a ()>);
 
-impl<'de: 'a, 'a> Visitor<'de> for GroupedVisitor<'a> {
-    type Value = Grouped<'a>;
+impl<'de: 'a, 'a, const RAW: bool> GroupedVisitor<'a, RAW> {
+    fn next_row<A: SeqAccess<'de>>(seq: &mut A) -> Result<Option<RawRow<'de>>, A::Error> {
+        if RAW {
+            seq.next_element::<RawRow<'de>>()
+        } else {
+            Ok(seq.next_element::<Row<'de>>()?.map(RawRow::from))
+        }
+    }
+}
+
+impl<'de: 'a, 'a, const RAW: bool> Visitor<'de> for GroupedVisitor<'a, RAW> {
+    type Value = Grouped<'a, RAW>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of {date, api_id, amount} rows")
@@ -281,21 +394,24 @@ impl<'de: 'a, 'a> Visitor<'de> for GroupedVisitor<'a> {
         // Answers list the same APIs in the same order for every date: the API after the
         // previous row's is tried before any hashing.
         let mut next = 0usize;
-        while let Some(row) = seq.next_element::<Row<'de>>()? {
+        while let Some(row) = Self::next_row(&mut seq)? {
             let date = dates.index(&row.date).map_err(de::Error::custom)?;
             let at = match ids.get(next) {
-                Some(id) if *id == row.api_id => next,
-                _ => match index.get(row.api_id.as_ref()) {
-                    Some(&at) => at as usize,
-                    None => {
-                        let at = ids.len();
-                        let key = u32::try_from(at)
-                            .map_err(|_| de::Error::custom("more than 2^32 APIs"))?;
-                        index.insert(row.api_id.clone(), key);
-                        ids.push(row.api_id);
-                        at
+                Some(id) if id.as_bytes() == row.api_id.as_ref() => next,
+                _ => {
+                    let api_id = utf8(row.api_id).map_err(de::Error::custom)?;
+                    match index.get(api_id.as_ref()) {
+                        Some(&at) => at as usize,
+                        None => {
+                            let at = ids.len();
+                            let key = u32::try_from(at)
+                                .map_err(|_| de::Error::custom("more than 2^32 APIs"))?;
+                            index.insert(api_id.clone(), key);
+                            ids.push(api_id);
+                            at
+                        }
                     }
-                },
+                }
             };
             next = if at + 1 == ids.len() { 0 } else { at + 1 };
             sum += row.amount.0;
@@ -327,6 +443,14 @@ impl<'de: 'a, 'a> Visitor<'de> for GroupedVisitor<'a> {
     }
 }
 
+/// Bytes read by [`RawStr`] as the string they must be.
+fn utf8(bytes: Cow<'_, [u8]>) -> Result<Cow<'_, str>, std::str::Utf8Error> {
+    Ok(match bytes {
+        Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b)?),
+        Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(|e| e.utf8_error())?),
+    })
+}
+
 /// Sorts points by time (a no-op pass when they already are) and adds up repeated days.
 fn merge_days(points: &mut Vec<Point>) {
     if !points.windows(2).all(|w| w[0].time < w[1].time) {
@@ -346,14 +470,15 @@ fn merge_days(points: &mut Vec<Point>) {
 /// grouped by date).
 #[derive(Default)]
 struct DateCache {
-    last: Option<(String, u32)>,
-    seen: HashMap<String, u32>,
+    last: Option<(Vec<u8>, u32)>,
+    seen: HashMap<Vec<u8>, u32>,
     times: Vec<DateTime<FixedOffset>>,
 }
 
 impl DateCache {
-    /// The index in `times` of a date string.
-    fn index(&mut self, text: &str) -> Result<u32, String> {
+    /// The index in `times` of a date string (as read by [`RawStr`]; checked to be UTF-8
+    /// when first seen).
+    fn index(&mut self, text: &[u8]) -> Result<u32, String> {
         if let Some((last, at)) = &self.last {
             if last == text {
                 return Ok(*at);
@@ -364,12 +489,13 @@ impl DateCache {
             None => {
                 let at = u32::try_from(self.times.len())
                     .map_err(|_| "more than 2^32 dates".to_string())?;
+                let text = std::str::from_utf8(text).map_err(|e| e.to_string())?;
                 self.times.push(parse_day(text)?);
-                self.seen.insert(text.to_string(), at);
+                self.seen.insert(text.as_bytes().to_vec(), at);
                 at
             }
         };
-        self.last = Some((text.to_string(), at));
+        self.last = Some((text.to_vec(), at));
         Ok(at)
     }
 }
@@ -547,6 +673,69 @@ mod tests {
                 .unwrap()
                 .series
                 .is_empty()
+        );
+    }
+
+    /// The answer read with raw rows, and read with typed rows.
+    fn both_readings(body: &[u8]) -> (Result<Usage, String>, Result<Usage, String>) {
+        let raw = serde_json::from_slice::<Answer<true>>(body)
+            .map(usage_of)
+            .map_err(|e| e.to_string());
+        let typed = serde_json::from_slice::<Answer<false>>(body)
+            .map(usage_of)
+            .map_err(|e| e.to_string());
+        (raw, typed)
+    }
+
+    #[test]
+    fn raw_rows_read_well_formed_answers_as_typed_rows_do() {
+        let bodies: [&[u8]; 5] = [
+            SEED.as_bytes(),
+            br#"{"results": [
+                {"date": "2024-08-15", "api_id": "a\"b", "amount": "1.5", "extra": [1, "\u00e9"]},
+                {"amount": null, "api_id": "a\"b", "date": "2024-08-15T00:00:00Z"},
+                {"d\u0061te": "2024-08-16", "api_id": "a\u0022b", "amount": 2},
+                {"date": "2024-08-16", "api_id": "\u00e9x"}
+            ], "total": "3.5", "api_map": {"a\"b": {"name": "n", "path": "/p"}}}"#,
+            br#"{"results": [], "total": 0, "api_map": {}}"#,
+            br#"{"results": null}"#,
+            br#"{"results": [{"date": "2024-08-15", "api_id": "b", "amount": 1e-7},
+                {"date": "2024-08-14", "api_id": "a", "amount": 3},
+                {"date": "2024-08-15", "api_id": "a", "amount": 4}]}"#,
+        ];
+        for body in bodies {
+            let (raw, typed) = both_readings(body);
+            assert!(raw.is_ok(), "{raw:?}");
+            assert_eq!(raw, typed);
+            assert_eq!(parse(body).map_err(|e| e.to_string()), typed);
+        }
+    }
+
+    #[test]
+    fn what_raw_rows_refuse_is_read_and_worded_as_typed_rows_do() {
+        let bodies: [&[u8]; 8] = [
+            // A row as an array: typed rows accept it.
+            br#"{"results": [["2024-08-15", "a", 1]]}"#,
+            // Repeated and missing keys.
+            br#"{"results": [{"date": "2024-08-15", "date": "2024-08-16", "api_id": "a"}]}"#,
+            br#"{"results": [{"date": "2024-08-15", "api_id": "a", "amount": 1, "amount": 2}]}"#,
+            br#"{"results": [{"api_id": "a", "amount": 1}]}"#,
+            // Not UTF-8: in an id, in a date, in an unknown key, a lone surrogate.
+            b"{\"results\": [{\"date\": \"2024-08-15\", \"api_id\": \"a\xff\"}]}",
+            b"{\"results\": [{\"date\": \"2024-08-1\xff\", \"api_id\": \"a\"}]}",
+            b"{\"results\": [{\"date\": \"2024-08-15\", \"api_id\": \"a\", \"\xff\": 1}]}",
+            br#"{"results": [{"date": "2024-08-15", "api_id": "\ud800"}]}"#,
+        ];
+        for body in bodies {
+            let (_, typed) = both_readings(body);
+            assert_eq!(parse(body).map_err(|e| e.to_string()), typed);
+        }
+        // The array row is accepted (by the typed reading).
+        assert_eq!(
+            parse(br#"{"results": [["2024-08-15", "a", 1]]}"#)
+                .unwrap()
+                .rows,
+            1
         );
     }
 
