@@ -102,19 +102,37 @@ pub fn render(
     }
 }
 
-/// `report`'s output: for a table, the per-series summary with trends above the
-/// breakdown; the other formats carry the same data as for any report.
+/// `report`'s output. For a table: the per-series summary with trends, then the
+/// breakdown by bucket as one table per source (so that each fits side by side, time rows
+/// by series columns); the other formats carry the same data as for any report.
 pub fn render_combined(
     report: &Report,
     format: Format,
     options: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    if format == Format::Table {
-        summary::write(report, options, out)?;
-        writeln!(out)?;
+    if format != Format::Table {
+        return render(report, format, options, out);
     }
-    render(report, format, options, out)
+    summary::write(report, options, out)?;
+    // Series are sorted by (provider, source, ...), so each source is one run.
+    let mut start = 0;
+    while start < report.series.len() {
+        let key = (&report.series[start].provider, &report.series[start].source);
+        let len = report.series[start..]
+            .iter()
+            .take_while(|s| (&s.provider, &s.source) == key)
+            .count();
+        let part = Report {
+            query: report.query.clone(),
+            series: report.series[start..start + len].to_vec(),
+            failures: None,
+        };
+        writeln!(out)?;
+        table::write(&part, options, out)?;
+        start += len;
+    }
+    Ok(())
 }
 
 /// A large buffer in front of `out` for the streaming formats: a few big writes instead

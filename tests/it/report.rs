@@ -75,6 +75,9 @@ async fn demo_works_with_an_empty_environment_and_sends_nothing() {
     }
     assert!(table.contains("trend"), "{table}");
     assert!(table.contains('█'), "a sparkline: {table}");
+    // The breakdown: one time × series table per source, each with its caption and total.
+    assert_eq!(table.matches("granularity day").count(), 4, "{table}");
+    assert_eq!(table.matches("│ total ").count(), 4, "{table}");
 }
 
 #[test]
