@@ -39,6 +39,11 @@ pub fn variation(key: &str) -> f64 {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
+    // A splitmix64 finish, so that keys differing only in their last digit (consecutive
+    // days) land far apart.
+    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    hash ^= hash >> 31;
     0.5 + (hash % 1001) as f64 / 1000.0
 }
 
