@@ -8,7 +8,10 @@ use crate::series::Report;
 
 use super::Context;
 
-pub fn print_report(ctx: &Context, report: &Report) -> Result<(), Error> {
+type RenderFn = fn(&Report, render::Format, &RenderOptions, &mut dyn Write) -> std::io::Result<()>;
+
+/// Renders to stdout through one locked, buffered writer, flushed once.
+fn print_with(ctx: &Context, report: &Report, render_fn: RenderFn) -> Result<(), Error> {
     let options = RenderOptions {
         width: ctx.terminal.width,
         color: ctx.terminal.color,
@@ -16,9 +19,13 @@ pub fn print_report(ctx: &Context, report: &Report) -> Result<(), Error> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
-    render::render(report, ctx.format, &options, &mut out)?;
+    render_fn(report, ctx.format, &options, &mut out)?;
     out.flush()?;
     Ok(())
+}
+
+pub fn print_report(ctx: &Context, report: &Report) -> Result<(), Error> {
+    print_with(ctx, report, render::render)
 }
 
 /// `--dry-run`: the signed requests, redacted, separated by blank lines.
@@ -45,14 +52,5 @@ pub fn print_dry_run(ctx: &Context) -> Result<(), Error> {
 
 /// `report`: the summary with trends above the breakdown for a table.
 pub fn print_combined(ctx: &Context, report: &Report) -> Result<(), Error> {
-    let options = RenderOptions {
-        width: ctx.terminal.width,
-        color: ctx.terminal.color,
-        ..RenderOptions::default()
-    };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
-    render::render_combined(report, ctx.format, &options, &mut out)?;
-    out.flush()?;
-    Ok(())
+    print_with(ctx, report, render::render_combined)
 }

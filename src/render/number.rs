@@ -197,7 +197,7 @@ fn write_decimal<W: io::Write + ?Sized>(
 ) -> io::Result<()> {
     // Fewer than `decimals` (so at most 9) trailing zeros: dropped 8, 4, 2, 1 at a time.
     for (zeros, power) in [(8, 100_000_000), (4, 10_000), (2, 100), (1, 10)] {
-        if decimals > zeros && digits % power == 0 {
+        if decimals > zeros && digits.is_multiple_of(power) {
             digits /= power;
             decimals -= zeros;
         }
