@@ -2,6 +2,7 @@
 
 mod acedata;
 mod cli;
+mod config_cmd;
 mod lke_tokens;
 mod modelrouter;
 mod report;
