@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 use crate::support::*;
 
