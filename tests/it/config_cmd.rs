@@ -228,3 +228,75 @@ fn no_colour_when_stdout_is_not_a_terminal() {
         "ANSI escapes in piped output"
     );
 }
+
+/// A one-shot HTTPS VOD on 127.0.0.1 with a certificate no system trusts: it answers the
+/// VOD seed shape to every request on every connection.
+async fn https_vod() -> (u16, String) {
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let pem = cert.cert.pem();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.cert.der().clone()], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Read until the end of the headers and the small JSON body.
+                while let Ok(n) = tls.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    if request.ends_with(b"}") {
+                        break;
+                    }
+                }
+                let body = r#"{"Response":{"AigcUsageDataSet":[],"RequestId":"tls-ok"}}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(answer.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (port, pem)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssl_cert_file_adds_a_trusted_root() {
+    let (port, pem) = https_vod().await;
+    let dir = home();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, pem).unwrap();
+    let endpoint = format!("https://localhost:{port}");
+
+    let untrusted =
+        run(with_tencent(&endpoint).args(["vod", "usage", "--type", "Video", "--retries", "0"]));
+    assert_eq!(untrusted.status.code(), Some(5), "{}", stderr(&untrusted));
+
+    let trusted = run(with_tencent(&endpoint)
+        .env("SSL_CERT_FILE", &ca)
+        .args(["vod", "usage", "--type", "Video", "-o", "json"]));
+    assert!(trusted.status.success(), "{}", stderr(&trusted));
+    assert_eq!(json_of(&trusted)["schema_version"], 1);
+}
