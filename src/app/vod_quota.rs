@@ -1,12 +1,9 @@
-//! `vod quota set|create|delete|list`: validation, confirmation, and the quota output
-//! (one confirmation line or object per change; a table/JSON/NDJSON/CSV of quotas).
-//! Api tokens are credentials: everything printed here shows them redacted.
+//! `vod quota set|create|delete|list`: validation, confirmation, thresholds, and the views
+//! `render::quota` prints. Api tokens are credentials: every view holds them redacted.
 
 use std::io::{BufRead, Write};
 
-use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
-use serde::Serialize;
-use serde_json::{Number, Value};
+use serde_json::Value;
 
 use crate::cli::{QuotaCommand, QuotaDeleteArgs, QuotaListArgs, QuotaSetArgs, QuotaTargetArgs};
 use crate::error::Error;
@@ -17,7 +14,7 @@ use crate::providers::tencent::vod_quota::{
     QuotaType,
 };
 use crate::render::number::{format_value, json_number};
-use crate::render::Format;
+use crate::render::quota::{self, ChangeDoc, QuotaRow};
 use crate::secret::redact_id;
 
 use super::{endpoint_flag, Context};
@@ -171,25 +168,14 @@ async fn send_change_with(
     print_change(ctx, change, request_id.as_deref())
 }
 
-/// The JSON object of a set/create/delete (spec §4), fields in the documented order.
-#[derive(Serialize)]
-struct ChangeDoc<'a> {
-    action: &'a str,
-    sub_app_id: u64,
-    quota_type: &'a str,
-    quota_limit: Option<i64>,
-    api_token: Option<String>,
-    request_id: Option<&'a str>,
-}
-
-fn change_doc<'a>(change: &'a QuotaChange, request_id: Option<&'a str>) -> ChangeDoc<'a> {
+fn change_doc(change: &QuotaChange, request_id: Option<&str>) -> ChangeDoc {
     ChangeDoc {
-        action: change.kind.action(),
+        action: change.kind.action().to_string(),
         sub_app_id: change.sub_app_id,
-        quota_type: change.quota_type.as_str(),
+        quota_type: change.quota_type.as_str().to_string(),
         quota_limit: change.limit,
         api_token: change.api_token.as_deref().map(redact_id),
-        request_id,
+        request_id: request_id.map(str::to_string),
     }
 }
 
@@ -221,57 +207,12 @@ fn print_change(
     request_id: Option<&str>,
 ) -> Result<(), Error> {
     let doc = change_doc(change, request_id);
+    let line = change_line(change, request_id);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match ctx.format {
-        Format::Table => writeln!(out, "{}", change_line(change, request_id))?,
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(json_error)?;
-            writeln!(out)?;
-        }
-        Format::Ndjson => {
-            serde_json::to_writer(&mut out, &doc).map_err(json_error)?;
-            writeln!(out)?;
-        }
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record([
-                "action",
-                "sub_app_id",
-                "quota_type",
-                "quota_limit",
-                "api_token",
-                "request_id",
-            ])
-            .map_err(csv_error)?;
-            w.write_record([
-                doc.action.to_string(),
-                doc.sub_app_id.to_string(),
-                doc.quota_type.to_string(),
-                doc.quota_limit.map(|l| l.to_string()).unwrap_or_default(),
-                doc.api_token.clone().unwrap_or_default(),
-                doc.request_id.unwrap_or_default().to_string(),
-            ])
-            .map_err(csv_error)?;
-            w.flush()?;
-        }
-    }
+    quota::write_change(&doc, &line, ctx.format, &mut out)?;
     out.flush()?;
     Ok(())
-}
-
-fn json_error(e: serde_json::Error) -> Error {
-    match e.io_error_kind() {
-        Some(kind) => Error::Io(std::io::Error::from(kind)),
-        None => Error::Internal(format!("serializing the output: {e}")),
-    }
-}
-
-fn csv_error(e: csv::Error) -> Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::Io(io),
-        other => Error::Internal(format!("writing CSV: {other:?}")),
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -389,47 +330,19 @@ fn threshold_message(sub_app_id: u64, quota: &Quota, threshold: f64) -> String {
     )
 }
 
-/// One quota in `-o json` / `-o ndjson`.
-#[derive(Serialize)]
-struct QuotaRow {
-    quota_type: String,
-    api_token: Option<String>,
-    quota_limit: Option<Number>,
-    usage: Option<Number>,
-    unit: &'static str,
-    used_percent: Value,
-}
-
 fn quota_row(quota: &Quota) -> QuotaRow {
+    let exact = quota.used_percent();
     QuotaRow {
         quota_type: quota.quota_type.clone(),
         api_token: quota.token().map(redact_id),
         quota_limit: quota.quota_limit.clone(),
         usage: quota.usage.clone(),
         unit: unit_of(&quota.quota_type),
-        used_percent: quota
-            .used_percent()
+        used_percent: exact
             .map(|p| json_number((p * 100.0).round() / 100.0))
             .unwrap_or(Value::Null),
+        used_percent_exact: exact,
     }
-}
-
-#[derive(Serialize)]
-struct ListDoc<'a> {
-    sub_app_id: u64,
-    quotas: Vec<QuotaRow>,
-    request_ids: &'a [String],
-}
-
-#[derive(Serialize)]
-struct NdjsonRow {
-    sub_app_id: u64,
-    #[serde(flatten)]
-    row: QuotaRow,
-}
-
-fn number_text(n: Option<&Number>) -> String {
-    n.map(Number::to_string).unwrap_or_default()
 }
 
 fn print_list(
@@ -438,104 +351,18 @@ fn print_list(
     quotas: &[Quota],
     request_ids: &[String],
 ) -> Result<(), Error> {
+    let rows: Vec<QuotaRow> = quotas.iter().map(quota_row).collect();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match ctx.format {
-        Format::Table => write!(out, "{}", list_table(sub_app_id, quotas))?,
-        Format::Json => {
-            let doc = ListDoc {
-                sub_app_id,
-                quotas: quotas.iter().map(quota_row).collect(),
-                request_ids,
-            };
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(json_error)?;
-            writeln!(out)?;
-        }
-        Format::Ndjson => {
-            for quota in quotas {
-                let row = NdjsonRow {
-                    sub_app_id,
-                    row: quota_row(quota),
-                };
-                serde_json::to_writer(&mut out, &row).map_err(json_error)?;
-                writeln!(out)?;
-            }
-        }
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record([
-                "sub_app_id",
-                "quota_type",
-                "api_token",
-                "quota_limit",
-                "usage",
-                "unit",
-                "used_percent",
-            ])
-            .map_err(csv_error)?;
-            for quota in quotas {
-                let row = quota_row(quota);
-                w.write_record([
-                    sub_app_id.to_string(),
-                    row.quota_type,
-                    row.api_token.unwrap_or_default(),
-                    number_text(row.quota_limit.as_ref()),
-                    number_text(row.usage.as_ref()),
-                    row.unit.to_string(),
-                    match row.used_percent {
-                        Value::Null => String::new(),
-                        v => v.to_string(),
-                    },
-                ])
-                .map_err(csv_error)?;
-            }
-            w.flush()?;
-        }
-    }
+    quota::write_list(sub_app_id, &rows, request_ids, ctx.format, &mut out)?;
     out.flush()?;
     Ok(())
-}
-
-/// The table of `vod quota list`: type, api token, limit, used, used %.
-fn list_table(sub_app_id: u64, quotas: &[Quota]) -> String {
-    if quotas.is_empty() {
-        return format!("No AIGC quotas for SubAppId {sub_app_id}.\n");
-    }
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .apply_modifier(comfy_table::modifiers::UTF8_ROUND_CORNERS)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .force_no_tty()
-        .set_header(["type", "api token", "limit", "used", "used %"]);
-    for quota in quotas {
-        let unit = unit_of(&quota.quota_type);
-        let with_unit = |n: Option<&Number>| match n {
-            Some(n) => format!("{n} {unit}"),
-            None => "-".to_string(),
-        };
-        table.add_row([
-            quota.quota_type.clone(),
-            quota.token().map(redact_id).unwrap_or_else(|| "-".into()),
-            with_unit(quota.quota_limit.as_ref()),
-            with_unit(quota.usage.as_ref()),
-            quota
-                .used_percent()
-                .map(|p| format!("{p:.1}%"))
-                .unwrap_or_else(|| "-".into()),
-        ]);
-    }
-    for column in 2..5 {
-        if let Some(c) = table.column_mut(column) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    format!("SubAppId {sub_app_id}\n{table}\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Number;
 
     fn quota(kind: &str, token: Option<&str>, limit: i64, usage: i64) -> Quota {
         Quota {
@@ -568,13 +395,14 @@ mod tests {
 
     #[test]
     fn table_redacts_tokens_and_shows_units() {
-        let text = list_table(
-            7,
-            &[
-                quota("Text", Some("tok-secret-abcd"), 1000, 333),
-                quota("Image", None, 0, 0),
-            ],
-        );
+        let rows: Vec<QuotaRow> = [
+            quota("Text", Some("tok-secret-abcd"), 1000, 333),
+            quota("Image", None, 0, 0),
+        ]
+        .iter()
+        .map(quota_row)
+        .collect();
+        let text = quota::list_table(7, &rows);
         assert!(!text.contains("tok-secret"), "{text}");
         assert!(text.contains("****abcd"), "{text}");
         assert!(text.contains("1000 tokens"), "{text}");

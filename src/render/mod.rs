@@ -15,6 +15,7 @@ pub mod csv;
 pub mod json;
 pub mod ndjson;
 pub mod number;
+pub mod quota;
 pub mod summary;
 pub mod table;
 pub mod time;
