@@ -1,13 +1,17 @@
 //! Re-bucketing for `report --group-by day|week|month` (spec §4 `report`): buckets are
-//! sums, weeks start on Monday, and a day keeps its provider's calendar.
+//! sums (the largest value for a non-additive series, spec §5 v3), weeks start on
+//! Monday, and a day keeps its provider's calendar.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 
-use crate::series::{day_start, Granularity, Point, Series};
-use crate::timerange;
+use crate::series::{day_start, Aggregation, Granularity, Point, Series};
+use crate::timerange::{self, TimeRange};
 use crate::zone::Zone;
+
+/// The label a re-bucketed non-additive series carries (spec §5 v3).
+pub const AGGREGATION_LABEL: &str = "aggregation";
 
 /// The calendar day a point belongs to: a provider's day (or longer) bucket keeps its own
 /// offset; a sub-daily point falls on its day in `zone`.
@@ -33,23 +37,77 @@ fn bucket_start(
     }
 }
 
-/// A copy of `series` whose points are sums over `by` buckets (day, week or month).
-pub fn regroup(series: &Series, by: Granularity, zone: &Zone) -> Series {
+/// Whether a re-bucketed bucket `[start, end)` is not over yet (spec §5): it ends after
+/// `now`, or past the range. For a whole-day range "past the range" means its last date
+/// (in the bucket's own calendar) comes after the range's last date; otherwise that it
+/// ends more than one second after the range's end.
+fn bucket_not_over(
+    start: DateTime<FixedOffset>,
+    end: DateTime<FixedOffset>,
+    range: &TimeRange,
+    now: DateTime<Utc>,
+) -> bool {
+    if end > now {
+        return true;
+    }
+    match range.whole_days {
+        Some(days) => {
+            // The bucket's last date: the day before its (exclusive) end, in its offset.
+            let last_date = (end.with_timezone(start.offset()) - Duration::seconds(1)).date_naive();
+            last_date > days.last
+        }
+        None => end > range.end + Duration::seconds(1),
+    }
+}
+
+/// A copy of `series` whose points are `by` buckets (day, week or month): sums, or the
+/// largest value of the bucket for a [`Aggregation::Max`] series (which then carries the
+/// label `aggregation: max`). A bucket is partial when a point in it is, or when it is
+/// not over yet (it ends after `now` or reaches past `range`).
+pub fn regroup(
+    series: &Series,
+    by: Granularity,
+    zone: &Zone,
+    range: &TimeRange,
+    now: DateTime<Utc>,
+) -> Series {
     let mut buckets: BTreeMap<DateTime<FixedOffset>, Point> = BTreeMap::new();
     for point in &series.points {
         let day = by.bucket_of_day(calendar_day(series, point, zone));
         let start = bucket_start(series, point, day, zone);
-        let bucket = buckets.entry(start).or_insert(Point {
-            time: start,
-            value: 0.0,
-            partial: false,
-        });
-        bucket.value += point.value;
-        bucket.partial |= point.partial;
+        match buckets.get_mut(&start) {
+            Some(bucket) => {
+                bucket.value = series.aggregation.combine(bucket.value, point.value);
+                bucket.partial |= point.partial;
+            }
+            None => {
+                buckets.insert(
+                    start,
+                    Point {
+                        time: start,
+                        value: point.value,
+                        partial: point.partial,
+                    },
+                );
+            }
+        }
+    }
+    let mut points: Vec<Point> = buckets.into_values().collect();
+    for point in &mut points {
+        let end = by.bucket_end(point.time);
+        point.partial |= bucket_not_over(point.time, end, range, now);
+    }
+    let mut labels = series.labels.clone();
+    if series.aggregation == Aggregation::Max {
+        labels.insert(
+            AGGREGATION_LABEL.to_string(),
+            Aggregation::Max.as_str().to_string(),
+        );
     }
     Series {
         granularity: Some(by),
-        points: buckets.into_values().collect(),
+        points,
+        labels,
         ..series.clone()
     }
 }
@@ -72,7 +130,21 @@ mod tests {
             granularity: Some(granularity),
             labels: Default::default(),
             points: points.iter().map(|(s, v)| Point::new(t(s), *v)).collect(),
+            aggregation: Aggregation::Sum,
         }
+    }
+
+    /// A range long over (now is far later), given as instants.
+    fn past_range() -> TimeRange {
+        TimeRange::instants(t("2025-01-01T00:00:00Z"), t("2025-12-31T23:59:59Z"))
+    }
+
+    fn later() -> DateTime<Utc> {
+        t("2026-06-01T00:00:00Z").with_timezone(&Utc)
+    }
+
+    fn regroup(series: &Series, by: Granularity, zone: &Zone) -> Series {
+        super::regroup(series, by, zone, &past_range(), later())
     }
 
     #[test]
@@ -134,6 +206,99 @@ mod tests {
         assert_eq!(g.points.len(), 2);
         assert_eq!(g.points[1].value, 5.0);
         assert!(g.points[1].partial && !g.points[0].partial);
+    }
+
+    #[test]
+    fn a_week_that_ends_after_the_query_end_is_partial() {
+        // Monday 2025-11-17 .. Sunday 23; the range ends Wednesday the 19th (instants).
+        let s = series(
+            Granularity::Day,
+            &[
+                ("2025-11-10T00:00:00Z", 1.0),
+                ("2025-11-17T00:00:00Z", 2.0),
+                ("2025-11-19T00:00:00Z", 3.0),
+            ],
+        );
+        let range = TimeRange::instants(t("2025-11-05T00:00:00Z"), t("2025-11-19T23:59:59Z"));
+        let g = super::regroup(&s, Granularity::Week, &Zone::UTC, &range, later());
+        let partial: Vec<bool> = g.points.iter().map(|p| p.partial).collect();
+        assert_eq!(partial, [false, true]);
+        // A week that ends exactly one second after the end is over.
+        let range = TimeRange::instants(t("2025-11-05T00:00:00Z"), t("2025-11-23T23:59:59Z"));
+        let g = super::regroup(&s, Granularity::Week, &Zone::UTC, &range, later());
+        assert!(g.points.iter().all(|p| !p.partial));
+        // ... unless it ends after now.
+        let now = t("2025-11-23T12:00:00Z").with_timezone(&Utc);
+        let g = super::regroup(&s, Granularity::Week, &Zone::UTC, &range, now);
+        assert_eq!(
+            g.points.iter().map(|p| p.partial).collect::<Vec<_>>(),
+            [false, true]
+        );
+    }
+
+    #[test]
+    fn whole_day_ranges_compare_dates_in_the_bucket_calendar() {
+        // All of November in UTC; VOD's month in +08:00 ends at 16:00 UTC on the 30th,
+        // AceData's in UTC at midnight: both are November, neither is partial.
+        let utc_november = crate::timerange::resolve(
+            &crate::timerange::RangeArgs {
+                month: Some("2025-11".into()),
+                ..Default::default()
+            },
+            &Zone::UTC,
+            later(),
+        )
+        .unwrap();
+        for offset in ["+08:00", "Z"] {
+            let s = series(
+                Granularity::Day,
+                &[
+                    (&format!("2025-11-01T00:00:00{offset}"), 1.0),
+                    (&format!("2025-11-30T00:00:00{offset}"), 2.0),
+                ],
+            );
+            let g = super::regroup(&s, Granularity::Month, &Zone::UTC, &utc_november, later());
+            assert_eq!(g.points.len(), 1);
+            assert!(!g.points[0].partial, "{offset}");
+            assert_eq!(g.points[0].value, 3.0);
+        }
+        // A month that reaches past the range's last date is partial.
+        let half = TimeRange {
+            whole_days: Some(crate::timerange::DateSpan {
+                first: NaiveDate::from_ymd_opt(2025, 11, 1).unwrap(),
+                last: NaiveDate::from_ymd_opt(2025, 11, 15).unwrap(),
+            }),
+            ..utc_november
+        };
+        let s = series(Granularity::Day, &[("2025-11-01T00:00:00Z", 1.0)]);
+        let g = super::regroup(&s, Granularity::Month, &Zone::UTC, &half, later());
+        assert!(g.points[0].partial);
+    }
+
+    #[test]
+    fn max_series_keep_the_largest_value_and_say_so() {
+        let mut s = series(
+            Granularity::Day,
+            &[
+                ("2025-11-17T00:00:00+08:00", 72.0),
+                ("2025-11-18T00:00:00+08:00", 3.0),
+                ("2025-11-24T00:00:00+08:00", 5.0),
+            ],
+        );
+        s.aggregation = Aggregation::Max;
+        let g = regroup(&s, Granularity::Week, &Zone::UTC);
+        let values: Vec<f64> = g.points.iter().map(|p| p.value).collect();
+        assert_eq!(values, [72.0, 5.0]);
+        assert_eq!(g.total(), None);
+        assert_eq!(
+            g.labels.get(AGGREGATION_LABEL).map(String::as_str),
+            Some("max")
+        );
+        // Sums carry no such label.
+        s.aggregation = Aggregation::Sum;
+        assert!(!regroup(&s, Granularity::Week, &Zone::UTC)
+            .labels
+            .contains_key(AGGREGATION_LABEL));
     }
 
     #[test]

@@ -134,6 +134,10 @@ pub struct GlobalArgs {
     /// No colour (also off when stdout is not a terminal, or NO_COLOR or TERM=dumb is set)
     #[arg(long, global = true, help_heading = "Global options")]
     pub no_color: bool,
+
+    /// CSV without its header line, to append runs to one file
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub no_header: bool,
 }
 
 fn parse_timeout(value: &str) -> Result<f64, String> {
@@ -503,6 +507,10 @@ pub struct RangeOpts {
     /// The DURATION before --end (or before now): <N><m|h|d|w> [default: 7d]
     #[arg(long, value_name = "DURATION", conflicts_with = "start")]
     pub last: Option<String>,
+
+    /// One calendar month in --tz: YYYY-MM, this or last (instead of --start/--end/--last)
+    #[arg(long, value_name = "MONTH")]
+    pub month: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod bucket;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod error;

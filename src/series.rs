@@ -116,6 +116,34 @@ impl Point {
     }
 }
 
+/// How the values of a series combine over time (spec §5 v3, "Non-additive metrics").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Aggregation {
+    /// Values add up: the total is the sum, a longer bucket the sum of its parts.
+    #[default]
+    Sum,
+    /// Values cannot be added (a count of distinct things): no total, and a longer
+    /// bucket keeps the largest value.
+    Max,
+}
+
+impl Aggregation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aggregation::Sum => "sum",
+            Aggregation::Max => "max",
+        }
+    }
+
+    /// Folds one more value into a bucket's value.
+    pub fn combine(self, acc: f64, value: f64) -> f64 {
+        match self {
+            Aggregation::Sum => acc + value,
+            Aggregation::Max => acc.max(value),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// `tencent`, `alibaba`, `acedata`.
@@ -128,11 +156,17 @@ pub struct Series {
     pub granularity: Option<Granularity>,
     pub labels: BTreeMap<String, String>,
     pub points: Vec<Point>,
+    /// How the values combine over time; `Max` series have no total.
+    pub aggregation: Aggregation,
 }
 
 impl Series {
-    pub fn total(&self) -> f64 {
-        self.points.iter().map(|p| p.value).sum()
+    /// The sum of the values, or `None` when they cannot be added (spec §5 v3).
+    pub fn total(&self) -> Option<f64> {
+        match self.aggregation {
+            Aggregation::Sum => Some(self.points.iter().map(|p| p.value).sum()),
+            Aggregation::Max => None,
+        }
     }
 
     /// The key series are ordered by (spec §5).
@@ -193,8 +227,9 @@ pub fn sort_canonical(series: &mut [Series]) {
 }
 
 /// Applies the query window to a series (spec §5): points whose bucket does not overlap
-/// `[start, end]` are dropped; buckets that are not over yet (they end after `now`, or
-/// more than one second after `end`) are marked partial.
+/// `[start, end]` are dropped, and so are buckets that start after `now` (spec §5 v3: no
+/// provider answers for the future); buckets that are not over yet (they end after `now`,
+/// or more than one second after `end`) are marked partial.
 pub fn apply_window(
     series: &mut Series,
     start: DateTime<FixedOffset>,
@@ -203,6 +238,7 @@ pub fn apply_window(
 ) {
     let granularity = series.granularity;
     let slack_end = end + Duration::seconds(1);
+    let latest_start = end.min(now.fixed_offset());
     // Buckets of a fixed width: `time + step > x` is `time > x - step`, so the two
     // thresholds are moved once instead of computing every point's bucket end.
     if let Some(step) = granularity.and_then(Granularity::fixed_step) {
@@ -212,7 +248,7 @@ pub fn apply_window(
             over_by.checked_sub_signed(step),
         ) {
             series.points.retain_mut(|point| {
-                let overlaps = point.time <= end && point.time > after;
+                let overlaps = point.time <= latest_start && point.time > after;
                 if overlaps {
                     point.partial = point.time > partial_after;
                 }
@@ -233,13 +269,14 @@ fn window_by_bucket_end(
 ) {
     let granularity = series.granularity;
     let slack_end = end + Duration::seconds(1);
+    let latest_start = end.min(now.fixed_offset());
     series.points.retain_mut(|point| {
         let bucket_end = match granularity {
             Some(g) => g.bucket_end(point.time),
             // An instant: it overlaps when it lies inside the range.
             None => point.time + Duration::seconds(1),
         };
-        let overlaps = point.time <= end && bucket_end > start;
+        let overlaps = point.time <= latest_start && bucket_end > start;
         if overlaps && granularity.is_some() {
             point.partial = bucket_end > now || bucket_end > slack_end;
         }
@@ -275,6 +312,7 @@ mod tests {
             granularity: Some(Granularity::Day),
             labels: BTreeMap::new(),
             points: times.iter().map(|s| Point::new(t(s), 1.0)).collect(),
+            aggregation: Aggregation::Sum,
         }
     }
 
@@ -313,6 +351,51 @@ mod tests {
         );
         assert!(!s.points[0].partial);
         assert!(s.points[1].partial);
+    }
+
+    #[test]
+    fn window_drops_buckets_that_start_after_now() {
+        let mut s = day_series(&[
+            "2025-11-18T00:00:00+08:00",
+            "2025-11-19T00:00:00+08:00",
+            "2025-11-20T00:00:00+08:00",
+        ]);
+        // A range reaching into the future; now is during the 19th.
+        let now = t("2025-11-19T12:00:00+08:00").with_timezone(&Utc);
+        apply_window(
+            &mut s,
+            t("2025-11-18T00:00:00+08:00"),
+            t("2025-11-25T23:59:59+08:00"),
+            now,
+        );
+        let times: Vec<_> = s.points.iter().map(|p| p.time.to_rfc3339()).collect();
+        assert_eq!(
+            times,
+            ["2025-11-18T00:00:00+08:00", "2025-11-19T00:00:00+08:00"]
+        );
+        assert!(s.points[1].partial);
+        // The same for instants and months (the path that computes each bucket's end).
+        for granularity in [None, Some(Granularity::Month)] {
+            let mut s = day_series(&["2025-11-01T00:00:00+08:00", "2025-12-01T00:00:00+08:00"]);
+            s.granularity = granularity;
+            apply_window(
+                &mut s,
+                t("2025-11-01T00:00:00+08:00"),
+                t("2025-12-31T23:59:59+08:00"),
+                now,
+            );
+            assert_eq!(s.points.len(), 1, "{granularity:?}");
+        }
+    }
+
+    #[test]
+    fn max_series_have_no_total() {
+        let mut s = day_series(&["2025-11-18T00:00:00+08:00", "2025-11-19T00:00:00+08:00"]);
+        assert_eq!(s.total(), Some(2.0));
+        s.aggregation = Aggregation::Max;
+        assert_eq!(s.total(), None);
+        assert_eq!(Aggregation::Max.combine(3.0, 2.0), 3.0);
+        assert_eq!(Aggregation::Sum.combine(3.0, 2.0), 5.0);
     }
 
     #[test]

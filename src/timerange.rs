@@ -22,12 +22,23 @@
 //! - `--end E` alone is the default 7 days before E (as if `--last 7d --end E`);
 //!   `--start S` alone ends now.
 //! - A relative TIME (`7d`, `-7d`) is now minus that exact duration, as start or end.
+//! - Times before 1970-01-01T00:00:00Z or after 9999-12-31T23:59:59Z are refused (no
+//!   provider keeps them, and a year 0 would be sent as a negative timestamp), whatever
+//!   form produced them: a date, unix seconds, or a duration ago (`--last 100000w`).
+//! - A leap second (`23:59:60`) is refused rather than normalized: providers count in
+//!   POSIX time, where it does not exist.
+//! - `--month M` (`YYYY-MM`, `this`, `last`) is exactly `--start <first day> --end
+//!   <last day>`, and cannot be combined with `--start`, `--end` or `--last`.
+//! - A range is *whole days* ([`TimeRange::whole_days`]) when both ends name days: a date,
+//!   `today` or `yesterday` as `--start` and `--end`, `--month`, or `--last Nd|Nw` with
+//!   such an `--end` (which starts at a midnight, see above).
 //! - A date whose midnight falls in a daylight-saving gap starts at the first instant
 //!   that exists on that day; a date ends one second before the next day's first instant,
 //!   so a 23- or 25-hour day is covered exactly.
 
 use chrono::{
-    DateTime, Days, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound, Utc,
+    DateTime, Datelike, Days, Duration, FixedOffset, Months, NaiveDate, NaiveDateTime, NaiveTime,
+    SubsecRound, Timelike, Utc,
 };
 
 use crate::error::Error;
@@ -53,6 +64,26 @@ pub struct RangeArgs {
     pub end: Option<String>,
     /// `--last`.
     pub last: Option<String>,
+    /// `--month` (spec §2 v3): `YYYY-MM`, `this` or `last`.
+    pub month: Option<String>,
+}
+
+/// The calendar dates (in `--tz`) a whole-day range covers, both inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateSpan {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl DateSpan {
+    /// Every date from `first` to `last`.
+    pub fn dates(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.first.iter_days().take_while(|d| *d <= self.last)
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.first <= date && date <= self.last
+    }
 }
 
 /// A resolved range: whole seconds, `start <= end`, both ends inclusive, each carrying
@@ -61,9 +92,21 @@ pub struct RangeArgs {
 pub struct TimeRange {
     pub start: DateTime<FixedOffset>,
     pub end: DateTime<FixedOffset>,
+    /// `Some` when the range is whole days in `--tz` (see the module documentation):
+    /// `start` is the first instant of `first`, `end` the last second of `last`.
+    pub whole_days: Option<DateSpan>,
 }
 
 impl TimeRange {
+    /// A range between two instants that is not whole days.
+    pub fn instants(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>) -> Self {
+        Self {
+            start,
+            end,
+            whole_days: None,
+        }
+    }
+
     /// `end - start` (zero when they are equal; the inclusive last second is not added).
     pub fn duration(&self) -> Duration {
         self.end - self.start
@@ -96,8 +139,53 @@ struct Resolved {
     day: Option<NaiveDate>,
 }
 
+/// The earliest time a range may touch: 1970-01-01T00:00:00Z.
+fn earliest() -> DateTime<Utc> {
+    DateTime::UNIX_EPOCH
+}
+
+/// The latest time a range may touch: 9999-12-31T23:59:59Z.
+fn latest() -> DateTime<Utc> {
+    // 253402300799 is 9999-12-31T23:59:59Z, inside chrono's range.
+    DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// The reason `at` is outside the supported years, if it is.
+fn out_of_bounds(at: DateTime<FixedOffset>) -> Option<String> {
+    if at < earliest() {
+        Some(format!(
+            "{} is before 1970-01-01T00:00:00Z, the earliest time supported",
+            at.to_rfc3339()
+        ))
+    } else if at > latest() {
+        Some(format!(
+            "{} is after 9999-12-31T23:59:59Z, the latest time supported",
+            at.to_rfc3339()
+        ))
+    } else {
+        None
+    }
+}
+
 /// Resolves the time range options against `zone` and `now`.
 pub fn resolve(args: &RangeArgs, zone: &Zone, now: DateTime<Utc>) -> Result<TimeRange, Error> {
+    if let Some(month) = &args.month {
+        let others: Vec<&str> = [
+            (args.start.is_some(), "--start"),
+            (args.end.is_some(), "--end"),
+            (args.last.is_some(), "--last"),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+        .collect();
+        if !others.is_empty() {
+            return Err(Error::usage(format!(
+                "--month '{month}' cannot be combined with {}: --month is a whole range",
+                others.join(", ")
+            )));
+        }
+        return resolve_month(month, zone, now);
+    }
     if let (Some(start), Some(last)) = (&args.start, &args.last) {
         return Err(Error::usage(format!(
             "--last '{last}' cannot be combined with --start '{start}': use --start/--end, \
@@ -113,11 +201,11 @@ pub fn resolve(args: &RangeArgs, zone: &Zone, now: DateTime<Utc>) -> Result<Time
         },
     };
 
-    let (start, start_desc) = match (&args.start, &args.last) {
-        (Some(text), _) => (
-            resolve_time(text, Bound::Start, zone, now)?.at,
-            format!("--start '{text}'"),
-        ),
+    let (start, start_day, start_desc) = match (&args.start, &args.last) {
+        (Some(text), _) => {
+            let start = resolve_time(text, Bound::Start, zone, now)?;
+            (start.at, start.day, format!("--start '{text}'"))
+        }
         (None, last) => {
             let (text, option) = match last {
                 Some(text) => (text.as_str(), "--last"),
@@ -128,9 +216,17 @@ pub fn resolve(args: &RangeArgs, zone: &Zone, now: DateTime<Utc>) -> Result<Time
                     "invalid {option} '{text}': {why}; {DURATION_FORMS}"
                 ))
             })?;
-            let start = start_before(end, span, zone)
-                .map_err(|why| Error::usage(format!("invalid {option} '{text}': {why}")))?;
-            (start, format!("{option} '{text}'"))
+            let invalid = |why: String| Error::usage(format!("invalid {option} '{text}': {why}"));
+            let start = start_before(end, span, zone).map_err(invalid)?;
+            if let Some(why) = out_of_bounds(start) {
+                return Err(invalid(format!("the range would start at {why}")));
+            }
+            // Whole days before a whole-day end start at a midnight: the first date.
+            let first_day = end
+                .day
+                .zip(span.days)
+                .map(|_| zone.localize(&start).date_naive());
+            (start, first_day, format!("{option} '{text}'"))
         }
     };
 
@@ -148,7 +244,60 @@ pub fn resolve(args: &RangeArgs, zone: &Zone, now: DateTime<Utc>) -> Result<Time
         }));
     }
 
-    Ok(TimeRange { start, end: end.at })
+    let whole_days = start_day
+        .zip(end.day)
+        .map(|(first, last)| DateSpan { first, last });
+    Ok(TimeRange {
+        start,
+        end: end.at,
+        whole_days,
+    })
+}
+
+/// `--month M`: the first to the last day of a calendar month in the zone.
+fn resolve_month(text: &str, zone: &Zone, now: DateTime<Utc>) -> Result<TimeRange, Error> {
+    let invalid = |why: &str| {
+        Error::usage(format!(
+            "invalid --month '{text}': {why}; expected YYYY-MM (2025-11), this or last"
+        ))
+    };
+    let s = text.trim();
+    let this_month = zone.localize(&now).date_naive().with_day(1);
+    let first = if s.eq_ignore_ascii_case("this") {
+        this_month
+    } else if s.eq_ignore_ascii_case("last") {
+        this_month.and_then(|d| d.checked_sub_months(Months::new(1)))
+    } else {
+        let (year, month) = s.split_once('-').ok_or_else(|| invalid("not a month"))?;
+        let digits = |part: &str, len: usize| {
+            (part.len() == len && part.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| part.parse::<u32>().ok())
+                .flatten()
+        };
+        let (year, month) = digits(year, 4)
+            .zip(digits(month, 2))
+            .ok_or_else(|| invalid("not a month"))?;
+        i32::try_from(year)
+            .ok()
+            .and_then(|y| NaiveDate::from_ymd_opt(y, month, 1))
+    }
+    .ok_or_else(|| invalid("not a month"))?;
+    let last = first
+        .checked_add_months(Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .ok_or_else(|| invalid("out of range"))?;
+    let start = day_start(first, zone).map_err(|why| invalid(&why))?;
+    let end = day_end(last, zone).map_err(|why| invalid(&why))?;
+    for at in [start, end] {
+        if let Some(why) = out_of_bounds(at) {
+            return Err(invalid(&why));
+        }
+    }
+    Ok(TimeRange {
+        start,
+        end,
+        whole_days: Some(DateSpan { first, last }),
+    })
 }
 
 /// Parses a TIME for one bound of the range (see the module documentation).
@@ -253,6 +402,31 @@ fn resolve_time(
     zone: &Zone,
     now: DateTime<Utc>,
 ) -> Result<Resolved, Error> {
+    let resolved = resolve_any_time(text, bound, zone, now)?;
+    match out_of_bounds(resolved.at) {
+        Some(why) => Err(Error::usage(format!(
+            "invalid {} '{text}': {why}",
+            bound.option()
+        ))),
+        None => Ok(resolved),
+    }
+}
+
+/// A leap second (`23:59:60`): chrono keeps it as a nanosecond count of a second or more.
+fn is_leap_second(time: &impl Timelike) -> bool {
+    time.nanosecond() >= 1_000_000_000
+}
+
+const LEAP_SECOND: &str =
+    "a leap second (:60) is not supported: providers count time without leap seconds; give :59";
+
+/// [`resolve_time`] without the bounds check.
+fn resolve_any_time(
+    text: &str,
+    bound: Bound,
+    zone: &Zone,
+    now: DateTime<Utc>,
+) -> Result<Resolved, Error> {
     let option = bound.option();
     let invalid = |why: &str| {
         if why.is_empty() {
@@ -342,11 +516,17 @@ fn resolve_time(
 
     // A date-time with an offset (RFC 3339, also with `Z`, a space, or no seconds).
     if let Some(at) = parse_with_offset(s) {
+        if is_leap_second(&at) {
+            return Err(invalid(LEAP_SECOND));
+        }
         return Ok(instant(at));
     }
 
     // A date-time without an offset, read in the zone.
     if let Some(local) = parse_naive(s) {
+        if is_leap_second(&local) {
+            return Err(invalid(LEAP_SECOND));
+        }
         let at = zone
             .from_local(local.trunc_subsecs(0))
             .map_err(|e| invalid(&e.to_string()))?;
@@ -454,6 +634,7 @@ mod tests {
             start: start.map(str::to_string),
             end: end.map(str::to_string),
             last: last.map(str::to_string),
+            month: None,
         }
     }
 

@@ -75,6 +75,7 @@ impl Context {
             start: opts.start.clone(),
             end: opts.end.clone(),
             last: opts.last.clone(),
+            month: opts.month.clone(),
         };
         timerange::resolve(&args, &self.zone, self.now)
     }

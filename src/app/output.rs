@@ -15,6 +15,7 @@ fn print_with(ctx: &Context, report: &Report, render_fn: RenderFn) -> Result<(),
     let options = RenderOptions {
         width: ctx.terminal.width,
         color: ctx.terminal.color,
+        no_header: ctx.global.no_header,
         ..RenderOptions::default()
     };
     let stdout = std::io::stdout();

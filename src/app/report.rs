@@ -180,7 +180,11 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     let mut dry_run = false;
     for (source, result) in sources.iter().zip(results) {
         match result {
-            Ok(found) => series.extend(found.iter().map(|s| regroup(s, by, &ctx.zone))),
+            Ok(found) => series.extend(
+                found
+                    .iter()
+                    .map(|s| regroup(s, by, &ctx.zone, &range, ctx.now)),
+            ),
             Err(Error::DryRun) => dry_run = true,
             Err(error) => {
                 eprintln!("error: {error}");

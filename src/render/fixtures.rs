@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, FixedOffset};
 
-use crate::series::{Failure, Granularity, Point, Query, Report, Series};
+use crate::series::{Aggregation, Failure, Granularity, Point, Query, Report, Series};
 use crate::zone::Zone;
 
 pub fn t(s: &str) -> DateTime<FixedOffset> {
@@ -36,6 +36,7 @@ pub fn series(
         granularity,
         labels: BTreeMap::new(),
         points,
+        aggregation: Aggregation::Sum,
     }
 }
 

@@ -128,7 +128,11 @@ fn series<W: Write + ?Sized>(out: &mut W, s: &Series, times: &mut TimeCache) -> 
         close(out, INDENT, b"]")?;
     }
     key(out, INDENT, false, "total")?;
-    number::write_json(out, s.total())?;
+    match s.total() {
+        Some(total) => number::write_json(out, total)?,
+        // A non-additive series has no total (spec §5 v3).
+        None => out.write_all(b"null")?,
+    }
     close(out, 4, b"}")
 }
 
@@ -279,7 +283,8 @@ mod reference {
                         series: s,
                         times: self.times,
                     },
-                    total: Num(s.total()),
+                    // Non-finite numbers serialize as null, like a missing total.
+                    total: Num(s.total().unwrap_or(f64::NAN)),
                 })?;
             }
             seq.end()
@@ -568,5 +573,16 @@ mod tests {
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert!(doc["series"][0]["points"][0]["value"].is_null());
         assert!(doc["series"][0]["total"].is_null());
+    }
+
+    #[test]
+    fn non_additive_series_have_a_null_total() {
+        let mut report = fixtures::report();
+        report.series[0].aggregation = crate::series::Aggregation::Max;
+        let text = render(&report);
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(doc["series"][0]["total"].is_null());
+        assert!(doc["series"][0]["points"][0]["value"].is_number());
+        assert!(doc["series"][1]["total"].is_number());
     }
 }

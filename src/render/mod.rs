@@ -76,6 +76,8 @@ pub struct RenderOptions {
     pub color: bool,
     /// At most this many body rows in a table (time rows, or series rows in the long form).
     pub max_table_rows: usize,
+    /// `--no-header`: CSV without its header line.
+    pub no_header: bool,
 }
 
 impl Default for RenderOptions {
@@ -84,6 +86,7 @@ impl Default for RenderOptions {
             width: 80,
             color: false,
             max_table_rows: 60,
+            no_header: false,
         }
     }
 }
@@ -99,7 +102,7 @@ pub fn render(
         Format::Table => table::write(report, options, out),
         Format::Json => json::write(report, out),
         Format::Ndjson => ndjson::write(report, out),
-        Format::Csv => csv::write(report, out),
+        Format::Csv => csv::write(report, options.no_header, out),
     }
 }
 

@@ -7,10 +7,12 @@ use std::io::{self, Write};
 use chrono::NaiveDateTime;
 use comfy_table::{Cell, CellAlignment};
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 use super::number::format_value;
-use super::table::{new_table, truncate_middle};
+use super::table::{clean, new_table, truncate_middle, NO_TOTAL};
 use super::RenderOptions;
-use crate::series::Report;
+use crate::series::{Aggregation, Report};
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 /// A sparkline never takes more columns than this; more buckets are summed in groups.
@@ -39,19 +41,103 @@ pub fn sparkline(values: &[Option<f64>]) -> String {
         .collect()
 }
 
-/// Sums neighbouring buckets so that at most `max` remain.
-fn squeeze(values: Vec<Option<f64>>, max: usize) -> Vec<Option<f64>> {
+/// Combines neighbouring buckets (sums, or the largest for a max series) so that at most
+/// `max` remain.
+fn squeeze(values: Vec<Option<f64>>, max: usize, aggregation: Aggregation) -> Vec<Option<f64>> {
     if values.len() <= max || max == 0 {
         return values;
     }
     let group = values.len().div_ceil(max);
     values
         .chunks(group)
-        .map(|chunk| chunk.iter().flatten().copied().reduce(|a, b| a + b))
+        .map(|chunk| {
+            chunk
+                .iter()
+                .flatten()
+                .copied()
+                .reduce(|a, b| aggregation.combine(a, b))
+        })
         .collect()
 }
 
+/// One summary row's text, before it is fitted to the width.
+struct Row {
+    /// provider and source, series, metric: may be wrapped.
+    texts: [String; 3],
+    /// Never cut or wrapped (spec §5 v3).
+    total: String,
+    unit: String,
+    trend: String,
+}
+
+const HEADERS: [&str; 6] = ["provider", "series", "metric", "total", "unit", "trend"];
+/// A wrapped text column keeps at least this many columns (when its text is longer).
+const MIN_TEXT: usize = 6;
+
+fn width_of(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Columns of a table line: one border, then per column its content, two spaces of
+/// padding and one border.
+fn table_width(widths: &[usize]) -> usize {
+    widths.iter().sum::<usize>() + 3 * widths.len() + 1
+}
+
+/// `text` in lines of at most `width` columns: broken at spaces, and inside a word only
+/// when the word alone is wider than that.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let sep = usize::from(!line.is_empty());
+        if width_of(&line) + sep + width_of(word) <= width {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        for c in word.chars() {
+            let w = c.width().unwrap_or(0);
+            if width_of(&line) + w > width && !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Text columns' widths: each is cut one column at a time from the widest that is above
+/// its minimum, until `total` columns of text fit in `avail` (or none can shrink).
+fn shrink_texts(natural: [usize; 3], avail: usize) -> [usize; 3] {
+    let min = natural.map(|n| n.min(MIN_TEXT));
+    let mut widths = natural;
+    while widths.iter().sum::<usize>() > avail {
+        let widest = (0..3)
+            .filter(|&i| widths[i] > min[i])
+            .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+        match widest {
+            Some(i) => widths[i] -= 1,
+            None => break,
+        }
+    }
+    widths
+}
+
 pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    if report.series.is_empty() {
+        writeln!(out, "no data for this range")?;
+        return Ok(());
+    }
     // One sparkline slot per bucket seen in any series, so trends line up. Slots are
     // wall-clock starts: a day that starts at midnight +08:00 and one that starts at
     // midnight UTC are the same calendar day, in the same slot.
@@ -60,45 +146,96 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.time.naive_local()))
         .collect();
-    let mut table = new_table(options);
-    table.set_header(["provider", "series", "metric", "total", "unit", "trend"]);
-    for series in &report.series {
-        let values: Vec<Option<f64>> = buckets
-            .iter()
-            .map(|b| {
-                series
-                    .points
-                    .iter()
-                    .filter(|p| p.time.naive_local() == *b)
-                    .map(|p| p.value)
-                    .reduce(|a, b| a + b)
+    let rows: Vec<Row> = report
+        .series
+        .iter()
+        .map(|series| {
+            let values: Vec<Option<f64>> = buckets
+                .iter()
+                .map(|b| {
+                    series
+                        .points
+                        .iter()
+                        .filter(|p| p.time.naive_local() == *b)
+                        .map(|p| p.value)
+                        .reduce(|a, b| series.aggregation.combine(a, b))
+                })
+                .collect();
+            let mut trend = sparkline(&squeeze(values, MAX_SPARK, series.aggregation));
+            if series.points.last().is_some_and(|p| p.partial) {
+                trend.push_str(PARTIAL_MARK);
+            }
+            Row {
+                texts: [
+                    clean(&format!("{} {}", series.provider, series.source)),
+                    truncate_middle(&clean(&series.name), MAX_NAME),
+                    clean(&series.metric),
+                ],
+                total: series
+                    .total()
+                    .map_or_else(|| NO_TOTAL.to_string(), format_value),
+                unit: clean(series.unit.as_deref().unwrap_or("-")),
+                trend,
+            }
+        })
+        .collect();
+
+    let column_width = |i: usize| {
+        rows.iter()
+            .map(|r| match i {
+                0..=2 => width_of(&r.texts[i]),
+                3 => width_of(&r.total),
+                4 => width_of(&r.unit),
+                _ => width_of(&r.trend),
             })
+            .chain([width_of(HEADERS[i])])
+            .max()
+            .unwrap_or(0)
+    };
+    let natural: Vec<usize> = (0..HEADERS.len()).map(column_width).collect();
+    // First the trend goes, then the names wrap; numbers and units are never cut, so if
+    // even that does not fit, the line is longer rather than a number shorter.
+    let with_trend = table_width(&natural) <= options.width;
+    let columns = if with_trend { 6 } else { 5 };
+    let fixed = natural[3] + natural[4] + if with_trend { natural[5] } else { 0 };
+    let avail = options
+        .width
+        .saturating_sub(table_width(&vec![0; columns]) + fixed);
+    let texts = shrink_texts([natural[0], natural[1], natural[2]], avail);
+
+    let mut table = new_table(options);
+    table.set_header(
+        HEADERS[..columns]
+            .iter()
+            .enumerate()
+            .map(|(i, h)| match i {
+                0..=2 => wrap(h, texts[i]).join("\n"),
+                _ => h.to_string(),
+            })
+            .collect::<Vec<_>>(),
+    );
+    for row in &rows {
+        let mut cells: Vec<Cell> = row
+            .texts
+            .iter()
+            .zip(texts)
+            .map(|(text, w)| Cell::new(wrap(text, w).join("\n")))
             .collect();
-        let mut trend = sparkline(&squeeze(values, MAX_SPARK));
-        if series.points.last().is_some_and(|p| p.partial) {
-            trend.push_str(PARTIAL_MARK);
+        cells.push(Cell::new(&row.total).set_alignment(CellAlignment::Right));
+        cells.push(Cell::new(&row.unit));
+        if with_trend {
+            cells.push(Cell::new(&row.trend));
         }
-        let total = format_value(series.total());
-        table.add_row(vec![
-            Cell::new(format!("{} {}", series.provider, series.source)),
-            Cell::new(truncate_middle(&series.name, MAX_NAME)),
-            Cell::new(&series.metric),
-            Cell::new(total).set_alignment(CellAlignment::Right),
-            Cell::new(series.unit.as_deref().unwrap_or("-")),
-            Cell::new(trend),
-        ]);
-    }
-    if report.series.is_empty() {
-        writeln!(out, "no data for this range")?;
-        return Ok(());
+        table.add_row(cells);
     }
     for line in table.lines() {
         writeln!(out, "{line}")?;
     }
-    if report
-        .series
-        .iter()
-        .any(|s| s.points.last().is_some_and(|p| p.partial))
+    if with_trend
+        && report
+            .series
+            .iter()
+            .any(|s| s.points.last().is_some_and(|p| p.partial))
     {
         writeln!(
             out,
@@ -122,11 +259,11 @@ mod tests {
     #[test]
     fn long_series_are_squeezed_by_summing_neighbours() {
         let values: Vec<Option<f64>> = (0..100).map(|i| Some(i as f64)).collect();
-        let squeezed = squeeze(values, 32);
+        let squeezed = squeeze(values, 32, Aggregation::Sum);
         assert!(squeezed.len() <= 32);
         assert_eq!(squeezed[0], Some(0.0 + 1.0 + 2.0 + 3.0));
         assert_eq!(
-            squeeze(vec![None, None, Some(1.0)], 2),
+            squeeze(vec![None, None, Some(1.0)], 2, Aggregation::Sum),
             vec![None, Some(1.0)]
         );
     }

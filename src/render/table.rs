@@ -204,7 +204,7 @@ fn display_width(s: &str) -> usize {
 
 /// Table text from provider data: control characters (newlines, tabs, ANSI escapes)
 /// would break the layout or the terminal, so they become spaces.
-fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
@@ -270,11 +270,12 @@ pub fn truncate_end(s: &str, max: usize) -> String {
     out
 }
 
-/// `usage (seconds)`, or `usage` without a unit.
-fn metric_with_unit(s: &Series) -> String {
+/// `usage (seconds)`, or `usage` without a unit or when the metric is its unit
+/// (`tokens`, not `tokens (tokens)`).
+pub(crate) fn metric_with_unit(s: &Series) -> String {
     match &s.unit {
-        Some(unit) => clean(&format!("{} ({unit})", s.metric)),
-        None => clean(&s.metric),
+        Some(unit) if *unit != s.metric => clean(&format!("{} ({unit})", s.metric)),
+        _ => clean(&s.metric),
     }
 }
 
@@ -319,6 +320,18 @@ fn marked(value: f64, partial: bool, column_has_partial: bool) -> String {
         text.push(' ');
     }
     text
+}
+
+/// Printed for the total of a series whose values cannot be added (spec §5 v3).
+pub const NO_TOTAL: &str = "-";
+
+/// A total with its partial marker, or `-` when the series has none.
+fn marked_total(total: Option<f64>, partial: bool, column_has_partial: bool) -> String {
+    match total {
+        Some(total) => marked(total, partial, column_has_partial),
+        None if column_has_partial => format!("{NO_TOTAL} "),
+        None => NO_TOTAL.to_string(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -383,15 +396,19 @@ fn wide(report: &Report, options: &RenderOptions) -> Result<Layout, Fallback> {
         *index = i;
     }
 
-    // cells[series][row] = (sum, partial)
+    // cells[series][row] = (value, partial): the sum, or the largest for a max series.
     let mut cells: Vec<Vec<Option<(f64, bool)>>> = Vec::with_capacity(n);
     for (s, keys) in series.iter().zip(&point_rows) {
         let mut column = vec![None; rows.len()];
         for (p, key) in s.points.iter().zip(keys) {
             let cell: &mut Option<(f64, bool)> = &mut column[rows[key]];
-            let (sum, partial) = cell.get_or_insert((0.0, false));
-            *sum += p.value;
-            *partial |= p.partial;
+            match cell {
+                Some((value, partial)) => {
+                    *value = s.aggregation.combine(*value, p.value);
+                    *partial |= p.partial;
+                }
+                None => *cell = Some((p.value, p.partial)),
+            }
         }
         cells.push(column);
     }
@@ -424,7 +441,7 @@ fn wide(report: &Report, options: &RenderOptions) -> Result<Layout, Fallback> {
                     None => String::new(),
                 })
                 .collect();
-            texts.push(marked(s.total(), false, has_partial));
+            texts.push(marked_total(s.total(), false, has_partial));
             texts
         })
         .collect();
@@ -562,7 +579,7 @@ fn range_of(first: Option<String>, last: Option<String>) -> String {
 fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
     let series = &report.series;
     let tz = &report.query.tz;
-    let totals: Vec<f64> = series.iter().map(Series::total).collect();
+    let totals: Vec<Option<f64>> = series.iter().map(Series::total).collect();
     let partial: Vec<bool> = series
         .iter()
         .map(|s| s.points.iter().any(|p| p.partial))
@@ -575,12 +592,10 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
         ((0..series.len()).collect(), Vec::new())
     } else {
         let mut order: Vec<usize> = (0..series.len()).collect();
-        let key = |i: usize| {
-            if totals[i].is_nan() {
-                f64::NEG_INFINITY
-            } else {
-                totals[i]
-            }
+        // Series without a total (or a NaN one) go last.
+        let key = |i: usize| match totals[i] {
+            Some(total) if !total.is_nan() => total,
+            _ => f64::NEG_INFINITY,
         };
         // Stable: equal totals keep the order given.
         order.sort_by(|&a, &b| key(b).total_cmp(&key(a)));
@@ -597,7 +612,7 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
                     clean(&s.source),
                     clean(&s.name),
                     metric_with_unit(s),
-                    marked(totals[i], partial[i], any_partial),
+                    marked_total(totals[i], partial[i], any_partial),
                     s.points.len().to_string(),
                     range_of(
                         s.points
@@ -630,7 +645,10 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
             series.len()
         ));
         if rows.last().is_some_and(|r| r.cells[3].is_empty()) {
-            notes.push("others: their units differ, so they are not added up".to_string());
+            notes.push(
+                "others: their units differ or some cannot be added, so they are not added up"
+                    .to_string(),
+            );
         }
     }
     notes.push(match why {
@@ -730,28 +748,27 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
 fn others_row(
     series: &[Series],
     rest: &[usize],
-    totals: &[f64],
+    totals: &[Option<f64>],
     partial: &[bool],
     any_partial: bool,
     tz: &Zone,
 ) -> LongRow {
     let first = &series[rest[0]];
-    let summable = rest
+    let same_unit = rest
         .iter()
         .all(|&i| unit_key(&series[i]) == unit_key(first));
+    let sum: Option<f64> = rest.iter().map(|&i| totals[i]).sum();
     let same_metric = rest.iter().all(|&i| series[i].metric == first.metric);
     let same_source = rest.iter().all(|&i| series[i].source == first.source);
-    let metric = match (summable, same_metric, &first.unit) {
+    let metric = match (same_unit, same_metric, &first.unit) {
         (false, _, _) => "mixed units".to_string(),
         (true, true, _) => metric_with_unit(first),
         (true, false, Some(unit)) => clean(&format!("({unit})")),
         (true, false, None) => clean(&first.metric),
     };
-    let total = if summable {
-        let sum: f64 = rest.iter().map(|&i| totals[i]).sum();
-        marked(sum, rest.iter().any(|&i| partial[i]), any_partial)
-    } else {
-        String::new()
+    let total = match sum {
+        Some(sum) if same_unit => marked(sum, rest.iter().any(|&i| partial[i]), any_partial),
+        _ => String::new(),
     };
     let labels: BTreeSet<String> = rest
         .iter()
@@ -893,8 +910,8 @@ mod tests {
         let rows = text.lines().filter(|l| l.contains("spec-")).count();
         assert_eq!(rows, 59);
         // others = every series' total minus the shown ones, in seconds.
-        let all: f64 = report.series.iter().map(Series::total).sum();
-        let shown: f64 = report.series[1941..].iter().map(Series::total).sum();
+        let all: f64 = report.series.iter().filter_map(Series::total).sum();
+        let shown: f64 = report.series[1941..].iter().filter_map(Series::total).sum();
         let others_line = text.lines().find(|l| l.contains("others (")).unwrap();
         assert!(
             others_line.contains(&format_value(all - shown)),
@@ -913,8 +930,8 @@ mod tests {
         }
         let options = RenderOptions {
             width: 120,
-            color: false,
             max_table_rows: 10,
+            ..RenderOptions::default()
         };
         let mut out = Vec::new();
         write(&report, &options, &mut out).unwrap();
@@ -955,7 +972,7 @@ mod tests {
         let options = RenderOptions {
             width: 200,
             color: true,
-            max_table_rows: 60,
+            ..RenderOptions::default()
         };
         let mut out = Vec::new();
         write(&fixtures::report(), &options, &mut out).unwrap();

@@ -183,7 +183,9 @@ async fn awkward_names_survive_csv_and_json() {
     let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
     assert_eq!(
         reader.headers().unwrap(),
-        vec!["time", "provider", "source", "series", "metric", "unit", "value"]
+        vec![
+            "time", "provider", "source", "series", "metric", "unit", "value", "partial", "labels"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2);
@@ -196,7 +198,9 @@ async fn awkward_names_survive_csv_and_json() {
             awkward,
             "amount",
             "",
-            "3.5"
+            "3.5",
+            "",
+            r#"{"api_id":"a-1","path":"/v1/suno,\"x\""}"#
         ]
     );
 
@@ -337,7 +341,7 @@ async fn a_large_answer_gives_every_row_in_csv_and_a_short_table() {
     let mut rows = 0;
     for record in reader.records() {
         let record = record.unwrap();
-        assert_eq!(record.len(), 7);
+        assert_eq!(record.len(), 9);
         rows += 1;
     }
     assert_eq!(rows, 73_000);

@@ -195,7 +195,9 @@ async fn output_comes_from_the_environment_and_json_flag() {
     let csv = run(with_tencent(&server.uri())
         .env("AIGCUSAGE_OUTPUT", "csv")
         .args(["vod", "usage", "--type", "Video", "--last", "2d"]));
-    assert!(stdout(&csv).starts_with("time,provider,source,series,metric,unit,value\n"));
+    assert!(
+        stdout(&csv).starts_with("time,provider,source,series,metric,unit,value,partial,labels\n")
+    );
     let json = run(with_tencent(&server.uri())
         .env("AIGCUSAGE_OUTPUT", "csv")
         .args(["vod", "usage", "--type", "Video", "--last", "2d", "--json"]));

@@ -23,6 +23,8 @@ fn totals(doc: &Value) -> BTreeMap<String, f64> {
         .as_array()
         .unwrap()
         .iter()
+        // A non-additive series (total null) has maxima, not sums, as its buckets.
+        .filter(|s| !s["total"].is_null())
         .map(|s| {
             let key = format!(
                 "{}/{}/{}/{}",

@@ -169,10 +169,10 @@ async fn csv_and_ndjson_of_the_seed_example() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("time,provider,source,series,metric,unit,value")
+        Some("time,provider,source,series,metric,unit,value,partial,labels")
     );
     assert!(csv.contains(
-        "2025-11-18T00:00:00+08:00,tencent,vod.aigc_usage,Kling2.0&2.1std_720P,usage,seconds,15\n"
+        "2025-11-18T00:00:00+08:00,tencent,vod.aigc_usage,Kling2.0&2.1std_720P,usage,seconds,15,,"
     ));
     assert_eq!(csv.lines().count(), 5);
 

@@ -168,6 +168,7 @@ fn usage_of<const RAW: bool>(answer: Answer<'_, RAW>) -> Usage {
             granularity: Some(Granularity::Day),
             labels,
             points,
+            aggregation: crate::series::Aggregation::Sum,
         });
     }
     Usage {
@@ -556,7 +557,7 @@ mod tests {
             ]
         );
         assert_eq!(usage.series[1].name, "Claude Messages");
-        assert_eq!(usage.series[1].total(), 12.3);
+        assert_eq!(usage.series[1].total(), Some(12.3));
     }
 
     #[test]
@@ -745,6 +746,7 @@ mod tests {
             range: TimeRange {
                 start: t("2024-08-01T00:00:00+08:00"),
                 end: t("2024-08-31T23:59:59+08:00"),
+                whole_days: None,
             },
             application_id: Some("app 1".into()),
             api_ids: parse_api_ids(&["a,b".into(), " c ".into(), "a".into(), "".into()]).unwrap(),

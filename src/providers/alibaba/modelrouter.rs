@@ -429,6 +429,7 @@ pub fn build_series(
             Series {
                 provider: PROVIDER.to_string(),
                 source: SOURCE.to_string(),
+                aggregation: aggregation_of(&key),
                 name: key.clone(),
                 metric: key,
                 unit: def.and_then(|d| d.unit.clone()),
@@ -441,6 +442,15 @@ pub fn build_series(
             }
         })
         .collect()
+}
+
+/// `model_count` counts distinct models: it cannot be added over time (spec §5 v3).
+fn aggregation_of(metric: &str) -> crate::series::Aggregation {
+    if metric == "model_count" {
+        crate::series::Aggregation::Max
+    } else {
+        crate::series::Aggregation::Sum
+    }
 }
 
 /// A point's time as printed: daily buckets at the offset of their own midnight.
@@ -614,7 +624,7 @@ mod tests {
         assert!(series[1].points.is_empty());
         assert_eq!(series[2].unit.as_deref(), Some("CNY"));
         assert_eq!(series[2].labels["label"], "Amount");
-        assert_eq!(series[2].total(), 3.5);
+        assert_eq!(series[2].total(), Some(3.5));
         assert_eq!(series[2].granularity, Some(Granularity::Day));
         // Not a midnight of any offset: shown in --tz.
         assert_eq!(
@@ -655,6 +665,7 @@ mod tests {
         let range = TimeRange {
             start: DateTime::parse_from_rfc3339("2023-11-14T22:13:20Z").unwrap(),
             end: DateTime::parse_from_rfc3339("2023-11-15T22:13:20Z").unwrap(),
+            whole_days: None,
         };
         let mut request = CostRequest {
             range,

@@ -216,6 +216,7 @@ fn build_series(
             granularity: None,
             labels: labels.clone(),
             points,
+            aggregation: crate::series::Aggregation::Sum,
         });
     }
     let granularity = infer_granularity(&all_times, coarsest);
@@ -332,6 +333,7 @@ mod tests {
         let range = TimeRange {
             start: t("2024-09-12T00:00:00+08:00"),
             end: t("2024-09-12T23:59:59+08:00"),
+            whole_days: None,
         };
         assert_eq!(
             request_body(&range, &TokenFilters::default()),

@@ -337,6 +337,7 @@ fn new_series(
         granularity: Some(granularity),
         labels,
         points: Vec::new(),
+        aggregation: crate::series::Aggregation::Sum,
     }
 }
 
@@ -361,6 +362,7 @@ mod tests {
         TimeRange {
             start: t(start),
             end: t(end),
+            whole_days: None,
         }
     }
 
