@@ -219,7 +219,7 @@ pub fn resolve(args: &RangeArgs, zone: &Zone, now: DateTime<Utc>) -> Result<Time
             let invalid = |why: String| Error::usage(format!("invalid {option} '{text}': {why}"));
             let start = start_before(end, span, zone).map_err(invalid)?;
             if let Some(why) = out_of_bounds(start) {
-                return Err(invalid(format!("the range would start at {why}")));
+                return Err(invalid(format!("the range would start too early: {why}")));
             }
             // Whole days before a whole-day end start at a midnight: the first date.
             let first_day = end

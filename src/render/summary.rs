@@ -84,34 +84,48 @@ fn table_width(widths: &[usize]) -> usize {
     widths.iter().sum::<usize>() + 3 * widths.len() + 1
 }
 
-/// `text` in lines of at most `width` columns: broken at spaces, and inside a word only
-/// when the word alone is wider than that.
+/// `text` in lines of at most `width` columns, broken after a space, `.`, `_`, `-`, `&`
+/// or `/` (`modelrouter.` / `cost_trend`), and inside a part only when the part alone is
+/// wider than that. Spaces at the end of a line are dropped.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
+    let mut parts: Vec<&str> = Vec::new();
+    let mut from = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, ' ' | '.' | '_' | '-' | '&' | '/') {
+            let to = i + c.len_utf8();
+            parts.push(&text[from..to]);
+            from = to;
+        }
+    }
+    parts.push(&text[from..]);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
-    for word in text.split(' ') {
-        let sep = usize::from(!line.is_empty());
-        if width_of(&line) + sep + width_of(word) <= width {
-            if sep == 1 {
-                line.push(' ');
-            }
-            line.push_str(word);
+    for part in parts.into_iter().filter(|p| !p.is_empty()) {
+        // Spaces inside the line count; only those at its end are dropped.
+        if width_of(&line) + width_of(part.trim_end()) <= width {
+            line.push_str(part);
             continue;
         }
         if !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
+            lines.push(line.trim_end().to_string());
+            line.clear();
         }
-        for c in word.chars() {
+        if width_of(part.trim_end()) <= width {
+            line.push_str(part);
+            continue;
+        }
+        for c in part.chars() {
             let w = c.width().unwrap_or(0);
-            if width_of(&line) + w > width && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
+            if width_of(line.trim_end()) + w > width && !line.is_empty() {
+                lines.push(line.trim_end().to_string());
+                line.clear();
             }
             line.push(c);
         }
     }
     if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
+        lines.push(line.trim_end().to_string());
     }
     lines
 }
@@ -201,7 +215,20 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
     let avail = options
         .width
         .saturating_sub(table_width(&vec![0; columns]) + fixed);
-    let texts = shrink_texts([natural[0], natural[1], natural[2]], avail);
+    let mut natural_texts = [natural[0], natural[1], natural[2]];
+    // Still too wide: a metric that repeats its series name (ModelRouter's) is left
+    // blank before names are wrapped.
+    let blank_repeated_metrics = natural_texts.iter().sum::<usize>() > avail;
+    if blank_repeated_metrics {
+        natural_texts[2] = rows
+            .iter()
+            .filter(|r| r.texts[1] != r.texts[2])
+            .map(|r| width_of(&r.texts[2]))
+            .chain([width_of(HEADERS[2])])
+            .max()
+            .unwrap_or(0);
+    }
+    let texts = shrink_texts(natural_texts, avail);
 
     let mut table = new_table(options);
     table.set_header(
@@ -219,7 +246,14 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
             .texts
             .iter()
             .zip(texts)
-            .map(|(text, w)| Cell::new(wrap(text, w).join("\n")))
+            .enumerate()
+            .map(|(i, (text, w))| {
+                if i == 2 && blank_repeated_metrics && *text == row.texts[1] {
+                    Cell::new("")
+                } else {
+                    Cell::new(wrap(text, w).join("\n"))
+                }
+            })
             .collect();
         cells.push(Cell::new(&row.total).set_alignment(CellAlignment::Right));
         cells.push(Cell::new(&row.unit));

@@ -5,6 +5,7 @@ mod cli;
 mod config_cmd;
 mod lke_tokens;
 mod modelrouter;
+mod numbers;
 mod report;
 mod support;
 mod vod_quota;
