@@ -1268,6 +1268,188 @@ mod tests {
         assert_usage(&e, &["--end '2025-13-01'"]);
     }
 
+    // ---- years 1970–9999, leap seconds ----
+
+    #[test]
+    fn times_before_1970_or_after_9999_are_usage_errors() {
+        for (start, end, last) in [
+            (Some("0000-01-01"), None, None),
+            (Some("1969-12-31"), Some("2025-11-01"), None),
+            (Some("1969-12-31T23:59:59Z"), Some("2025-11-01"), None),
+            (Some("1970-01-01T07:59:59+08:00"), Some("2025-11-01"), None),
+            (None, None, Some("100000w")),
+            (None, Some("1970-01-03"), Some("4d")),
+            (Some("2025-11-01"), Some("9999-12-31T23:59:59-01:00"), None),
+            (Some("3000000w"), None, None),
+        ] {
+            let e = range_err(start, end, last, "UTC");
+            assert_usage(&e, &[]);
+            let msg = e.to_string();
+            assert!(
+                msg.contains("1970-01-01T00:00:00Z") || msg.contains("9999-12-31T23:59:59Z"),
+                "{msg}"
+            );
+        }
+        // The edges themselves are fine.
+        let r = range(Some("1970-01-01"), Some("9999-12-31"), None, "UTC");
+        assert_eq!(r.start.timestamp(), 0);
+        assert_eq!(r.end.to_rfc3339(), "9999-12-31T23:59:59+00:00");
+        assert!(parse_time("100000000", Bound::Start, &zone("UTC"), now()).is_ok());
+    }
+
+    #[test]
+    fn a_leap_second_is_refused_with_a_clear_message() {
+        for text in [
+            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:60+00:00",
+            "2016-12-31 23:59:60",
+            "2016-12-31T23:59:60",
+        ] {
+            let e = time_err(text, Bound::Start, "UTC");
+            assert_usage(&e, &["leap second", &format!("'{text}'")]);
+        }
+    }
+
+    // ---- --month and whole days ----
+
+    fn month(text: &str, tz: &str) -> Result<TimeRange, Error> {
+        let args = RangeArgs {
+            month: Some(text.to_string()),
+            ..Default::default()
+        };
+        resolve(&args, &zone(tz), now())
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn month_is_its_first_to_its_last_day() {
+        let r = month("2025-02", "Asia/Shanghai").unwrap();
+        assert_eq!(
+            strs(r),
+            (
+                "2025-02-01T00:00:00+08:00".into(),
+                "2025-02-28T23:59:59+08:00".into()
+            )
+        );
+        let span = r.whole_days.unwrap();
+        assert_eq!(
+            (span.first, span.last),
+            (day("2025-02-01"), day("2025-02-28"))
+        );
+        assert_eq!(span.dates().count(), 28);
+        // Exactly --start <first day> --end <last day>.
+        assert_eq!(
+            r,
+            range(
+                Some("2025-02-01"),
+                Some("2025-02-28"),
+                None,
+                "Asia/Shanghai"
+            )
+        );
+        assert_eq!(
+            month("2024-02", "UTC").unwrap().whole_days.unwrap().last,
+            day("2024-02-29")
+        );
+        assert_eq!(
+            strs(month("2025-12", "UTC").unwrap()).1,
+            "2025-12-31T23:59:59+00:00"
+        );
+    }
+
+    #[test]
+    fn month_this_and_last_are_in_the_zone() {
+        // Now is 2025-11-20 10:15 UTC.
+        let this = month("this", "UTC").unwrap();
+        assert_eq!(
+            strs(this),
+            (
+                "2025-11-01T00:00:00+00:00".into(),
+                "2025-11-30T23:59:59+00:00".into()
+            )
+        );
+        let last = month("LAST", "America/New_York").unwrap();
+        assert_eq!(
+            strs(last),
+            (
+                "2025-10-01T00:00:00-04:00".into(),
+                "2025-10-31T23:59:59-04:00".into()
+            )
+        );
+        // January's "last" is December of the year before.
+        let january = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
+        let args = RangeArgs {
+            month: Some("last".into()),
+            ..Default::default()
+        };
+        let r = resolve(&args, &zone("UTC"), january).unwrap();
+        assert_eq!(r.whole_days.unwrap().first, day("2025-12-01"));
+    }
+
+    #[test]
+    fn month_with_other_range_options_or_garbage_is_a_usage_error() {
+        for (start, end, last) in [
+            (Some("2025-11-01"), None, None),
+            (None, Some("2025-11-30"), None),
+            (None, None, Some("7d")),
+        ] {
+            let mut args = args(start, end, last);
+            args.month = Some("this".into());
+            let e = resolve(&args, &zone("UTC"), now()).unwrap_err();
+            assert_usage(&e, &["--month 'this'", "cannot be combined"]);
+        }
+        for bad in [
+            "2025-13",
+            "2025-1",
+            "25-11",
+            "next",
+            "",
+            "2025-11-01",
+            "1969-12",
+            "+2025-11",
+        ] {
+            assert_usage(&month(bad, "UTC").unwrap_err(), &["--month", "YYYY-MM"]);
+        }
+    }
+
+    #[test]
+    fn whole_days_are_known_only_when_both_ends_are_days() {
+        let whole = |s, e, l| range(s, e, l, "Asia/Shanghai").whole_days;
+        let span = |a: &str, b: &str| {
+            Some(DateSpan {
+                first: day(a),
+                last: day(b),
+            })
+        };
+        assert_eq!(
+            whole(Some("2025-11-01"), Some("2025-11-30"), None),
+            span("2025-11-01", "2025-11-30")
+        );
+        assert_eq!(
+            whole(Some("2025-11-01"), Some("today"), None),
+            span("2025-11-01", "2025-11-20")
+        );
+        assert_eq!(
+            whole(Some("yesterday"), Some("yesterday"), None),
+            span("2025-11-19", "2025-11-19")
+        );
+        assert_eq!(
+            whole(None, Some("2025-11-30"), Some("7d")),
+            span("2025-11-24", "2025-11-30")
+        );
+        assert_eq!(whole(Some("2025-11-01"), None, None), None);
+        assert_eq!(whole(Some("2025-11-01"), Some("now"), None), None);
+        assert_eq!(
+            whole(Some("2025-11-01T00:00:00+08:00"), Some("2025-11-30"), None),
+            None
+        );
+        assert_eq!(whole(None, Some("2025-11-30"), Some("36h")), None);
+        assert_eq!(whole(None, None, Some("7d")), None);
+    }
+
     #[test]
     fn overflowing_ranges_are_usage_errors() {
         let e = range_err(None, None, Some("9999999999w"), "UTC");

@@ -291,6 +291,85 @@ mod tests {
     }
 
     #[test]
+    fn wrap_breaks_after_spaces_and_dots_and_inside_words_only_when_needed() {
+        assert_eq!(
+            wrap("alibaba modelrouter.cost_trend", 30),
+            ["alibaba modelrouter.cost_trend"]
+        );
+        assert_eq!(
+            wrap("alibaba modelrouter.cost_trend", 12),
+            ["alibaba", "modelrouter.", "cost_trend"]
+        );
+        assert_eq!(
+            wrap("tencent lke.token_usage", 12),
+            ["tencent lke.", "token_usage"]
+        );
+        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        // Wide characters count two columns and are never split.
+        assert_eq!(wrap("元元元", 4), ["元元", "元"]);
+        assert_eq!(wrap("", 5), [""]);
+        for width in 1..30 {
+            for text in [
+                "Kling2.0&2.1std_720P",
+                "a b  c",
+                "acedata acedata.api_usage 元x",
+            ] {
+                for line in wrap(text, width) {
+                    assert!(
+                        width_of(&line) <= width.max(2),
+                        "{text:?} at {width}: {line:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn render(report: &Report, width: usize) -> String {
+        let options = RenderOptions {
+            width,
+            ..RenderOptions::default()
+        };
+        let mut out = Vec::new();
+        write(report, &options, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_summary_fits_dropping_the_trend_first_and_never_cuts_a_number_or_unit() {
+        let mut report = crate::render::fixtures::report();
+        report.series[0].unit = Some("元".into());
+        let wide = render(&report, 200);
+        assert!(wide.lines().nth(1).unwrap().contains("trend"), "{wide}");
+        let natural = wide.lines().next().unwrap().width();
+        let without_trend = render(&report, natural - 1);
+        assert!(!without_trend.lines().nth(1).unwrap().contains("trend"));
+        for width in [50, 60, 80] {
+            let text = render(&report, width);
+            for line in text.lines() {
+                assert!(line.width() <= width, "{width}: {line}\n{text}");
+            }
+            assert!(text.contains(" 元 "), "{text}");
+            assert!(text.contains(" 1545 "), "{text}");
+        }
+        // Narrower than names, numbers and units can be: longer lines, nothing cut.
+        let text = render(&report, 20);
+        assert!(text.contains(" 元 ") && text.contains(" 1545 "), "{text}");
+    }
+
+    #[test]
+    fn a_max_series_has_no_total_and_its_trend_takes_the_largest() {
+        let mut report = crate::render::fixtures::report();
+        report.series[0].aggregation = Aggregation::Max;
+        let text = render(&report, 200);
+        let row = text.lines().find(|l| l.contains("cost")).unwrap();
+        assert!(row.contains(" - "), "{row}");
+        assert_eq!(
+            squeeze(vec![Some(1.0), Some(3.0), Some(2.0)], 1, Aggregation::Max),
+            vec![Some(3.0)]
+        );
+    }
+
+    #[test]
     fn long_series_are_squeezed_by_summing_neighbours() {
         let values: Vec<Option<f64>> = (0..100).map(|i| Some(i as f64)).collect();
         let squeezed = squeeze(values, 32, Aggregation::Sum);
