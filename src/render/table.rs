@@ -279,6 +279,40 @@ pub(crate) fn metric_with_unit(s: &Series) -> String {
     }
 }
 
+/// The ` (seconds)` that follows a metric in its column, when the unit is shown.
+fn unit_suffix(s: &Series) -> Option<String> {
+    match &s.unit {
+        Some(unit) if *unit != s.metric => Some(clean(&format!(" ({unit})"))),
+        _ => None,
+    }
+}
+
+/// The columns a metric cell needs at least: its unit whole, after at least one column of
+/// the metric (or `…`), or the whole text when that is shorter.
+fn metric_min_width(full: &str, suffix: Option<&str>) -> usize {
+    match suffix {
+        Some(suffix) => display_width(full).min(display_width(suffix) + 1),
+        None => 0,
+    }
+}
+
+/// A metric cell (`usage (seconds)`) in `width` columns: the metric is shortened at its
+/// end, the unit is never cut (spec §5 v3: `us… (seconds)`, `total_… (元)`).
+fn fit_metric(full: &str, suffix: Option<&str>, width: usize) -> String {
+    if display_width(full) <= width {
+        return full.to_string();
+    }
+    match suffix {
+        Some(suffix) if full.len() > suffix.len() && full.ends_with(suffix) => {
+            let head = &full[..full.len() - suffix.len()];
+            let room = width.saturating_sub(display_width(suffix)).max(1);
+            format!("{}{suffix}", truncate_end(head, room))
+        }
+        Some(suffix) if full == suffix => full.to_string(),
+        _ => truncate_end(full, width),
+    }
+}
+
 /// Column widths: start from `natural`; first take the `sacrifice` columns down to their
 /// minimum, then one character at a time off the widest column that is above its
 /// minimum, until the table fits `avail` (or nothing can shrink).
@@ -487,10 +521,15 @@ fn wide(report: &Report, options: &RenderOptions) -> Result<Layout, Fallback> {
                 .max(v)
         })
         .collect();
+    let suffixes: Vec<Option<String>> = series.iter().map(unit_suffix).collect();
     let min: Vec<usize> = natural
         .iter()
         .zip(&value_widths)
-        .map(|(&nat, &v)| v.max(nat.min(WIDE_MIN_HEADER)))
+        .zip(headers.iter().zip(&suffixes))
+        .map(|((&nat, &v), (lines, suffix))| {
+            v.max(nat.min(WIDE_MIN_HEADER))
+                .max(metric_min_width(&lines[1], suffix.as_deref()))
+        })
         .collect();
     let overhead = table_width(&vec![0; n + 1]) + time_width;
     let avail = options.width.saturating_sub(overhead);
@@ -500,16 +539,14 @@ fn wide(report: &Report, options: &RenderOptions) -> Result<Layout, Fallback> {
     let widths = shrink(&natural, &min, &[], avail);
 
     let mut header = vec![header_cell("time".to_string())];
-    for (lines, &w) in headers.iter().zip(&widths) {
+    for ((lines, &w), suffix) in headers.iter().zip(&widths).zip(&suffixes) {
         let text: Vec<String> = lines
             .iter()
             .enumerate()
-            .map(|(i, l)| {
-                if i == 0 {
-                    truncate_middle(l, w)
-                } else {
-                    truncate_end(l, w)
-                }
+            .map(|(i, l)| match i {
+                0 => truncate_middle(l, w),
+                1 => fit_metric(l, suffix.as_deref(), w),
+                _ => truncate_end(l, w),
             })
             .collect();
         header.push(header_cell(text.join("\n")));
@@ -553,6 +590,8 @@ fn unit_key(s: &Series) -> (bool, &str) {
 /// One long-form row before layout: source, series, metric, total, points, first → last.
 struct LongRow {
     cells: [String; 6],
+    /// The unit part at the end of the metric cell, which is never cut.
+    unit_suffix: Option<String>,
     /// The `others` row.
     summary: bool,
 }
@@ -621,6 +660,7 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
                         s.points.last().map(|p| compact(&p.time, s.granularity, tz)),
                     ),
                 ],
+                unit_suffix: unit_suffix(s),
                 summary: false,
             }
         })
@@ -683,6 +723,10 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
             None => natural[c],
         })
         .collect();
+    // Units are never cut.
+    for r in &rows {
+        min[2] = min[2].max(metric_min_width(&r.cells[2], r.unit_suffix.as_deref()));
+    }
     // `others (1941 series)` carries a count: never cut.
     for r in rows.iter().filter(|r| r.summary) {
         min[1] = min[1].max(display_width(&r.cells[1]));
@@ -723,7 +767,8 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
                 .map(|(&c, &w)| {
                     let text = match c {
                         1 => truncate_middle(&r.cells[c], w),
-                        0 | 2 => truncate_end(&r.cells[c], w),
+                        2 => fit_metric(&r.cells[c], r.unit_suffix.as_deref(), w),
+                        0 => truncate_end(&r.cells[c], w),
                         _ => r.cells[c].clone(),
                     };
                     let cell = Cell::new(text);
@@ -760,11 +805,14 @@ fn others_row(
     let sum: Option<f64> = rest.iter().map(|&i| totals[i]).sum();
     let same_metric = rest.iter().all(|&i| series[i].metric == first.metric);
     let same_source = rest.iter().all(|&i| series[i].source == first.source);
-    let metric = match (same_unit, same_metric, &first.unit) {
-        (false, _, _) => "mixed units".to_string(),
-        (true, true, _) => metric_with_unit(first),
-        (true, false, Some(unit)) => clean(&format!("({unit})")),
-        (true, false, None) => clean(&first.metric),
+    let (metric, suffix) = match (same_unit, same_metric, &first.unit) {
+        (false, _, _) => ("mixed units".to_string(), None),
+        (true, true, _) => (metric_with_unit(first), unit_suffix(first)),
+        (true, false, Some(unit)) => {
+            let unit = clean(&format!("({unit})"));
+            (unit.clone(), Some(unit))
+        }
+        (true, false, None) => (clean(&first.metric), None),
     };
     let total = match sum {
         Some(sum) if same_unit => marked(sum, rest.iter().any(|&i| partial[i]), any_partial),
@@ -794,6 +842,7 @@ fn others_row(
             points.to_string(),
             range_of(labels.first().cloned(), labels.last().cloned()),
         ],
+        unit_suffix: suffix,
         summary: true,
     }
 }
@@ -919,6 +968,26 @@ mod tests {
         );
         assert!(others_line.contains("usage (seconds)"));
         assert!(max_line_width(&text) <= 200);
+    }
+
+    #[test]
+    fn units_are_never_cut_and_a_metric_that_is_its_unit_shows_once() {
+        let mut report = fixtures::report();
+        report.series[0].metric = "total_amount".into();
+        report.series[0].unit = Some("元".into());
+        for width in [40, 50, 60, 80, 120, 200] {
+            let text = render(&report, width);
+            assert!(text.contains(" (元)"), "{width}:\n{text}");
+            assert!(!text.contains("(tokens)"), "{width}:\n{text}");
+            assert!(text.contains("(seconds)"), "{width}:\n{text}");
+            assert!(text.contains("(tasks)"), "{width}:\n{text}");
+        }
+        let suffix = Some(" (seconds)");
+        assert_eq!(fit_metric("usage (seconds)", suffix, 15), "usage (seconds)");
+        assert_eq!(fit_metric("usage (seconds)", suffix, 14), "usa… (seconds)");
+        assert_eq!(fit_metric("usage (seconds)", suffix, 12), "u… (seconds)");
+        assert_eq!(metric_min_width("usage (seconds)", suffix), 11);
+        assert_eq!(fit_metric("(元)", Some("(元)"), 2), "(元)");
     }
 
     #[test]
