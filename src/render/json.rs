@@ -414,6 +414,7 @@ mod tests {
         odd.series[2].labels.clear();
         odd.series[3].points[0].value = f64::NAN;
         odd.series[3].points[1].value = 1e-7;
+        odd.series[2].aggregation = crate::series::Aggregation::Max;
         odd.failures = Some(vec![fixtures::failure(), {
             let mut f = fixtures::failure();
             f.request_id = Some("6b1d".into());
