@@ -174,8 +174,11 @@ impl Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The first line of a body that is not the JSON we expected, trimmed for an error message.
+///
+/// Credential-like fields (`"ApiToken": "…"`) are masked first: an answer that could not
+/// be read may still hold api tokens or secrets.
 pub fn first_line(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = crate::secret::mask_secret_fields(&String::from_utf8_lossy(body));
     let line = text
         .lines()
         .map(str::trim)
