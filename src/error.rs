@@ -4,6 +4,16 @@
 
 use std::fmt;
 
+/// `64 MiB`, or bytes below a MiB.
+fn byte_size(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// Exit codes from spec §6.
 pub mod exit {
     pub const OK: u8 = 0;
@@ -66,6 +76,11 @@ pub enum Error {
     #[error("{target}: {detail}")]
     Network { target: Target, detail: String },
 
+    /// An answer over the body cap (spec §7). Exit 5. Its own variant so that a caller that
+    /// can ask for less (AceData splits its range) knows this failure from any other.
+    #[error("{target}: the answer is larger than {} and was refused", byte_size(*.cap_bytes))]
+    TooLarge { target: Target, cap_bytes: usize },
+
     /// `report`: some providers failed (already reported), others were printed. Exit 6.
     #[error("{failed} of {total} providers failed")]
     PartialFailure { failed: usize, total: usize },
@@ -116,7 +131,7 @@ impl Error {
             Error::Usage(_) => exit::USAGE,
             Error::Config(_) => exit::CONFIG,
             Error::Provider { .. } => exit::PROVIDER,
-            Error::Network { .. } => exit::NETWORK,
+            Error::Network { .. } | Error::TooLarge { .. } => exit::NETWORK,
             Error::PartialFailure { .. } => exit::PARTIAL,
             Error::Threshold(_) => exit::THRESHOLD,
             Error::DryRun => exit::OK,
@@ -159,8 +174,11 @@ impl Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The first line of a body that is not the JSON we expected, trimmed for an error message.
+///
+/// Credential-like fields (`"ApiToken": "…"`) are masked first: an answer that could not
+/// be read may still hold api tokens or secrets.
 pub fn first_line(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = crate::secret::mask_secret_fields(&String::from_utf8_lossy(body));
     let line = text
         .lines()
         .map(str::trim)

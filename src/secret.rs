@@ -64,6 +64,107 @@ pub fn redact_all<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) ->
     out
 }
 
+/// Field names whose values are credentials wherever they appear in a provider's body.
+fn is_secret_field(name: &str) -> bool {
+    let name = name.to_ascii_lowercase().replace(['_', '-'], "");
+    // `ApiToken`, `SessionToken`, `token`, but not `InputTokens` (a count).
+    name.ends_with("token")
+        || [
+            "secret",
+            "password",
+            "passwd",
+            "signature",
+            "authorization",
+            "credential",
+        ]
+        .iter()
+        .any(|word| name.contains(word))
+        || name == "apikey"
+}
+
+/// Masks the value of every credential-like field (`"ApiToken": "…"`, `token=…`,
+/// `secret_key: …`) in an excerpt of a provider's body, whatever its shape: JSON, a
+/// truncated JSON, a form or a plain text. The value is shown by its last 4 characters,
+/// as ids are.
+pub fn mask_secret_fields(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((before, name, after_name)) = next_word(rest) {
+        out.push_str(before);
+        out.push_str(name);
+        rest = after_name;
+        if !is_secret_field(name.trim_matches('"')) {
+            continue;
+        }
+        // `"`? then `:` or `=`, then an optionally quoted value.
+        let separator_len = separator(rest);
+        if separator_len == 0 {
+            continue;
+        }
+        out.push_str(&rest[..separator_len]);
+        rest = &rest[separator_len..];
+        let quoted = rest.starts_with('"');
+        if quoted {
+            out.push('"');
+            rest = &rest[1..];
+        }
+        let end = value_end(rest, quoted);
+        let value = &rest[..end];
+        // A number is a count or a flag, never a credential.
+        if !value.is_empty() && value.parse::<f64>().is_err() {
+            out.push_str(&redact_id(value));
+        } else {
+            out.push_str(value);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text before the next word (letters, digits, `_`, `-`; with its quotes when
+/// quoted), the word, and the text after it.
+fn next_word(text: &str) -> Option<(&str, &str, &str)> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let start = text.find(is_word)?;
+    let len = text[start..]
+        .find(|c: char| !is_word(c))
+        .unwrap_or(text.len() - start);
+    let mut end = start + len;
+    if text[end..].starts_with('"') {
+        end += 1;
+    }
+    Some((&text[..start], &text[start..end], &text[end..]))
+}
+
+/// The length of `\s*[:=]\s*` at the start of `text`, or 0.
+fn separator(text: &str) -> usize {
+    let trimmed = text.trim_start();
+    let Some(after) = trimmed.strip_prefix([':', '=']) else {
+        return 0;
+    };
+    text.len() - after.trim_start().len()
+}
+
+/// Where a value ends: its closing quote (escapes skipped), or for an unquoted value the
+/// first delimiter; the end of the text when it was cut off.
+fn value_end(text: &str, quoted: bool) -> usize {
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => return i,
+                _ => {}
+            }
+        } else if c.is_whitespace() || matches!(c, ',' | '&' | ';' | '}' | ']' | '<' | '"') {
+            return i;
+        }
+    }
+    text.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +190,35 @@ mod tests {
         let out = redact_all(text, ["SECRETVALUE123", "tok-0000000001"]);
         assert_eq!(out, "key=****E123 again ****E123, token=****0001");
         assert!(!out.contains("SECRETVALUE123"));
+    }
+
+    #[test]
+    fn credential_fields_are_masked_in_any_shape_of_body() {
+        let cut = r#"{"Response": {"AigcQuotaSet": [{"ApiToken": "aigc-tok-0098", "QuotaLimit": 5"#;
+        let out = mask_secret_fields(cut);
+        assert_eq!(
+            out,
+            r#"{"Response": {"AigcQuotaSet": [{"ApiToken": "****0098", "QuotaLimit": 5"#
+        );
+        // Cut inside the value.
+        assert_eq!(
+            mask_secret_fields(r#"[{"ApiToken": "aigc-tok-00"#),
+            r#"[{"ApiToken": "****k-00"#
+        );
+        assert_eq!(
+            mask_secret_fields("error: token=platform-v1-abcdefgh1234&x=1"),
+            "error: token=****1234&x=1"
+        );
+        assert_eq!(
+            mask_secret_fields("SecretKey: Gu5t9xGARNpq86cd98joQYCN3EXAMPLE end"),
+            "SecretKey: ****MPLE end"
+        );
+        assert_eq!(
+            mask_secret_fields(r#"{"api_key":"a\"bcdefghijkl", "name": "tokenizer"}"#),
+            r#"{"api_key":"****ijkl", "name": "tokenizer"}"#
+        );
+        // Other fields and words are left alone.
+        let plain = r#"{"TotalCount": 3, "Tokens": 12, "InputToken": 7, "message": "bad token"}"#;
+        assert_eq!(mask_secret_fields(plain), plain);
     }
 }

@@ -231,6 +231,10 @@ fn failure(source: &ReportSource, error: &Error) -> Failure {
             ..
         } => (code.clone(), message.clone(), request_id.clone()),
         Error::Network { detail, .. } => ("NetworkError".to_string(), detail.clone(), None),
+        Error::TooLarge { .. } => {
+            let message = error.to_string();
+            ("NetworkError".to_string(), message, None)
+        }
         Error::Config(message) => ("ConfigError".to_string(), message.clone(), None),
         Error::Usage(message) => ("UsageError".to_string(), message.clone(), None),
         other => ("Error".to_string(), other.to_string(), None),

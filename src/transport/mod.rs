@@ -153,6 +153,11 @@ enum Attempt {
         reached: bool,
         retryable: bool,
     },
+    /// The answer passed the body cap: never retried (it would be as large again), and
+    /// typed so that a caller able to ask for less can tell it apart.
+    TooLarge {
+        cap: usize,
+    },
 }
 
 impl Transport {
@@ -273,6 +278,15 @@ impl Transport {
                         }
                     }
                 }
+                Attempt::TooLarge { cap } => (
+                    "failed".to_string(),
+                    None,
+                    None,
+                    Err(Error::TooLarge {
+                        target: call.target.clone(),
+                        cap_bytes: cap,
+                    }),
+                ),
                 Attempt::Failed {
                     reason,
                     reached,
@@ -430,14 +444,7 @@ impl Transport {
 }
 
 fn too_large(cap: usize) -> Attempt {
-    Attempt::Failed {
-        reason: format!(
-            "the answer is larger than {} MiB and was refused",
-            cap / (1024 * 1024)
-        ),
-        reached: true,
-        retryable: false,
-    }
+    Attempt::TooLarge { cap }
 }
 
 fn retry_after(response: &HttpResponse) -> Option<Duration> {

@@ -1,6 +1,6 @@
 //! `acedata usage` against a local AceData that checks the bearer token and the query.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -355,4 +355,121 @@ async fn a_large_answer_gives_every_row_in_csv_and_a_short_table() {
     assert!(table.lines().count() < 100, "{table}");
     assert!(table.contains("others (141 series)"), "{table}");
     assert!(table.contains("-o csv"), "{table}");
+}
+
+/// Rows whose amounts depend on the date itself, so that any split gives the same rows.
+fn rows_of_days(apis: usize, first: NaiveDate, last: NaiveDate) -> String {
+    let mut rows = Vec::new();
+    let mut total = 0.0;
+    let mut day = first;
+    while day <= last {
+        for a in 0..apis {
+            let amount = f64::from(day.ordinal() % 7) * 1.25 + a as f64;
+            total += amount;
+            rows.push(
+                json!({"date": day.to_string(), "api_id": format!("api-{a}"), "amount": amount}),
+            );
+        }
+        day = day.succ_opt().unwrap();
+    }
+    let names: serde_json::Map<String, serde_json::Value> = (0..apis)
+        .map(|a| {
+            (
+                format!("api-{a}"),
+                json!({"name": format!("API {a}"), "path": format!("/v1/{a}")}),
+            )
+        })
+        .collect();
+    json!({"results": rows, "total": total, "api_map": names}).to_string()
+}
+
+/// An answer of the days `created_at_from` to `created_at_to` name (UTC), padded with
+/// whitespace past the 64 MiB body cap whenever it spans more than one day.
+fn oversized_unless_one_day(apis: usize) -> impl Fn(&[(String, String)]) -> ResponseTemplate {
+    move |query: &[(String, String)]| {
+        let day = |key: &str| {
+            let value = &query.iter().find(|(k, _)| k == key).unwrap().1;
+            NaiveDate::parse_from_str(&value[..10], "%Y-%m-%d").unwrap()
+        };
+        let (first, last) = (day("created_at_from"), day("created_at_to"));
+        let mut text = rows_of_days(apis, first, last);
+        if first != last {
+            text.push_str(&" ".repeat(64 * 1024 * 1024));
+        }
+        ResponseTemplate::new(200).set_body_raw(text, "application/json")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_over_the_cap_is_asked_again_in_halves_and_merged_once() {
+    let first = NaiveDate::from_ymd_opt(2024, 8, 1).unwrap();
+    let range = ["--start", "2024-08-01", "--end", "2024-08-04", "-o", "json"];
+    // 4 days: 4d (too large) → 2d + 2d (too large) → 4 single days.
+    let (split, queries) = acedata_server(oversized_unless_one_day(3), 7).await;
+    let mut cmd = with_acedata(&split.uri());
+    cmd.env("AIGCUSAGE_NOW", "2024-09-15T00:00:00Z")
+        .args(["acedata", "usage"])
+        .args(range);
+    let output = run(&mut cmd);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let split_json = json_of(&output);
+
+    let last = NaiveDate::from_ymd_opt(2024, 8, 4).unwrap();
+    let (whole, _) = acedata_server(body(rows_of_days(3, first, last)), 1).await;
+    let mut cmd = with_acedata(&whole.uri());
+    cmd.env("AIGCUSAGE_NOW", "2024-09-15T00:00:00Z")
+        .args(["acedata", "usage"])
+        .args(range);
+    let whole_json = json_of(&run(&mut cmd));
+    assert_eq!(split_json["series"], whole_json["series"]);
+    assert_eq!(
+        split_json["series"][0]["points"].as_array().unwrap().len(),
+        4
+    );
+
+    // The halves meet at UTC midnights, the first ending on its last second.
+    let asked: Vec<(String, String)> = queries
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            let get = |k: &str| q.iter().find(|(key, _)| key == k).unwrap().1.clone();
+            (get("created_at_from"), get("created_at_to"))
+        })
+        .collect();
+    assert!(asked.contains(&(
+        "2024-08-01T00:00:00Z".to_string(),
+        "2024-08-02T23:59:59Z".to_string()
+    )));
+    assert!(asked.contains(&(
+        "2024-08-03T00:00:00Z".to_string(),
+        "2024-08-04T23:59:59Z".to_string()
+    )));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_single_day_over_the_cap_is_exit_5() {
+    let answer = |_: &[(String, String)]| {
+        let mut text = acedata_body(2, 1, NaiveDate::from_ymd_opt(2024, 8, 1).unwrap());
+        text.push_str(&" ".repeat(64 * 1024 * 1024 + 1));
+        ResponseTemplate::new(200).set_body_raw(text, "application/json")
+    };
+    let (server, _) = acedata_server(answer, 1).await;
+    let mut cmd = with_acedata(&server.uri());
+    cmd.env("AIGCUSAGE_NOW", "2024-09-15T00:00:00Z").args([
+        "acedata",
+        "usage",
+        "--start",
+        "2024-08-01",
+        "--end",
+        "2024-08-01",
+    ]);
+    let output = run(&mut cmd);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("larger than 64 MiB"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).is_empty());
 }

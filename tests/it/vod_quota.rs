@@ -924,3 +924,30 @@ async fn delete_on_a_terminal_asks_and_only_yes_sends() {
         [json!({"SubAppId": 5, "QuotaType": "Text", "ApiToken": API_TOKEN})]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cut_off_quota_list_is_quoted_with_its_api_tokens_masked() {
+    // A proxy cut the answer: not JSON, and the excerpt in the error holds a token.
+    let cut = format!(
+        r#"{{"Response": {{"TotalCount": 1, "AigcQuotaSet": [{{"QuotaType": "Text", "ApiToken": "{API_TOKEN}", "QuotaLimit": 5"#
+    );
+    let (server, _) = vod(
+        "DescribeAigcQuotas",
+        ResponseTemplate::new(200).set_body_raw(cut, "application/json"),
+    )
+    .await;
+    // `run` fails the test if the token appears anywhere.
+    let output = run(with_tencent(&server.uri()).args([
+        "vod",
+        "quota",
+        "list",
+        "--sub-app-id",
+        "200000004",
+    ]));
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("\"ApiToken\": \"****9f3c\""),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -102,8 +102,98 @@ pub fn target() -> Target {
     Target::new(PROVIDER, format!("GET {PATH}"))
 }
 
-/// Sends the request and turns the answer into series (not yet windowed).
+/// Sends the request and turns the answer into series (not yet windowed). An answer over
+/// the body cap is asked again as two halves split at a UTC midnight, recursively, and
+/// the halves merged as one answer (spec §7 v3); only a single day over the cap fails.
 pub async fn usage(client: &Client<'_>, request: &UsageRequest) -> Result<Usage, Error> {
+    match usage_once(client, request).await {
+        Err(too_large @ Error::TooLarge { .. }) => {
+            let Some((first, second)) = split_at_utc_midnight(&request.range) else {
+                return Err(too_large);
+            };
+            let midnight = second.start;
+            // One half after the other: the halves' answers are the bulk of the memory.
+            let first = Box::pin(usage(client, &request.with_range(first))).await?;
+            let second = Box::pin(usage(client, &request.with_range(second))).await?;
+            Ok(first.merge(second, midnight))
+        }
+        other => other,
+    }
+}
+
+/// The range as two halves that meet at a UTC midnight (the first ends one second
+/// before it, as every range ends on its last second), or `None` when it lies within one
+/// UTC day.
+pub fn split_at_utc_midnight(range: &TimeRange) -> Option<(TimeRange, TimeRange)> {
+    let first_day = range.start.with_timezone(&Utc).date_naive();
+    let last_day = range.end.with_timezone(&Utc).date_naive();
+    let days = (last_day - first_day).num_days();
+    if days < 1 {
+        return None;
+    }
+    let middle = first_day + chrono::Duration::days((days + 1) / 2);
+    let midnight = day_start(middle, Utc.fix());
+    let before = midnight - chrono::Duration::seconds(1);
+    Some((
+        TimeRange {
+            start: range.start,
+            end: before.with_timezone(range.end.offset()),
+        },
+        TimeRange {
+            start: midnight.with_timezone(range.start.offset()),
+            end: range.end,
+        },
+    ))
+}
+
+impl UsageRequest {
+    fn with_range(&self, range: TimeRange) -> UsageRequest {
+        UsageRequest {
+            range,
+            ..self.clone()
+        }
+    }
+}
+
+impl Usage {
+    /// The answers for the days before and from `midnight` as the one answer of their
+    /// union: each API's day once (a day a half was not asked for is left to the other
+    /// half), its name and path from whichever half knew them.
+    fn merge(mut self, mut other: Usage, midnight: DateTime<FixedOffset>) -> Usage {
+        for series in &mut self.series {
+            series.points.retain(|p| p.time < midnight);
+        }
+        for series in &mut other.series {
+            series.points.retain(|p| p.time >= midnight);
+        }
+        let mut by_id: BTreeMap<String, Series> = BTreeMap::new();
+        for series in self.series.into_iter().chain(other.series) {
+            let id = series.labels.get("api_id").cloned().unwrap_or_default();
+            match by_id.get_mut(&id) {
+                None => {
+                    by_id.insert(id, series);
+                }
+                Some(kept) => {
+                    // A half whose api_map lacked the id named the series by its id.
+                    if kept.labels.len() < series.labels.len() || kept.name == id {
+                        kept.name = series.name.clone();
+                        kept.labels = series.labels.clone();
+                    }
+                    kept.points.extend(series.points);
+                    merge_days(&mut kept.points);
+                }
+            }
+        }
+        Usage {
+            series: by_id.into_values().collect(),
+            total: self.total.zip(other.total).map(|(a, b)| a + b),
+            sum: self.sum + other.sum,
+            rows: self.rows + other.rows,
+        }
+    }
+}
+
+async fn usage_once(client: &Client<'_>, request: &UsageRequest) -> Result<Usage, Error> {
     let response = client.get(PATH, &query(request), RATE_KEY).await?;
     let status = response.status;
     parse(&response.body).map_err(|e| {
@@ -515,6 +605,39 @@ fn parse_day(text: &str) -> Result<DateTime<FixedOffset>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn range(start: &str, end: &str) -> TimeRange {
+        TimeRange {
+            start: t(start),
+            end: t(end),
+        }
+    }
+
+    #[test]
+    fn a_range_within_one_utc_day_is_not_split() {
+        // 08:00 to 23:59 in +08:00 is one UTC day (00:00 to 15:59).
+        let one_day = range("2024-08-01T08:00:00+08:00", "2024-08-01T23:59:59+08:00");
+        assert_eq!(split_at_utc_midnight(&one_day), None);
+    }
+
+    #[test]
+    fn halves_meet_at_a_utc_midnight_and_keep_their_outer_ends() {
+        let (first, second) = split_at_utc_midnight(&range(
+            "2024-08-01T10:30:00+08:00",
+            "2024-08-05T12:00:00+08:00",
+        ))
+        .unwrap();
+        // UTC dates 1 to 5 August (four days on): the second half starts on the 3rd.
+        assert_eq!(first.start, t("2024-08-01T10:30:00+08:00"));
+        assert_eq!(first.end, t("2024-08-02T23:59:59Z"));
+        assert_eq!(second.start, t("2024-08-03T00:00:00Z"));
+        assert_eq!(second.end, t("2024-08-05T12:00:00+08:00"));
+        // Two UTC days split into one each.
+        let (a, b) =
+            split_at_utc_midnight(&range("2024-08-01T00:00:00Z", "2024-08-02T23:59:59Z")).unwrap();
+        assert_eq!(a.end, t("2024-08-01T23:59:59Z"));
+        assert_eq!(b.start, t("2024-08-02T00:00:00Z"));
+    }
 
     const SEED: &str = r#"{
       "results": [
