@@ -134,15 +134,10 @@ pub fn split_at_utc_midnight(range: &TimeRange) -> Option<(TimeRange, TimeRange)
     let middle = first_day + chrono::Duration::days((days + 1) / 2);
     let midnight = day_start(middle, Utc.fix());
     let before = midnight - chrono::Duration::seconds(1);
+    // The halves are requests: the caller windows the merged answer by the whole range.
     Some((
-        TimeRange {
-            start: range.start,
-            end: before.with_timezone(range.end.offset()),
-        },
-        TimeRange {
-            start: midnight.with_timezone(range.start.offset()),
-            end: range.end,
-        },
+        TimeRange::instants(range.start, before.with_timezone(range.end.offset())),
+        TimeRange::instants(midnight.with_timezone(range.start.offset()), range.end),
     ))
 }
 
@@ -607,10 +602,7 @@ mod tests {
     use super::*;
 
     fn range(start: &str, end: &str) -> TimeRange {
-        TimeRange {
-            start: t(start),
-            end: t(end),
-        }
+        TimeRange::instants(t(start), t(end))
     }
 
     #[test]
