@@ -21,7 +21,7 @@
 //! in a sample, so a key that then equals one of the sample's fixed labels (`provider`,
 //! `unit`, …) or starts with `__` (reserved by Prometheus) gets the prefix `label_`
 //! (`provider` → `label_provider`), and a key that still equals an earlier one of the same
-//! series (`a-b` and `a.b` are both `a_b`) gets `_2`, `_3`, … (`a_b`, `a_b_2`). Label values
+//! series (`a-b` and `a.b` are both `a_b`) gets `_2`, `_3`, … (`a_b`, `a_b_2`; a name ending in `_` just the number). Label values
 //! escape `\`, `"` and newlines.
 
 use std::collections::BTreeMap;
@@ -245,9 +245,11 @@ fn label_names<'l>(fixed: &[&str], labels: &'l BTreeMap<String, String>) -> Vec<
             label = format!("label_{label}");
         }
         let base = label.clone();
+        // `_` + `_2` would start with the reserved `__`.
+        let separator = if base.ends_with('_') { "" } else { "_" };
         let mut n = 2;
         while taken.contains(&label) {
-            label = format!("{base}_{n}");
+            label = format!("{base}{separator}{n}");
             n += 1;
         }
         taken.push(label.clone());
@@ -756,6 +758,61 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.lines().count(), 9, "{text}");
+    }
+
+    fn is_label_name(name: &str) -> bool {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_label_keys_give_valid_unique_names(
+            keys in proptest::collection::btree_set(".{0,12}", 0..8)
+        ) {
+            let labels: BTreeMap<String, String> =
+                keys.into_iter().map(|k| (k, "v".to_string())).collect();
+            for fixed in [&VALUE_LABELS[..], &COST_LABELS[..]] {
+                let named = label_names(fixed, &labels);
+                let mut all: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+                proptest::prop_assert!(all.iter().all(|n| is_label_name(n)), "{all:?}");
+                proptest::prop_assert!(all.iter().all(|n| !n.starts_with("__")), "{all:?}");
+                all.extend(fixed);
+                let count = all.len();
+                all.sort();
+                all.dedup();
+                proptest::prop_assert_eq!(all.len(), count);
+            }
+        }
+
+        #[test]
+        fn escaped_values_unescape_to_the_original(value in "[a-z\\\\\"\n\t{},=]{0,16}") {
+            let mut out = Vec::new();
+            escape_value(&mut out, &value).unwrap();
+            let escaped = String::from_utf8(out).unwrap();
+            // No raw newline, and every quote is escaped: the value cannot end early.
+            proptest::prop_assert!(!escaped.contains('\n'));
+            let mut unescaped = String::new();
+            let mut chars = escaped.chars();
+            while let Some(c) = chars.next() {
+                if c == '"' {
+                    proptest::prop_assert!(false, "raw quote in {escaped}");
+                }
+                if c == '\\' {
+                    match chars.next() {
+                        Some('n') => unescaped.push('\n'),
+                        Some(other) => unescaped.push(other),
+                        None => proptest::prop_assert!(false, "dangling backslash"),
+                    }
+                } else {
+                    unescaped.push(c);
+                }
+            }
+            proptest::prop_assert_eq!(unescaped, value);
+        }
     }
 
     #[test]

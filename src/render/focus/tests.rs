@@ -528,7 +528,20 @@ fn sample_checked_by_the_focus_validator_is_current() {
     assert_eq!(records(&text).len(), 8);
 }
 
-#[test]
-fn snapshot_of_the_sample() {
-    insta::assert_snapshot!(sample());
+proptest::proptest! {
+    #[test]
+    fn decimal_cells_read_back_as_the_value_rounded_to_six_places(
+        mantissa in proptest::num::i64::ANY,
+        scale in 0u32..=12,
+    ) {
+        let value = Decimal::new(mantissa, scale);
+        let printed = decimal(value);
+        let (_, fraction) = printed.split_once('.').unwrap();
+        proptest::prop_assert!((1..=6).contains(&fraction.len()), "{printed}");
+        proptest::prop_assert!(fraction.len() == 1 || !fraction.ends_with('0'), "{printed}");
+        let expected = value.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
+        proptest::prop_assert_eq!(dec(&printed), expected);
+        // Half away from zero: the error is at most half a unit of the sixth place.
+        proptest::prop_assert!((dec(&printed) - value).abs() <= dec("0.0000005"));
+    }
 }
