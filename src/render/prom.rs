@@ -21,8 +21,10 @@
 //! in a sample, so a key that then equals one of the sample's fixed labels (`provider`,
 //! `unit`, …) or starts with `__` (reserved by Prometheus) gets the prefix `label_`
 //! (`provider` → `label_provider`), and a key that still equals an earlier one of the same
-//! series (`a-b` and `a.b` are both `a_b`) gets `_2`, `_3`, … (`a_b`, `a_b_2`; a name ending in `_` just the number). Label values
-//! escape `\`, `"` and newlines.
+//! series (`a-b` and `a.b` are both `a_b`) gets `_2`, `_3`, … (`a_b`, `a_b_2`; a name
+//! ending in `_` gets just the number). Label values escape `\`, `"` and newlines.
+//!
+//! A source listed twice in [`PromInput::sources`] is printed once, down if either says so.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -813,6 +815,36 @@ mod tests {
             }
             proptest::prop_assert_eq!(unescaped, value);
         }
+    }
+
+    #[test]
+    fn a_source_listed_twice_is_one_line_down_if_either_is() {
+        let status = |up| SourceStatus {
+            provider: "tencent".into(),
+            source: "vod.aigc_usage".into(),
+            up,
+        };
+        let sources = [status(true), status(false), status(true)];
+        let input = PromInput {
+            values: &[],
+            costs: &[],
+            total: &total,
+            range_start: t("2025-11-18T00:00:00+08:00"),
+            range_end: t("2025-11-19T00:00:00+08:00"),
+            sources: &sources,
+            generated_at: t("2025-11-20T01:02:03Z").with_timezone(&Utc),
+        };
+        let mut out = Vec::new();
+        write(&input, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let up: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("aigcusage_provider_up{"))
+            .collect();
+        assert_eq!(
+            up,
+            ["aigcusage_provider_up{provider=\"tencent\",source=\"vod.aigc_usage\"} 0"]
+        );
     }
 
     #[test]
