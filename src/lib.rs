@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod outfile;
 pub mod providers;
 pub mod render;
 pub mod secret;

@@ -12,9 +12,11 @@ use crate::error::Error;
 use crate::series::Report;
 
 pub mod csv;
+pub mod focus;
 pub mod json;
 pub mod ndjson;
 pub mod number;
+pub mod prom;
 pub mod quota;
 pub mod summary;
 pub mod table;
