@@ -330,7 +330,7 @@ mod tests {
 
     /// ModelRouter's `model_count` is non-additive (spec §5); every other metric a sum.
     fn total(s: &Series) -> Option<f64> {
-        (s.metric != "model_count").then(|| s.total())
+        (s.metric != "model_count").then(|| s.total()).flatten()
     }
 
     fn quantities() -> Vec<Series> {
@@ -524,7 +524,7 @@ mod tests {
                         && v.labels.get("metric") == Some(s.metric.as_str())
                 })
                 .unwrap_or_else(|| panic!("{} {} missing:\n{text}", s.name, s.metric));
-            assert_eq!(gauge(found), number::denoise(s.total()), "{}", s.name);
+            assert_eq!(gauge(found), number::denoise(s.total().unwrap()), "{}", s.name);
             assert_eq!(found.labels.get("provider"), Some(s.provider.as_str()));
             assert_eq!(found.labels.get("source"), Some(s.source.as_str()));
             assert_eq!(
@@ -574,7 +574,7 @@ mod tests {
                 series.labels.get("priced_metric").map(String::as_str)
             );
             assert_eq!(sample.labels.get("metric"), None);
-            assert_eq!(gauge(sample), number::denoise(series.total()));
+            assert_eq!(gauge(sample), number::denoise(series.total().unwrap()));
         }
         assert!(!scrape.samples.iter().any(|s| s.metric == "aigcusage_value"));
         let value_of =
