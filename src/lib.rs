@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod providers;
+pub mod quota_apply;
 pub mod render;
 pub mod secret;
 pub mod series;

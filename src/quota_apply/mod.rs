@@ -1,0 +1,14 @@
+//! `vod quota apply` (spec §4 v3): declarative quotas. The file states the quotas one
+//! application should have; the plan says what to create, modify and delete to get there;
+//! the run applies it in the order delete, modify, create and stops at the first failure.
+//!
+//! Everything here is pure or generic over [`run::QuotaExecutor`], so it is tested without
+//! HTTP; the app wires the executor to the VOD client.
+
+pub mod file;
+pub mod plan;
+pub mod run;
+
+pub use file::{DesiredQuota, DesiredQuotas};
+pub use plan::{plan, Action, Change, Plan};
+pub use run::{apply, AppliedChange, ApplyOutcome, QuotaExecutor, Stop};
