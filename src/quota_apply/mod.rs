@@ -5,10 +5,13 @@
 //! Everything here is pure or generic over [`run::QuotaExecutor`], so it is tested without
 //! HTTP; the app wires the executor to the VOD client.
 
+pub mod confirm;
 pub mod file;
 pub mod plan;
 pub mod run;
+pub mod view;
 
+pub use confirm::{delete_consent, Consent};
 pub use file::{DesiredQuota, DesiredQuotas};
 pub use plan::{plan, Action, Change, Plan};
 pub use run::{apply, AppliedChange, ApplyOutcome, QuotaExecutor, Stop};

@@ -212,7 +212,10 @@ pub(crate) mod tests {
         ]
     }
 
-    fn summary(plan: &Plan) -> Vec<(Action, QuotaType, Option<String>, Option<i64>, Option<i64>)> {
+    /// (action, type, token, old limit, new limit) of each change.
+    type Row = (Action, QuotaType, Option<String>, Option<i64>, Option<i64>);
+
+    fn summary(plan: &Plan) -> Vec<Row> {
         plan.changes
             .iter()
             .map(|c| {

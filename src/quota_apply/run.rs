@@ -6,12 +6,11 @@ use std::future::Future;
 
 use crate::error::Error;
 use crate::providers::tencent::vod_quota::QuotaType;
-use crate::secret::redact_id;
 
-use super::plan::{Action, Change, Plan};
+use super::plan::{Action, Plan};
 
-/// The three write requests. The app implements it with `vod_quota::change` (using
-/// [`Change::to_quota_change`]); each returns the request's RequestId.
+/// The three write requests. The app implements it with `vod_quota::change` (see
+/// [`super::plan::Change::to_quota_change`]); each returns the request's RequestId.
 pub trait QuotaExecutor {
     fn create(
         &mut self,
@@ -62,51 +61,10 @@ pub struct ApplyOutcome {
 }
 
 impl ApplyOutcome {
-    /// The RequestId of the change at `index`, when it was applied.
+    /// The change at `index`, when it was applied.
     pub fn applied_at(&self, index: usize) -> Option<&AppliedChange> {
         self.applied.iter().find(|a| a.index == index)
     }
-
-    /// The lines for stderr after a failure or an interrupt: what was already applied
-    /// (`applied: delete Video (RequestId ...)`), or that nothing was.
-    pub fn applied_lines(&self, plan: &Plan) -> Vec<String> {
-        if self.applied.is_empty() {
-            return vec!["applied: nothing".to_string()];
-        }
-        self.applied
-            .iter()
-            .filter_map(|a| {
-                plan.changes.get(a.index).map(|change| {
-                    format!(
-                        "applied: {} (RequestId {})",
-                        describe(change),
-                        a.request_id.as_deref().unwrap_or("not given")
-                    )
-                })
-            })
-            .collect()
-    }
-}
-
-/// One change as the plan shows it: `create Image limit 2000`, `modify Text ****abcd 1000
-/// → 5000`, `delete Video`. Api tokens are redacted to their last 4 characters.
-pub fn describe(change: &Change) -> String {
-    let mut text = format!("{} {}", change.action.as_str(), change.quota_type.as_str());
-    if let Some(token) = &change.api_token {
-        text.push(' ');
-        text.push_str(&redact_id(token.expose()));
-    }
-    let limit = |l: Option<i64>| l.map_or_else(|| "none".to_string(), |l| l.to_string());
-    match change.action {
-        Action::Create => text.push_str(&format!(" limit {}", limit(change.new_limit))),
-        Action::Modify => text.push_str(&format!(
-            " {} → {}",
-            limit(change.old_limit),
-            limit(change.new_limit)
-        )),
-        Action::Delete => {}
-    }
-    text
 }
 
 /// Applies the plan's changes in order. `interrupted` is asked before each request, so an
@@ -161,6 +119,8 @@ mod tests {
     use crate::providers::tencent::vod_quota::Quota;
     use crate::quota_apply::plan::plan;
     use crate::quota_apply::plan::tests::{current, desired};
+    use crate::quota_apply::view::plan_doc;
+    use crate::render::quota_plan::applied_lines;
 
     /// A VOD application in memory: records every request and fails the n-th when told.
     #[derive(Default)]
@@ -303,8 +263,9 @@ mod tests {
             Some(Stop::Failed { index: 1, error }) => assert_eq!(error.exit_code(), 4),
             other => panic!("unexpected {other:?}"),
         }
+        let doc = plan_doc(200000004, false, &plan, Some(&outcome));
         assert_eq!(
-            outcome.applied_lines(&plan),
+            applied_lines(&doc),
             ["applied: delete Video (RequestId req-0)"]
         );
     }
@@ -318,7 +279,8 @@ mod tests {
         let plan = plan(&file(), &vod.quotas, false);
         let outcome = apply(&plan, &mut vod, || false).await;
         assert!(outcome.applied.is_empty());
-        assert_eq!(outcome.applied_lines(&plan), ["applied: nothing"]);
+        let doc = plan_doc(200000004, false, &plan, Some(&outcome));
+        assert_eq!(applied_lines(&doc), ["applied: nothing"]);
     }
 
     #[tokio::test]
@@ -338,29 +300,5 @@ mod tests {
             outcome.stopped,
             Some(Stop::Interrupted { next: 1 })
         ));
-    }
-
-    #[test]
-    fn changes_are_described_with_tokens_redacted() {
-        let plan = plan(
-            &[
-                desired(QuotaType::Image, None, 2000),
-                desired(QuotaType::Text, Some("tok-secret-abcd"), 5000),
-            ],
-            &[
-                current("Text", Some("tok-secret-abcd"), 1000),
-                current("Video", None, 5),
-            ],
-            true,
-        );
-        let lines: Vec<String> = plan.changes.iter().map(describe).collect();
-        assert_eq!(
-            lines,
-            [
-                "delete Video",
-                "modify Text ****abcd 1000 → 5000",
-                "create Image limit 2000"
-            ]
-        );
     }
 }

@@ -16,6 +16,7 @@ pub mod json;
 pub mod ndjson;
 pub mod number;
 pub mod quota;
+pub mod quota_plan;
 pub mod summary;
 pub mod table;
 pub mod time;
