@@ -8,6 +8,7 @@ pub mod bucket;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod help_topics;
 pub mod providers;
 pub mod quota_apply;
 pub mod render;
