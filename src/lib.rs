@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod help_topics;
+pub mod man;
 pub mod providers;
 pub mod quota_apply;
 pub mod render;
