@@ -7,11 +7,13 @@
 
 pub mod confirm;
 pub mod file;
+pub mod flow;
 pub mod plan;
 pub mod run;
 pub mod view;
 
 pub use confirm::{delete_consent, Consent};
 pub use file::{DesiredQuota, DesiredQuotas};
+pub use flow::{run_flow, FlowEnd, FlowIo, FlowOptions};
 pub use plan::{plan, Action, Change, Plan};
 pub use run::{apply, AppliedChange, ApplyOutcome, QuotaExecutor, Stop};
