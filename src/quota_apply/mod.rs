@@ -11,6 +11,7 @@ pub mod flow;
 pub mod plan;
 pub mod run;
 pub mod view;
+pub mod vod;
 
 pub use confirm::{delete_consent, Consent};
 pub use file::{DesiredQuota, DesiredQuotas};
