@@ -368,4 +368,85 @@ pub(crate) mod tests {
         assert_eq!(delete.limit, None);
         assert_eq!(plan.changes[3].to_quota_change(1).kind, ChangeKind::Create);
     }
+
+    /// Every combination over five quotas (absent, limit 0 or limit 1 on each side): the
+    /// plan applied to the current quotas gives the file's (with --prune exactly them,
+    /// without it them plus the kept ones), and planning again changes nothing.
+    #[test]
+    fn the_plan_always_reaches_the_file_and_then_stays_put() {
+        let keys: [(QuotaType, Option<&str>); 5] = [
+            (QuotaType::Image, None),
+            (QuotaType::Video, None),
+            (QuotaType::Text, None),
+            (QuotaType::Text, Some(TOKEN_A)),
+            (QuotaType::Text, Some(TOKEN_B)),
+        ];
+        // state[i]: 0 absent, 1 limit 0, 2 limit 1.
+        let states = |mut n: usize| -> [usize; 5] {
+            let mut out = [0; 5];
+            for slot in &mut out {
+                *slot = n % 3;
+                n /= 3;
+            }
+            out
+        };
+        let as_current = |state: &[usize; 5]| -> Vec<Quota> {
+            keys.iter()
+                .zip(state)
+                .filter(|(_, s)| **s > 0)
+                .map(|((t, token), s)| current(t.as_str(), *token, *s as i64 - 1))
+                .collect()
+        };
+        for file_n in 0..243 {
+            let file_state = states(file_n);
+            let file: Vec<DesiredQuota> = keys
+                .iter()
+                .zip(&file_state)
+                .filter(|(_, s)| **s > 0)
+                .map(|((t, token), s)| desired(*t, *token, *s as i64 - 1))
+                .collect();
+            for now_n in 0..243 {
+                let now_state = states(now_n);
+                for prune in [false, true] {
+                    let plan = plan(&file, &as_current(&now_state), prune);
+                    // Apply it to the state.
+                    let mut after = now_state;
+                    let mut last = Action::Delete;
+                    for change in &plan.changes {
+                        assert!(change.action >= last, "out of order");
+                        last = change.action;
+                        let at = keys
+                            .iter()
+                            .position(|(t, token)| {
+                                *t == change.quota_type
+                                    && *token == change.api_token.as_ref().map(Secret::expose)
+                            })
+                            .unwrap();
+                        after[at] = match change.new_limit {
+                            Some(limit) => limit as usize + 1,
+                            None => 0,
+                        };
+                    }
+                    for i in 0..5 {
+                        let expected = match (file_state[i], prune) {
+                            (0, false) => now_state[i],
+                            (wanted, _) => wanted,
+                        };
+                        assert_eq!(after[i], expected, "file {file_state:?} now {now_state:?}");
+                    }
+                    let kept = (0..5)
+                        .filter(|&i| file_state[i] == 0 && now_state[i] > 0)
+                        .count();
+                    assert_eq!(plan.not_in_file, if prune { 0 } else { kept });
+                    assert_eq!(plan.count(Action::Delete), if prune { kept } else { 0 });
+                    let again = super::plan(&file, &as_current(&after), prune);
+                    assert!(
+                        again.changes.is_empty(),
+                        "file {file_state:?} now {now_state:?}"
+                    );
+                    assert_eq!(again.unchanged, file.len());
+                }
+            }
+        }
+    }
 }
