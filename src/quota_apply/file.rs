@@ -35,6 +35,19 @@ pub struct DesiredQuotas {
     pub quotas: Vec<DesiredQuota>,
 }
 
+impl DesiredQuotas {
+    /// The SubAppId to apply to: `--sub-app-id` beats the file's `sub_app_id`, which beats
+    /// the profile's. None of them is a usage error (exit 2), before anything is sent.
+    pub fn sub_app_id(&self, flag: Option<u64>, profile: Option<u64>) -> Result<u64, Error> {
+        flag.or(self.sub_app_id).or(profile).ok_or_else(|| {
+            Error::usage(
+                "a VOD SubAppId is required: set sub_app_id in the quotas file, pass \
+                 --sub-app-id N, or set sub_app_id in the profile's [<profile>.tencent] section",
+            )
+        })
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
@@ -256,6 +269,10 @@ fn describe_toml_error(message: &str) -> String {
     if let Some(rest) = one_line.strip_prefix("unknown field ") {
         return format!("unknown key {rest}");
     }
+    if one_line == "invalid type: map, expected a sequence" {
+        return "quota is a list of entries: write each one under [[quota]] (two brackets)"
+            .to_string();
+    }
     if let Some(rest) = one_line.strip_prefix("missing field ") {
         return format!("missing key {rest}");
     }
@@ -372,6 +389,16 @@ api_token_env = "AIGC_TOKEN_A"  # Text only: the api token, read from this envir
         assert!(err.starts_with("quotas.toml:1: "), "{err}");
         let err = parse_err("quota = 5\n", &[]);
         assert!(err.starts_with("quotas.toml:1: "), "{err}");
+        let err = parse_err("[quota]\ntype = \"Image\"\nlimit = 1\n", &[]);
+        assert!(
+            err.starts_with("quotas.toml:1: quota is a list of entries"),
+            "{err}"
+        );
+        let err = parse_err("[[quota]\n", &[]);
+        assert!(
+            err.starts_with("quotas.toml:1: invalid table header"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -412,6 +439,18 @@ api_token_env = "AIGC_TOKEN_A"  # Text only: the api token, read from this envir
             &[],
         );
         assert!(err.starts_with("quotas.toml:3: "), "{err}");
+    }
+
+    #[test]
+    fn the_flag_beats_the_file_which_beats_the_profile() {
+        let with = parse_ok("sub_app_id = 2\n", &[]);
+        let without = parse_ok("", &[]);
+        assert_eq!(with.sub_app_id(Some(1), Some(3)).unwrap(), 1);
+        assert_eq!(with.sub_app_id(None, Some(3)).unwrap(), 2);
+        assert_eq!(without.sub_app_id(None, Some(3)).unwrap(), 3);
+        let err = without.sub_app_id(None, None).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--sub-app-id"), "{err}");
     }
 
     #[test]
