@@ -38,7 +38,11 @@ pub struct DesiredQuotas {
 impl DesiredQuotas {
     /// The SubAppId to apply to: `--sub-app-id` beats the file's `sub_app_id`, which beats
     /// the profile's. None of them is a usage error (exit 2), before anything is sent.
-    pub fn sub_app_id(&self, flag: Option<u64>, profile: Option<u64>) -> Result<u64, Error> {
+    pub fn resolve_sub_app_id(
+        &self,
+        flag: Option<u64>,
+        profile: Option<u64>,
+    ) -> Result<u64, Error> {
         flag.or(self.sub_app_id).or(profile).ok_or_else(|| {
             Error::usage(
                 "a VOD SubAppId is required: set sub_app_id in the quotas file, pass \
@@ -445,10 +449,10 @@ api_token_env = "AIGC_TOKEN_A"  # Text only: the api token, read from this envir
     fn the_flag_beats_the_file_which_beats_the_profile() {
         let with = parse_ok("sub_app_id = 2\n", &[]);
         let without = parse_ok("", &[]);
-        assert_eq!(with.sub_app_id(Some(1), Some(3)).unwrap(), 1);
-        assert_eq!(with.sub_app_id(None, Some(3)).unwrap(), 2);
-        assert_eq!(without.sub_app_id(None, Some(3)).unwrap(), 3);
-        let err = without.sub_app_id(None, None).unwrap_err();
+        assert_eq!(with.resolve_sub_app_id(Some(1), Some(3)).unwrap(), 1);
+        assert_eq!(with.resolve_sub_app_id(None, Some(3)).unwrap(), 2);
+        assert_eq!(without.resolve_sub_app_id(None, Some(3)).unwrap(), 3);
+        let err = without.resolve_sub_app_id(None, None).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("--sub-app-id"), "{err}");
     }
