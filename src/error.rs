@@ -24,6 +24,20 @@ pub mod exit {
     pub const NETWORK: u8 = 5;
     pub const PARTIAL: u8 = 6;
     pub const THRESHOLD: u8 = 7;
+
+    /// Every exit code with its meaning (spec §6), for `aigcusage help exit-codes`.
+    pub const TABLE: &[(u8, &str)] = &[
+        (OK, "success"),
+        (INTERNAL, "unexpected internal error"),
+        (USAGE, "usage error: bad option, bad time, invalid value (nothing was sent)"),
+        (CONFIG, "credentials or config missing or invalid (the message names the variables to set)"),
+        (PROVIDER, "the provider answered with an error (auth, parameter, permission, not found; also a retryable provider error once retries are used up)"),
+        (NETWORK, "network failure, timeout, HTTP 5xx, an unreadable or oversized response, or a paging loop, after retries"),
+        (PARTIAL, "report: some providers failed, others succeeded"),
+        (THRESHOLD, "a threshold you set was reached: vod quota list --fail-at, report/forecast --budget"),
+        (130, "interrupted (Ctrl-C, SIGINT): nothing partial on stdout or in --output-file, no half-written store"),
+        (143, "terminated (SIGTERM), with the same guarantees as 130"),
+    ];
 }
 
 /// Who was being asked when something went wrong: `tencent vod DescribeAigcUsageData`.

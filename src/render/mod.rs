@@ -18,6 +18,7 @@ pub mod ndjson;
 pub mod number;
 pub mod prom;
 pub mod quota;
+pub mod quota_plan;
 pub mod summary;
 pub mod table;
 pub mod time;
