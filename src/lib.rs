@@ -12,6 +12,7 @@ pub mod providers;
 pub mod render;
 pub mod secret;
 pub mod series;
+pub mod store;
 pub mod term;
 pub mod timerange;
 pub mod transport;
