@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,6 +60,18 @@ impl SqliteStore {
             .await
             .map_err(|e| Error::Internal(format!("store: {e}")))??;
             joined.map_err(|e| store_error(&self.url, what, e))
+        })
+    }
+
+    /// Writes the batch in one transaction; dropping the future rolls it back.
+    fn write(&self, what: &'static str, batch: Batch) -> StoreFuture<'_, usize> {
+        let cancelled = Cancelled::default();
+        let guard = CancelOnDrop(cancelled.clone());
+        let work = self.run(what, move |c| write_batch(c, &batch, &cancelled));
+        Box::pin(async move {
+            let written = work.await;
+            drop(guard);
+            written
         })
     }
 
@@ -158,7 +171,37 @@ fn migrate(connection: &mut Connection, url: &StoreUrl) -> Result<(), Error> {
     tx.commit().map_err(failed)
 }
 
-fn write_batch(connection: &mut Connection, batch: &Batch) -> rusqlite::Result<usize> {
+/// Set when the future that started a write is dropped (an interrupt, a timeout): the
+/// write then rolls back instead of committing on the blocking pool.
+#[derive(Clone, Default)]
+struct Cancelled(Arc<AtomicBool>);
+
+impl Cancelled {
+    fn check(&self) -> rusqlite::Result<()> {
+        if self.0.load(Ordering::Relaxed) {
+            // Any error rolls the transaction back.
+            return Err(rusqlite::Error::ToSqlConversionFailure(
+                "the write was cancelled".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Cancels the write when dropped before it finished.
+struct CancelOnDrop(Cancelled);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0 .0.store(true, Ordering::Relaxed);
+    }
+}
+
+fn write_batch(
+    connection: &mut Connection,
+    batch: &Batch,
+    cancelled: &Cancelled,
+) -> rusqlite::Result<usize> {
     // IMMEDIATE takes the write lock first, so concurrent writers wait (busy timeout)
     // instead of failing when they upgrade a read transaction.
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -191,7 +234,11 @@ fn write_batch(connection: &mut Connection, batch: &Batch) -> rusqlite::Result<u
                 ],
                 |r| r.get(0),
             )?;
-            for p in points {
+            cancelled.check()?;
+            for (i, p) in points.iter().enumerate() {
+                if i % 4096 == 4095 {
+                    cancelled.check()?;
+                }
                 upsert_point.execute(params![
                     id,
                     p.time,
@@ -219,6 +266,7 @@ fn write_batch(connection: &mut Connection, batch: &Batch) -> rusqlite::Result<u
             ])?;
         }
     }
+    cancelled.check()?;
     tx.commit()?;
     Ok(batch.points())
 }
@@ -404,7 +452,7 @@ impl Store for SqliteStore {
 
     fn write_source<'a>(&'a self, write: SourceWrite<'a>) -> StoreFuture<'a, usize> {
         match model::batch_from_source(&write) {
-            Ok(batch) => self.run("writing", move |c| write_batch(c, &batch)),
+            Ok(batch) => self.write("writing", batch),
             Err(e) => Box::pin(async move { Err(e) }),
         }
     }
@@ -445,7 +493,7 @@ impl Store for SqliteStore {
 
     fn import(&self, series: Vec<StoredSeries>) -> StoreFuture<'_, usize> {
         match model::batch_from_import(&series) {
-            Ok(batch) => self.run("importing", move |c| write_batch(c, &batch)),
+            Ok(batch) => self.write("importing", batch),
             Err(e) => Box::pin(async move { Err(e) }),
         }
     }
