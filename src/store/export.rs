@@ -80,21 +80,21 @@ struct Line {
     synced_at: String,
 }
 
+/// (account, provider, source, series, metric, labels).
+type RowKey = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    BTreeMap<String, String>,
+);
+
 /// Reads export lines into series (lines of one key joined, in first-seen order).
 /// `name` names the input in errors (`rows.ndjson`, `stdin`). Any malformed line is a
 /// usage error naming its line number; blank lines are skipped.
 pub fn parse(input: impl BufRead, name: &str) -> Result<Vec<StoredSeries>, Error> {
-    let mut index: HashMap<
-        (
-            String,
-            String,
-            String,
-            String,
-            String,
-            BTreeMap<String, String>,
-        ),
-        usize,
-    > = HashMap::new();
+    let mut index: HashMap<RowKey, usize> = HashMap::new();
     let mut series: Vec<StoredSeries> = Vec::new();
     for (i, line) in input.lines().enumerate() {
         let number = i + 1;
