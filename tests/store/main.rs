@@ -175,3 +175,82 @@ async fn postgres_errors_never_show_the_password() {
     assert!(!url.redacted().contains("****"));
     store::open(&url).await.unwrap();
 }
+
+/// How many TLS connections the store's client holds to `dbname` right now.
+async fn tls_connections(dbname: &str) -> i64 {
+    let admin = pg::connect(pg::server().port, "postgres").await;
+    admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE s.ssl AND a.application_name = 'aigcusage' AND a.datname = $1",
+            &[&dbname],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// Waits until the dropped store's connection to `dbname` is gone.
+async fn closed(dbname: &str) {
+    for _ in 0..100 {
+        if tls_connections(dbname).await == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the store's connection to {dbname} stayed open");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sslmode_is_honoured() {
+    let server = pg::server();
+    let plain = pg::fresh_database_url().await;
+    let base = plain.trim_end_matches("?sslmode=disable").to_string();
+    let dbname = base.rsplit('/').next().unwrap().to_string();
+    let root = server.certificate.display().to_string();
+    let open = |text: String| async move {
+        let url = StoreUrl::parse(&text, |_| None).unwrap();
+        store::open(&url).await
+    };
+
+    // disable: no TLS.
+    let store = open(plain.clone()).await.unwrap();
+    assert_eq!(tls_connections(&dbname).await, 0);
+    drop(store);
+    closed(&dbname).await;
+
+    // require: encrypted, the certificate (trusted by nobody) not checked.
+    let store = open(format!("{base}?sslmode=require")).await.unwrap();
+    assert_eq!(tls_connections(&dbname).await, 1);
+    drop(store);
+    closed(&dbname).await;
+
+    // verify-full: refused without the root, accepted with it for the name `localhost`.
+    let localhost = base.replace("127.0.0.1", "localhost");
+    let error = open(format!("{localhost}?sslmode=verify-full"))
+        .await
+        .err()
+        .expect("an untrusted certificate was accepted");
+    assert_eq!(error.exit_code(), 3);
+    assert!(!error.to_string().contains(pg::PASSWORD), "{error}");
+    assert!(!error.to_string().contains("never-shown"), "{error}");
+    let store = open(format!(
+        "{localhost}?sslmode=verify-full&sslrootcert={root}"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(tls_connections(&dbname).await, 1);
+    drop(store);
+    closed(&dbname).await;
+
+    // The certificate names localhost, not 127.0.0.1: verify-full refuses, verify-ca
+    // (the chain only) accepts.
+    assert!(
+        open(format!("{base}?sslmode=verify-full&sslrootcert={root}"))
+            .await
+            .is_err()
+    );
+    open(format!("{base}?sslmode=verify-ca&sslrootcert={root}"))
+        .await
+        .unwrap();
+}

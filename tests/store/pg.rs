@@ -16,6 +16,8 @@ pub const PASSWORD: &str = "pw-Zq8!never-shown";
 
 pub struct Server {
     pub port: u16,
+    /// The server's self-signed certificate (for `localhost`), PEM: the root to trust.
+    pub certificate: PathBuf,
 }
 
 static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
@@ -150,6 +152,19 @@ fn start() -> Result<Server, String> {
     let data = dir.join("data");
     let password_file = dir.join("password");
     std::fs::write(&password_file, PASSWORD).map_err(|e| e.to_string())?;
+    // TLS for the sslmode tests: a certificate for `localhost` that no system trusts.
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
+        .map_err(|e| format!("test certificate: {e}"))?;
+    let certificate = dir.join("server.crt");
+    let key = dir.join("server.key");
+    std::fs::write(&certificate, certified.cert.pem()).map_err(|e| e.to_string())?;
+    std::fs::write(&key, certified.signing_key.serialize_pem()).map_err(|e| e.to_string())?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // PostgreSQL refuses a key others can read.
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| e.to_string())?;
+    }
     if root {
         let mut chown = Command::new("chown");
         chown.args(["-R", "postgres:postgres"]).arg(&dir);
@@ -175,8 +190,10 @@ fn start() -> Result<Server, String> {
         .arg(dir.join("log"))
         .args(["-w", "-t", "60", "-o"])
         .arg(format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50",
-            dir.display()
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50 -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            dir.display(),
+            certificate.display(),
+            key.display()
         ))
         .arg("start")
         .stdout(Stdio::null());
@@ -204,5 +221,5 @@ fn start() -> Result<Server, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("watchdog: {e}"))?;
-    Ok(Server { port })
+    Ok(Server { port, certificate })
 }
