@@ -73,6 +73,14 @@ pub struct Coverage {
     pub ranges: Vec<Range>,
 }
 
+impl Coverage {
+    /// The end of the latest covered range, with the offset it was written with (for
+    /// `sync`'s default start: two days before this date in the source's own calendar).
+    pub fn last_end(&self) -> Option<DateTime<FixedOffset>> {
+        self.ranges.iter().map(|r| r.end).max()
+    }
+}
+
 /// A part of a requested range that no sync covered, for `--from-store`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gap {
@@ -201,5 +209,6 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].source, "vod.aigc_usage");
         assert_eq!(found[0].range.end, t("2025-11-04T23:59:59Z"));
+        assert_eq!(coverage[0].last_end(), Some(t("2025-11-30T23:59:59Z")));
     }
 }

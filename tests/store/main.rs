@@ -100,9 +100,26 @@ async fn sqlite_file_is_private_and_its_folder_created() {
         unreachable!()
     };
     assert!(!path.parent().unwrap().exists());
-    drop(store::open(&fresh.url).await.unwrap());
+    let store = store::open(&fresh.url).await.unwrap();
     let mode = std::fs::metadata(path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    // The write-ahead log holds the same rows: it is as private as the file.
+    let series = [lke_hours("app", "2025-11-18T00:00:00+00:00", &[1.0])];
+    store
+        .write_source(SourceWrite {
+            account: "work",
+            provider: "tencent",
+            source: "lke.token_usage",
+            covered: Range::new(t("2025-11-18T00:00:00Z"), t("2025-11-18T00:59:59Z")),
+            series: &series,
+            synced_at: t("2025-11-19T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    let wal = path.with_extension("db-wal");
+    let mode = std::fs::metadata(&wal).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{} mode {mode:o}", wal.display());
+    drop(store);
     let journal = backend::sql(&fresh.url, "PRAGMA journal_mode").await;
     assert_eq!(journal[0][0], "wal");
 }
