@@ -259,4 +259,80 @@ mod tests {
             assert_eq!(e.exit_code(), 2);
         }
     }
+
+    mod round_trip {
+        use super::*;
+        use chrono::TimeZone;
+        use proptest::prelude::*;
+
+        fn stored() -> impl Strategy<Value = StoredSeries> {
+            let text = "[a-zA-Z0-9 ,\"\\\n\u{1}é&-]{0,12}";
+            (
+                text,
+                text,
+                prop::collection::btree_map(text, text, 0..3),
+                prop::option::of(text),
+                prop::collection::vec(
+                    (
+                        0i64..4_000_000_000,
+                        -14 * 60..=14 * 60i32,
+                        -1_000_000i64..1_000_000,
+                        any::<bool>(),
+                    ),
+                    0..5,
+                ),
+            )
+                .prop_map(|(account, name, labels, unit, points)| {
+                    let mut series = StoredSeries {
+                        account,
+                        series: Series {
+                            provider: "acedata".into(),
+                            source: "acedata.api_usage".into(),
+                            name,
+                            metric: "credits".into(),
+                            unit,
+                            granularity: Some(crate::series::Granularity::Day),
+                            labels,
+                            points: Vec::new(),
+                        },
+                        synced_at: Vec::new(),
+                    };
+                    for (seconds, minutes, hundredths, partial) in points {
+                        let offset = FixedOffset::east_opt(minutes * 60).unwrap();
+                        series.series.points.push(Point {
+                            partial,
+                            // Two decimals: what `-o ndjson` prints reads back exactly.
+                            ..Point::new(
+                                offset.timestamp_opt(seconds, 0).unwrap(),
+                                hundredths as f64 / 100.0,
+                            )
+                        });
+                        series
+                            .synced_at
+                            .push(offset.timestamp_opt(seconds + 60, 0).unwrap());
+                    }
+                    series
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn parse_of_write_is_the_identity(series in stored()) {
+                let text = render(std::slice::from_ref(&series));
+                let parsed = parse(text.as_bytes(), "p").unwrap();
+                if series.series.points.is_empty() {
+                    prop_assert!(parsed.is_empty());
+                } else {
+                    prop_assert_eq!(parsed.len(), 1);
+                    prop_assert_eq!(&parsed[0].series.points, &series.series.points);
+                    prop_assert_eq!(&parsed[0].series.labels, &series.series.labels);
+                    prop_assert_eq!(&parsed[0].series.name, &series.series.name);
+                    prop_assert_eq!(&parsed[0].account, &series.account);
+                    prop_assert_eq!(&parsed[0].series.unit, &series.series.unit);
+                    prop_assert_eq!(&parsed[0].synced_at, &series.synced_at);
+                    prop_assert_eq!(render(&parsed), text);
+                }
+            }
+        }
+    }
 }
