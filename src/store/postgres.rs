@@ -7,6 +7,8 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use tokio::sync::Mutex;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::Type;
 use tokio_postgres::{Client, GenericClient, NoTls};
 
 use super::model::{self, Batch, CoveredRow, PointRow, SeriesKey, SeriesRow};
@@ -20,9 +22,6 @@ use crate::series::Series;
 
 /// The advisory lock every schema change and write holds ("aigc" in ASCII).
 const WRITE_LOCK: i64 = 0x6169_6763;
-
-/// Points per `INSERT ... SELECT FROM unnest(...)` statement.
-const POINTS_PER_STATEMENT: usize = 20_000;
 
 pub struct PostgresStore {
     url: StoreUrl,
@@ -158,43 +157,73 @@ impl PostgresStore {
             )
             .await
             .map_err(&failed)?;
-        let upsert_points = tx
-            .prepare(
-                "INSERT INTO aigcusage_point (series_id, time, utc_offset, value, partial, synced_at)
-                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::float8[], $5::boolean[], $6::bigint[])
-                 ON CONFLICT (series_id, time) DO UPDATE SET utc_offset = excluded.utc_offset,
-                   value = excluded.value, partial = excluded.partial, synced_at = excluded.synced_at",
-            )
+        // The series rows first, pipelined on the one connection.
+        let ids: Vec<i64> = futures::future::try_join_all(batch.series.iter().map(|(row, _)| {
+            let upsert_series = &upsert_series;
+            let tx = &tx;
+            async move {
+                let k = &row.key;
+                let answer = tx
+                    .query_one(
+                        upsert_series,
+                        &[
+                            &k.account,
+                            &k.provider,
+                            &k.source,
+                            &k.name,
+                            &k.metric,
+                            &k.labels,
+                            &row.unit,
+                            &row.granularity,
+                        ],
+                    )
+                    .await?;
+                Ok::<i64, tokio_postgres::Error>(answer.get(0))
+            }
+        }))
+        .await
+        .map_err(&failed)?;
+        // The points: binary COPY into a scratch table, then one keyed upsert.
+        tx.batch_execute(
+            "CREATE TEMP TABLE aigcusage_incoming (series_id bigint, time bigint, utc_offset integer,
+               value double precision, partial boolean, synced_at bigint) ON COMMIT DROP",
+        )
+        .await
+        .map_err(&failed)?;
+        let sink = tx
+            .copy_in("COPY aigcusage_incoming FROM STDIN (FORMAT binary)")
             .await
             .map_err(&failed)?;
-        let mut columns = PointColumns::default();
-        for (row, points) in &batch.series {
-            let k = &row.key;
-            let id: i64 = tx
-                .query_one(
-                    &upsert_series,
-                    &[
-                        &k.account,
-                        &k.provider,
-                        &k.source,
-                        &k.name,
-                        &k.metric,
-                        &k.labels,
-                        &row.unit,
-                        &row.granularity,
-                    ],
-                )
-                .await
-                .map_err(&failed)?
-                .get(0);
+        let writer = BinaryCopyInWriter::new(
+            sink,
+            &[
+                Type::INT8,
+                Type::INT8,
+                Type::INT4,
+                Type::FLOAT8,
+                Type::BOOL,
+                Type::INT8,
+            ],
+        );
+        futures::pin_mut!(writer);
+        for ((_, points), id) in batch.series.iter().zip(&ids) {
             for p in points {
-                columns.push(id, p);
-                if columns.len() == POINTS_PER_STATEMENT {
-                    columns.flush(&tx, &upsert_points).await.map_err(&failed)?;
-                }
+                writer
+                    .as_mut()
+                    .write(&[id, &p.time, &p.offset, &p.value, &p.partial, &p.synced_at])
+                    .await
+                    .map_err(&failed)?;
             }
         }
-        columns.flush(&tx, &upsert_points).await.map_err(&failed)?;
+        writer.finish().await.map_err(&failed)?;
+        tx.batch_execute(
+            "INSERT INTO aigcusage_point (series_id, time, utc_offset, value, partial, synced_at)
+             SELECT series_id, time, utc_offset, value, partial, synced_at FROM aigcusage_incoming
+             ON CONFLICT (series_id, time) DO UPDATE SET utc_offset = excluded.utc_offset,
+               value = excluded.value, partial = excluded.partial, synced_at = excluded.synced_at",
+        )
+        .await
+        .map_err(&failed)?;
         for c in &batch.covered {
             tx.execute(
                 "INSERT INTO aigcusage_covered (account, provider, source, start, start_offset, \"end\", end_offset, synced_at)
@@ -373,55 +402,6 @@ impl PostgresStore {
 fn filter_arrays(filter: &Filter) -> (Option<Vec<String>>, Option<Vec<String>>) {
     let some = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
     (some(&filter.accounts), some(&filter.sources))
-}
-
-/// Points gathered column by column for one `unnest` insert.
-#[derive(Default)]
-struct PointColumns {
-    series_id: Vec<i64>,
-    time: Vec<i64>,
-    offset: Vec<i32>,
-    value: Vec<f64>,
-    partial: Vec<bool>,
-    synced_at: Vec<i64>,
-}
-
-impl PointColumns {
-    fn push(&mut self, series_id: i64, p: &PointRow) {
-        self.series_id.push(series_id);
-        self.time.push(p.time);
-        self.offset.push(p.offset);
-        self.value.push(p.value);
-        self.partial.push(p.partial);
-        self.synced_at.push(p.synced_at);
-    }
-
-    fn len(&self) -> usize {
-        self.time.len()
-    }
-
-    async fn flush(
-        &mut self,
-        tx: &tokio_postgres::Transaction<'_>,
-        statement: &tokio_postgres::Statement,
-    ) -> Result<(), tokio_postgres::Error> {
-        if self.len() > 0 {
-            tx.execute(
-                statement,
-                &[
-                    &self.series_id,
-                    &self.time,
-                    &self.offset,
-                    &self.value,
-                    &self.partial,
-                    &self.synced_at,
-                ],
-            )
-            .await?;
-        }
-        *self = Self::default();
-        Ok(())
-    }
 }
 
 impl Store for PostgresStore {

@@ -90,7 +90,9 @@ CREATE TABLE aigcusage_series (
     UNIQUE (account, provider, source, name, metric, labels)
 );
 CREATE TABLE aigcusage_point (
-    series_id bigint NOT NULL REFERENCES aigcusage_series (id),
+    -- No foreign key: its per-row check would cost more than the insert; only the
+    -- transaction that upserted the series writes its points.
+    series_id bigint NOT NULL,
     time bigint NOT NULL,
     utc_offset integer NOT NULL,
     value double precision NOT NULL,
