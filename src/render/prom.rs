@@ -524,7 +524,12 @@ mod tests {
                         && v.labels.get("metric") == Some(s.metric.as_str())
                 })
                 .unwrap_or_else(|| panic!("{} {} missing:\n{text}", s.name, s.metric));
-            assert_eq!(gauge(found), number::denoise(s.total().unwrap()), "{}", s.name);
+            assert_eq!(
+                gauge(found),
+                number::denoise(s.total().unwrap()),
+                "{}",
+                s.name
+            );
             assert_eq!(found.labels.get("provider"), Some(s.provider.as_str()));
             assert_eq!(found.labels.get("source"), Some(s.source.as_str()));
             assert_eq!(

@@ -1,0 +1,373 @@
+//! The rows both backends store and load, and their conversion from and to `Series`.
+//!
+//! Both backends keep the same normalized shape: one row per series (the key without
+//! the time, plus unit and granularity) and one per point (time and its UTC offset in
+//! seconds, value, partial, synced_at in unix seconds). Everything that is not SQL is
+//! done here once.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone};
+
+use super::coverage::Range;
+use super::{SourceWrite, StoredSeries};
+use crate::error::Error;
+use crate::series::{Granularity, Point, Series};
+
+/// A series' key without the time: (account, provider, source, name, metric, labels).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct SeriesKey {
+    pub account: String,
+    pub provider: String,
+    pub source: String,
+    pub name: String,
+    pub metric: String,
+    /// The labels as compact JSON with sorted keys (a `BTreeMap` serialized).
+    pub labels: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SeriesRow {
+    pub key: SeriesKey,
+    pub unit: Option<String>,
+    pub granularity: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PointRow {
+    /// Unix seconds of the bucket start.
+    pub time: i64,
+    /// The UTC offset the point was written with, in seconds.
+    pub offset: i32,
+    pub value: f64,
+    pub partial: bool,
+    /// Unix seconds.
+    pub synced_at: i64,
+}
+
+/// A covered range as stored: closed, in unix seconds with the offsets written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CoveredRow {
+    pub account: String,
+    pub provider: String,
+    pub source: String,
+    pub start: i64,
+    pub start_offset: i32,
+    pub end: i64,
+    pub end_offset: i32,
+    pub synced_at: i64,
+}
+
+/// Everything one transaction writes.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub series: Vec<(SeriesRow, Vec<PointRow>)>,
+    pub covered: Vec<CoveredRow>,
+}
+
+impl Batch {
+    pub fn points(&self) -> usize {
+        self.series.iter().map(|(_, p)| p.len()).sum()
+    }
+}
+
+pub(crate) fn labels_json(labels: &BTreeMap<String, String>) -> String {
+    // A map of strings always serializes.
+    serde_json::to_string(labels).unwrap_or_else(|_| "{}".to_string())
+}
+
+pub(crate) fn parse_labels(text: &str) -> Result<BTreeMap<String, String>, Error> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::Internal(format!(
+            "store: labels {text:?} are not a JSON object of strings: {e}"
+        ))
+    })
+}
+
+pub(crate) fn parse_granularity(text: &str) -> Option<Granularity> {
+    [
+        Granularity::FiveMinutes,
+        Granularity::FifteenMinutes,
+        Granularity::Hour,
+        Granularity::Day,
+        Granularity::Week,
+        Granularity::Month,
+    ]
+    .into_iter()
+    .find(|g| g.as_str() == text)
+}
+
+pub(crate) fn to_time(seconds: i64, offset: i32) -> Result<DateTime<FixedOffset>, Error> {
+    let zone = FixedOffset::east_opt(offset)
+        .ok_or_else(|| Error::Internal(format!("store: invalid UTC offset {offset} s")))?;
+    zone.timestamp_opt(seconds, 0)
+        .single()
+        .ok_or_else(|| Error::Internal(format!("store: invalid time {seconds}")))
+}
+
+pub(crate) fn utc(seconds: i64) -> Result<DateTime<FixedOffset>, Error> {
+    to_time(seconds, 0)
+}
+
+fn offset_of(time: &DateTime<FixedOffset>) -> i32 {
+    time.offset().local_minus_utc()
+}
+
+fn covered_row(
+    account: &str,
+    provider: &str,
+    source: &str,
+    range: Range,
+    synced_at: i64,
+) -> CoveredRow {
+    CoveredRow {
+        account: account.to_string(),
+        provider: provider.to_string(),
+        source: source.to_string(),
+        start: range.start.timestamp(),
+        start_offset: offset_of(&range.start),
+        end: range.end.timestamp(),
+        end_offset: offset_of(&range.end),
+        synced_at,
+    }
+}
+
+/// Collects series under their keys: series with the same key are joined, points of
+/// one time keep the last one given (so a keyed upsert never sees a key twice).
+#[derive(Default)]
+struct Collector {
+    index: HashMap<SeriesKey, usize>,
+    series: Vec<(SeriesRow, Vec<PointRow>)>,
+}
+
+impl Collector {
+    fn add(&mut self, row: SeriesRow, points: impl Iterator<Item = PointRow>) {
+        let slot = match self.index.get(&row.key) {
+            Some(&i) => {
+                // The last unit and granularity given win, as a later upsert would.
+                self.series[i].0 = row;
+                i
+            }
+            None => {
+                self.index.insert(row.key.clone(), self.series.len());
+                self.series.push((row, Vec::new()));
+                self.series.len() - 1
+            }
+        };
+        self.series[slot].1.extend(points);
+    }
+
+    fn finish(mut self) -> Vec<(SeriesRow, Vec<PointRow>)> {
+        for (_, points) in &mut self.series {
+            // Stable: equal times stay in the order given; the last of each is kept.
+            points.sort_by_key(|p| p.time);
+            let mut kept: Vec<PointRow> = Vec::with_capacity(points.len());
+            for p in points.drain(..) {
+                match kept.last_mut() {
+                    Some(last) if last.time == p.time => *last = p,
+                    _ => kept.push(p),
+                }
+            }
+            *points = kept;
+        }
+        self.series.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+        self.series
+    }
+}
+
+fn series_row(account: &str, s: &Series) -> SeriesRow {
+    SeriesRow {
+        key: SeriesKey {
+            account: account.to_string(),
+            provider: s.provider.clone(),
+            source: s.source.clone(),
+            name: s.name.clone(),
+            metric: s.metric.clone(),
+            labels: labels_json(&s.labels),
+        },
+        unit: s.unit.clone(),
+        granularity: s.granularity.map(|g| g.as_str().to_string()),
+    }
+}
+
+/// The batch `sync` writes for one source.
+pub(crate) fn batch_from_source(write: &SourceWrite<'_>) -> Result<Batch, Error> {
+    let synced_at = write.synced_at.timestamp();
+    let mut collector = Collector::default();
+    for s in write.series {
+        if s.provider != write.provider || s.source != write.source {
+            return Err(Error::Internal(format!(
+                "store: series {} of {} {} written as {} {}",
+                s.name, s.provider, s.source, write.provider, write.source
+            )));
+        }
+        collector.add(
+            series_row(write.account, s),
+            s.points.iter().map(|p| PointRow {
+                time: p.time.timestamp(),
+                offset: offset_of(&p.time),
+                value: p.value,
+                partial: p.partial,
+                synced_at,
+            }),
+        );
+    }
+    Ok(Batch {
+        series: collector.finish(),
+        covered: vec![covered_row(
+            write.account,
+            write.provider,
+            write.source,
+            write.covered,
+            synced_at,
+        )],
+    })
+}
+
+/// The batch `history import` writes: the rows as given, and per (account, source) one
+/// covered range from its first row's bucket start to its last row's bucket end.
+pub(crate) fn batch_from_import(series: &[StoredSeries]) -> Result<Batch, Error> {
+    let mut collector = Collector::default();
+    // (account, provider, source) → (first start, last end, latest synced_at)
+    type Span = (DateTime<FixedOffset>, DateTime<FixedOffset>, i64);
+    let mut spans: BTreeMap<(String, String, String), Span> = BTreeMap::new();
+    for stored in series {
+        let s = &stored.series;
+        if stored.synced_at.len() != s.points.len() {
+            return Err(Error::Internal(
+                "store: import: one synced_at per point expected".into(),
+            ));
+        }
+        collector.add(
+            series_row(&stored.account, s),
+            s.points
+                .iter()
+                .zip(&stored.synced_at)
+                .map(|(p, synced)| PointRow {
+                    time: p.time.timestamp(),
+                    offset: offset_of(&p.time),
+                    value: p.value,
+                    partial: p.partial,
+                    synced_at: synced.timestamp(),
+                }),
+        );
+        for (p, synced) in s.points.iter().zip(&stored.synced_at) {
+            let bucket_end = match s.granularity {
+                Some(g) => g.bucket_end(p.time),
+                None => p.time + Duration::seconds(1),
+            };
+            // Ranges are closed: the bucket's last second.
+            let last_second = bucket_end - Duration::seconds(1);
+            let key = (stored.account.clone(), s.provider.clone(), s.source.clone());
+            let span = spans
+                .entry(key)
+                .or_insert((p.time, last_second, synced.timestamp()));
+            if p.time < span.0 {
+                span.0 = p.time;
+            }
+            if last_second > span.1 {
+                span.1 = last_second;
+            }
+            span.2 = span.2.max(synced.timestamp());
+        }
+    }
+    let covered = spans
+        .into_iter()
+        .map(|((account, provider, source), (start, end, synced_at))| {
+            covered_row(
+                &account,
+                &provider,
+                &source,
+                Range::new(start, end),
+                synced_at,
+            )
+        })
+        .collect();
+    Ok(Batch {
+        series: collector.finish(),
+        covered,
+    })
+}
+
+/// A loaded series row and its points as the `Series` the renderers take, with the
+/// `account` label. The one place a `Series` is built from stored rows.
+pub(crate) fn to_series(
+    row: &SeriesRow,
+    points: &[PointRow],
+    with_account_label: bool,
+) -> Result<Series, Error> {
+    let mut labels = parse_labels(&row.key.labels)?;
+    if with_account_label {
+        labels.insert("account".to_string(), row.key.account.clone());
+    }
+    let points = points
+        .iter()
+        .map(|p| {
+            Ok(Point {
+                partial: p.partial,
+                ..Point::new(to_time(p.time, p.offset)?, p.value)
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Series {
+        provider: row.key.provider.clone(),
+        source: row.key.source.clone(),
+        name: row.key.name.clone(),
+        metric: row.key.metric.clone(),
+        unit: row.unit.clone(),
+        granularity: row.granularity.as_deref().and_then(parse_granularity),
+        aggregation: Default::default(),
+        labels,
+        points,
+    })
+}
+
+/// Drops the points whose bucket does not overlap `range` (spec §5's overlap rule).
+pub(crate) fn keep_overlapping(
+    granularity: Option<&str>,
+    points: &mut Vec<PointRow>,
+    range: Option<Range>,
+) -> Result<(), Error> {
+    let Some(range) = range else { return Ok(()) };
+    let granularity = granularity.and_then(parse_granularity);
+    let (start, end) = (range.start.timestamp(), range.end.timestamp());
+    let mut result = Ok(());
+    points.retain(|p| {
+        if p.time > end {
+            return false;
+        }
+        let bucket_end = match granularity {
+            Some(g) => match to_time(p.time, p.offset) {
+                Ok(t) => g.bucket_end(t).timestamp(),
+                Err(e) => {
+                    result = Err(e);
+                    return false;
+                }
+            },
+            None => p.time + 1,
+        };
+        bucket_end > start
+    });
+    result
+}
+
+/// Rows of a backend grouped by series id, in the store's key order.
+pub(crate) fn group_loaded(
+    series: HashMap<i64, SeriesRow>,
+    points: Vec<(i64, PointRow)>,
+) -> Vec<(SeriesRow, Vec<PointRow>)> {
+    let mut by_id: HashMap<i64, Vec<PointRow>> = HashMap::new();
+    for (id, p) in points {
+        by_id.entry(id).or_default().push(p);
+    }
+    let mut out: Vec<(SeriesRow, Vec<PointRow>)> = series
+        .into_iter()
+        .filter_map(|(id, row)| {
+            let mut points = by_id.remove(&id)?;
+            points.sort_by_key(|p| p.time);
+            Some((row, points))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+    out
+}

@@ -1,0 +1,500 @@
+//! The embedded SQLite store (the default): one file, mode 0600, WAL, a busy timeout so
+//! concurrent runs wait for each other. Work runs on tokio's blocking pool.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, TransactionBehavior};
+
+use super::model::{self, Batch, CoveredRow, PointRow, SeriesKey, SeriesRow};
+use super::{
+    schema, store_error, Coverage, Filter, SourceStatus, SourceWrite, Store, StoreFuture, StoreUrl,
+    StoredSeries,
+};
+use crate::error::Error;
+use crate::series::Series;
+
+/// How long a writer waits for another run's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub struct SqliteStore {
+    url: StoreUrl,
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    pub async fn open(url: StoreUrl) -> Result<Self, Error> {
+        let StoreUrl::Sqlite(path) = &url else {
+            return Err(Error::Internal(
+                "SqliteStore::open: not a SQLite URL".into(),
+            ));
+        };
+        let path = path.clone();
+        let for_task = url.clone();
+        let connection = tokio::task::spawn_blocking(move || open_file(&for_task, &path))
+            .await
+            .map_err(|e| Error::Internal(format!("store: {e}")))??;
+        Ok(Self {
+            url,
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// Runs `work` with the connection on the blocking pool.
+    fn run<'a, T: Send + 'static>(
+        &'a self,
+        what: &'static str,
+        work: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> StoreFuture<'a, T> {
+        let connection = Arc::clone(&self.connection);
+        Box::pin(async move {
+            let joined = tokio::task::spawn_blocking(move || {
+                let mut guard = connection
+                    .lock()
+                    .map_err(|_| Error::Internal("store: connection lock poisoned".into()))?;
+                Ok::<_, Error>(work(&mut guard))
+            })
+            .await
+            .map_err(|e| Error::Internal(format!("store: {e}")))??;
+            joined.map_err(|e| store_error(&self.url, what, e))
+        })
+    }
+
+    /// Writes the batch in one transaction; dropping the future rolls it back.
+    fn write(&self, what: &'static str, batch: Batch) -> StoreFuture<'_, usize> {
+        let cancelled = Cancelled::default();
+        let guard = CancelOnDrop(cancelled.clone());
+        let work = self.run(what, move |c| write_batch(c, &batch, &cancelled));
+        Box::pin(async move {
+            let written = work.await;
+            drop(guard);
+            written
+        })
+    }
+
+    /// Like [`run`](Self::run) for work that fails with our own errors too.
+    fn run_checked<'a, T: Send + 'static>(
+        &'a self,
+        what: &'static str,
+        work: impl FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
+    ) -> StoreFuture<'a, T> {
+        let url = self.url.clone();
+        let connection = Arc::clone(&self.connection);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut guard = connection
+                    .lock()
+                    .map_err(|_| Error::Internal("store: connection lock poisoned".into()))?;
+                work(&mut guard).map_err(|e| match e {
+                    Error::Internal(detail) if detail.starts_with("sqlite:") => {
+                        store_error(&url, what, detail.trim_start_matches("sqlite: "))
+                    }
+                    other => other,
+                })
+            })
+            .await
+            .map_err(|e| Error::Internal(format!("store: {e}")))?
+        })
+    }
+}
+
+fn sql(e: rusqlite::Error) -> Error {
+    Error::Internal(format!("sqlite: {e}"))
+}
+
+fn open_file(url: &StoreUrl, path: &Path) -> Result<Connection, Error> {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| store_error(url, "cannot create its folder", e))?;
+    }
+    create_private(path).map_err(|e| store_error(url, "cannot create the file", e))?;
+    let mut connection =
+        Connection::open(path).map_err(|e| store_error(url, "cannot open it", e))?;
+    connection
+        .busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| store_error(url, "cannot open it", e))?;
+    let prepare = |c: &mut Connection| -> rusqlite::Result<()> {
+        c.pragma_update(None, "journal_mode", "WAL")?;
+        c.pragma_update(None, "synchronous", "NORMAL")?;
+        c.pragma_update(None, "foreign_keys", "ON")
+    };
+    prepare(&mut connection).map_err(|e| store_error(url, "cannot open it", e))?;
+    migrate(&mut connection, url)?;
+    Ok(connection)
+}
+
+/// Creates the file with mode 0600 when it does not exist (SQLite would use the umask).
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map(drop)
+}
+
+fn migrate(connection: &mut Connection, url: &StoreUrl) -> Result<(), Error> {
+    let failed = |e: rusqlite::Error| store_error(url, "cannot migrate its schema", e);
+    // IMMEDIATE: two first runs at once do not both create the tables.
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(failed)?;
+    tx.execute(schema::SQLITE_VERSION_TABLE, [])
+        .map_err(failed)?;
+    let version: Option<i64> = tx
+        .query_row("SELECT max(version) FROM aigcusage_schema", [], |r| {
+            r.get(0)
+        })
+        .map_err(failed)?;
+    let version = version.unwrap_or(0);
+    if version > schema::CURRENT_VERSION {
+        return Err(schema::newer_error(&url.redacted(), version));
+    }
+    if version == schema::CURRENT_VERSION {
+        return Ok(());
+    }
+    for migration in schema::pending(version) {
+        tx.execute_batch(migration.sqlite).map_err(failed)?;
+    }
+    tx.execute("DELETE FROM aigcusage_schema", [])
+        .map_err(failed)?;
+    tx.execute(
+        "INSERT INTO aigcusage_schema (version) VALUES (?1)",
+        [schema::CURRENT_VERSION],
+    )
+    .map_err(failed)?;
+    tx.commit().map_err(failed)
+}
+
+/// Set when the future that started a write is dropped (an interrupt, a timeout): the
+/// write then rolls back instead of committing on the blocking pool.
+#[derive(Clone, Default)]
+struct Cancelled(Arc<AtomicBool>);
+
+impl Cancelled {
+    fn check(&self) -> rusqlite::Result<()> {
+        if self.0.load(Ordering::Relaxed) {
+            // Any error rolls the transaction back.
+            return Err(rusqlite::Error::ToSqlConversionFailure(
+                "the write was cancelled".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Cancels the write when dropped before it finished.
+struct CancelOnDrop(Cancelled);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0 .0.store(true, Ordering::Relaxed);
+    }
+}
+
+fn write_batch(
+    connection: &mut Connection,
+    batch: &Batch,
+    cancelled: &Cancelled,
+) -> rusqlite::Result<usize> {
+    // IMMEDIATE takes the write lock first, so concurrent writers wait (busy timeout)
+    // instead of failing when they upgrade a read transaction.
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut upsert_series = tx.prepare_cached(
+            "INSERT INTO aigcusage_series (account, provider, source, name, metric, labels, unit, granularity)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (account, provider, source, name, metric, labels)
+             DO UPDATE SET unit = excluded.unit, granularity = excluded.granularity
+             RETURNING id",
+        )?;
+        let mut upsert_point = tx.prepare_cached(
+            "INSERT INTO aigcusage_point (series_id, time, utc_offset, value, partial, synced_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (series_id, time) DO UPDATE SET utc_offset = excluded.utc_offset,
+               value = excluded.value, partial = excluded.partial, synced_at = excluded.synced_at",
+        )?;
+        for (row, points) in &batch.series {
+            let k = &row.key;
+            let id: i64 = upsert_series.query_row(
+                params![
+                    k.account,
+                    k.provider,
+                    k.source,
+                    k.name,
+                    k.metric,
+                    k.labels,
+                    row.unit,
+                    row.granularity
+                ],
+                |r| r.get(0),
+            )?;
+            cancelled.check()?;
+            for (i, p) in points.iter().enumerate() {
+                if i % 4096 == 4095 {
+                    cancelled.check()?;
+                }
+                upsert_point.execute(params![
+                    id,
+                    p.time,
+                    p.offset,
+                    p.value,
+                    p.partial,
+                    p.synced_at
+                ])?;
+            }
+        }
+        let mut insert_covered = tx.prepare_cached(
+            "INSERT INTO aigcusage_covered (account, provider, source, start, start_offset, \"end\", end_offset, synced_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for c in &batch.covered {
+            insert_covered.execute(params![
+                c.account,
+                c.provider,
+                c.source,
+                c.start,
+                c.start_offset,
+                c.end,
+                c.end_offset,
+                c.synced_at
+            ])?;
+        }
+    }
+    cancelled.check()?;
+    tx.commit()?;
+    Ok(batch.points())
+}
+
+/// `?, ?, ?` for `n` parameters, numbered from `first`.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The `WHERE` clause on the series table and its parameters.
+fn series_condition(filter: &Filter) -> (String, Vec<String>) {
+    let mut conditions = vec!["1 = 1".to_string()];
+    let mut values = Vec::new();
+    if !filter.accounts.is_empty() {
+        conditions.push(format!(
+            "s.account IN ({})",
+            placeholders(values.len() + 1, filter.accounts.len())
+        ));
+        values.extend(filter.accounts.iter().cloned());
+    }
+    if !filter.sources.is_empty() {
+        conditions.push(format!(
+            "s.source IN ({})",
+            placeholders(values.len() + 1, filter.sources.len())
+        ));
+        values.extend(filter.sources.iter().cloned());
+    }
+    (conditions.join(" AND "), values)
+}
+
+fn load(
+    connection: &mut Connection,
+    filter: &Filter,
+) -> Result<Vec<(SeriesRow, Vec<PointRow>)>, Error> {
+    // One read transaction: the series and their points of the same moment.
+    let tx = connection.transaction().map_err(sql)?;
+    let (condition, values) = series_condition(filter);
+    let mut series = HashMap::new();
+    {
+        let mut statement = tx
+            .prepare(&format!(
+                "SELECT id, account, provider, source, name, metric, labels, unit, granularity
+                 FROM aigcusage_series s WHERE {condition}"
+            ))
+            .map_err(sql)?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    SeriesRow {
+                        key: SeriesKey {
+                            account: r.get(1)?,
+                            provider: r.get(2)?,
+                            source: r.get(3)?,
+                            name: r.get(4)?,
+                            metric: r.get(5)?,
+                            labels: r.get(6)?,
+                        },
+                        unit: r.get(7)?,
+                        granularity: r.get(8)?,
+                    },
+                ))
+            })
+            .map_err(sql)?;
+        for row in rows {
+            let (id, row) = row.map_err(sql)?;
+            series.insert(id, row);
+        }
+    }
+    // A month is the longest bucket: earlier points cannot overlap the range.
+    let (from, to) = match filter.range {
+        Some(r) => (r.start.timestamp() - 32 * 86_400, r.end.timestamp()),
+        None => (i64::MIN, i64::MAX),
+    };
+    let mut points = Vec::new();
+    {
+        let mut statement = tx
+            .prepare(&format!(
+                "SELECT p.series_id, p.time, p.utc_offset, p.value, p.partial, p.synced_at
+                 FROM aigcusage_point p JOIN aigcusage_series s ON s.id = p.series_id
+                 WHERE {condition} AND p.time >= ?{a} AND p.time <= ?{b}",
+                a = values.len() + 1,
+                b = values.len() + 2
+            ))
+            .map_err(sql)?;
+        let mut params: Vec<rusqlite::types::Value> = values
+            .iter()
+            .map(|v| rusqlite::types::Value::Text(v.clone()))
+            .collect();
+        params.push(from.into());
+        params.push(to.into());
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(params), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    PointRow {
+                        time: r.get(1)?,
+                        offset: r.get(2)?,
+                        value: r.get(3)?,
+                        partial: r.get(4)?,
+                        synced_at: r.get(5)?,
+                    },
+                ))
+            })
+            .map_err(sql)?;
+        for row in rows {
+            points.push(row.map_err(sql)?);
+        }
+    }
+    tx.finish().map_err(sql)?;
+    let mut grouped = model::group_loaded(series, points);
+    for (row, points) in &mut grouped {
+        model::keep_overlapping(row.granularity.as_deref(), points, filter.range)?;
+    }
+    grouped.retain(|(_, points)| !points.is_empty());
+    Ok(grouped)
+}
+
+fn covered_rows(connection: &Connection, filter: &Filter) -> Result<Vec<CoveredRow>, Error> {
+    let (condition, values) = series_condition(filter);
+    let mut statement = connection
+        .prepare(&format!(
+            "SELECT account, provider, source, start, start_offset, \"end\", end_offset, synced_at
+             FROM aigcusage_covered s WHERE {condition}"
+        ))
+        .map_err(sql)?;
+    let rows = statement
+        .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+            Ok(CoveredRow {
+                account: r.get(0)?,
+                provider: r.get(1)?,
+                source: r.get(2)?,
+                start: r.get(3)?,
+                start_offset: r.get(4)?,
+                end: r.get(5)?,
+                end_offset: r.get(6)?,
+                synced_at: r.get(7)?,
+            })
+        })
+        .map_err(sql)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+}
+
+/// Per (account, provider, source): rows, first (time, offset), last (time, offset).
+fn point_counts(connection: &Connection) -> Result<Vec<super::status::Counts>, Error> {
+    let mut statement = connection
+        .prepare(
+            "WITH per_source AS (
+               SELECT s.account, s.provider, s.source, count(*) AS n, min(p.time) AS first, max(p.time) AS last
+               FROM aigcusage_point p JOIN aigcusage_series s ON s.id = p.series_id
+               GROUP BY s.account, s.provider, s.source)
+             SELECT account, provider, source, n, first,
+               (SELECT p.utc_offset FROM aigcusage_point p JOIN aigcusage_series s ON s.id = p.series_id
+                WHERE s.account = x.account AND s.provider = x.provider AND s.source = x.source AND p.time = x.first LIMIT 1),
+               last,
+               (SELECT p.utc_offset FROM aigcusage_point p JOIN aigcusage_series s ON s.id = p.series_id
+                WHERE s.account = x.account AND s.provider = x.provider AND s.source = x.source AND p.time = x.last LIMIT 1)
+             FROM per_source x",
+        )
+        .map_err(sql)?;
+    let rows = statement
+        .query_map([], |r| {
+            Ok(super::status::Counts {
+                account: r.get(0)?,
+                provider: r.get(1)?,
+                source: r.get(2)?,
+                rows: r.get::<_, i64>(3)? as u64,
+                first: (r.get(4)?, r.get(5)?),
+                last: (r.get(6)?, r.get(7)?),
+            })
+        })
+        .map_err(sql)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+}
+
+impl Store for SqliteStore {
+    fn url(&self) -> &StoreUrl {
+        &self.url
+    }
+
+    fn write_source<'a>(&'a self, write: SourceWrite<'a>) -> StoreFuture<'a, usize> {
+        match model::batch_from_source(&write) {
+            Ok(batch) => self.write("writing", batch),
+            Err(e) => Box::pin(async move { Err(e) }),
+        }
+    }
+
+    fn read<'a>(&'a self, filter: &'a Filter) -> StoreFuture<'a, Vec<Series>> {
+        let filter = filter.clone();
+        self.run_checked("reading", move |c| {
+            let loaded = load(c, &filter)?;
+            super::status::to_read_series(&loaded)
+        })
+    }
+
+    fn coverage<'a>(&'a self, filter: &'a Filter) -> StoreFuture<'a, Vec<Coverage>> {
+        let filter = filter.clone();
+        self.run_checked("reading", move |c| {
+            super::status::to_coverage(covered_rows(c, &filter)?)
+        })
+    }
+
+    fn status(&self) -> StoreFuture<'_, Vec<SourceStatus>> {
+        self.run_checked("reading", move |c| {
+            // One read transaction: counts and ranges of the same moment.
+            let tx = c.transaction().map_err(sql)?;
+            let counts = point_counts(&tx)?;
+            let covered = covered_rows(&tx, &Filter::default())?;
+            tx.finish().map_err(sql)?;
+            super::status::to_status(counts, covered)
+        })
+    }
+
+    fn export<'a>(&'a self, filter: &'a Filter) -> StoreFuture<'a, Vec<StoredSeries>> {
+        let filter = filter.clone();
+        self.run_checked("reading", move |c| {
+            let loaded = load(c, &filter)?;
+            super::status::to_stored_series(&loaded)
+        })
+    }
+
+    fn import(&self, series: Vec<StoredSeries>) -> StoreFuture<'_, usize> {
+        match model::batch_from_import(&series) {
+            Ok(batch) => self.write("importing", batch),
+            Err(e) => Box::pin(async move { Err(e) }),
+        }
+    }
+}
