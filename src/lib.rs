@@ -7,6 +7,7 @@ pub mod app;
 pub mod bucket;
 pub mod cli;
 pub mod config;
+pub mod cost;
 pub mod error;
 pub mod providers;
 pub mod render;
