@@ -3,4 +3,6 @@
 //! them in; nothing here prints.
 
 pub mod book;
+pub mod matcher;
 pub mod money;
+pub mod price;
