@@ -313,7 +313,7 @@ mod tests {
         assert_eq!(f.basis, ds(&["8", "9", "10", "11", "12", "13", "14"]));
         assert_eq!(f.daily_rate, d("11"));
         assert_eq!(f.forecast, Some(d("281"))); // 105 + 11 × 16
-        // q10 of 8..14 = 8.6, q90 = 13.4 → 105 + 8.6 × 16 = 242.6; 105 + 13.4 × 16 = 319.4.
+                                                // q10 of 8..14 = 8.6, q90 = 13.4 → 105 + 8.6 × 16 = 242.6; 105 + 13.4 × 16 = 319.4.
         assert_eq!(f.lower, Some(d("242.6")));
         assert_eq!(f.upper, Some(d("319.4")));
         assert_eq!(f.reason, None);
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(f.basis, ds(&["0", "7", "0", "14", "0", "21", "0"]));
         assert_eq!(f.daily_rate, d("6"));
         assert_eq!(f.forecast, Some(d("195"))); // 21 + 6 × 29
-        // Sorted 0,0,0,0,7,14,21: q10 = 0; q90: j=5, δ=4 → (14·6 + 21·4)/10 = 16.8.
+                                                // Sorted 0,0,0,0,7,14,21: q10 = 0; q90: j=5, δ=4 → (14·6 + 21·4)/10 = 16.8.
         assert_eq!(f.lower, Some(d("21")));
         assert_eq!(f.upper, Some(d("508.2"))); // 21 + 16.8 × 29
     }
@@ -439,9 +439,22 @@ mod tests {
         for bad in ["6d", "91d", "14", "2w", "d"] {
             assert_eq!(parse_basis(bad).unwrap_err().exit_code(), 2, "{bad}");
         }
-        assert_eq!(month_bounds(date("2024-02-10")), (date("2024-02-01"), date("2024-02-29")));
+        assert_eq!(
+            month_bounds(date("2024-02-10")),
+            (date("2024-02-01"), date("2024-02-29"))
+        );
         assert!(check_month_in_progress(date("2026-11-01"), date("2026-11-30")).is_ok());
-        assert_eq!(check_month_in_progress(date("2026-12-01"), date("2026-11-30")).unwrap_err().exit_code(), 2);
-        assert_eq!(check_month_in_progress(date("2026-10-01"), date("2026-11-01")).unwrap_err().exit_code(), 2);
+        assert_eq!(
+            check_month_in_progress(date("2026-12-01"), date("2026-11-30"))
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
+        assert_eq!(
+            check_month_in_progress(date("2026-10-01"), date("2026-11-01"))
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
     }
 }

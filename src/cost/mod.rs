@@ -3,6 +3,7 @@
 //! them in; nothing here prints.
 
 pub mod book;
+pub mod budget;
 pub mod forecast;
 pub mod matcher;
 pub mod money;
