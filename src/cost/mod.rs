@@ -4,6 +4,7 @@
 
 pub mod book;
 pub mod budget;
+pub mod demo;
 pub mod forecast;
 pub mod matcher;
 pub mod money;
