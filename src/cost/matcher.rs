@@ -1,6 +1,7 @@
 //! Which price-book entry prices a point (spec §8): candidates by provider, source,
 //! metric, unit, name and labels; effective dates in the bucket's own calendar; exact
 //! `series` over `match`, then more labels; a tie is an error. Never fuzzy.
+//! A series without a unit is never priced: every entry names a unit it must equal.
 
 use std::collections::HashMap;
 

@@ -177,6 +177,12 @@ impl Priced {
         self.cost_series.iter().map(|c| c.series.clone()).collect()
     }
 
+    /// True when every quantity was priced or covered by a source's own money (the JSON
+    /// `cost.complete` is this and "no provider failed").
+    pub fn is_complete(&self) -> bool {
+        self.unpriced.is_empty()
+    }
+
     /// The stderr warning when something is unpriced (spec §8), `None` otherwise.
     pub fn unpriced_warning(&self) -> Option<String> {
         (!self.unpriced.is_empty()).then(|| {
@@ -377,7 +383,10 @@ fn pass_through(
     currency: Currency,
     converter: &Converter,
 ) -> Result<CostSeries, Error> {
-    converter.check(currency)?;
+    if !s.points.is_empty() {
+        // A rate is needed only when there is something to convert.
+        converter.check(currency)?;
+    }
     let mut c = empty_cost_series(
         s,
         converter.reported(currency),
