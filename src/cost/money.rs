@@ -114,6 +114,10 @@ fn few_places(value: f64) -> Option<Decimal> {
 
 /// Rounded half away from zero to 6 decimal places: how costs are printed (spec §8).
 pub fn round_for_print(amount: Decimal) -> Decimal {
+    if amount.scale() <= 6 {
+        // Nothing to round (the common case, and rounding is not free).
+        return amount;
+    }
     amount.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero)
 }
 
@@ -196,20 +200,62 @@ impl Rates {
         )))
     }
 
-    /// `amount` in `from` expressed in `to`. Multiplies by `"from/to"` when given, else
-    /// divides by `"to/from"` (dividing directly keeps `x / 7.10` exact where 1/7.10 is not).
-    pub fn convert(&self, amount: Decimal, from: Currency, to: Currency) -> Result<Decimal, Error> {
+    /// How to turn amounts in `from` into `to`: multiply by `"from/to"` when given, else
+    /// divide by `"to/from"` (dividing directly keeps `x / 7.10` exact where 1/7.10 is
+    /// not). A missing pair is exit 3 naming it.
+    pub fn conversion(&self, from: Currency, to: Currency) -> Result<Conversion, Error> {
         if from == to {
-            return Ok(amount);
+            return Ok(Conversion::Identity);
         }
-        let overflow = || Error::config(format!("{amount} {from} is too large to convert to {to}"));
         if let Some(rate) = self.rates.get(&(from, to)) {
-            return amount.checked_mul(*rate).ok_or_else(overflow);
+            return Ok(Conversion::Multiply {
+                from,
+                to,
+                rate: *rate,
+            });
         }
         if let Some(inverse) = self.rates.get(&(to, from)) {
-            return amount.checked_div(*inverse).ok_or_else(overflow);
+            return Ok(Conversion::Divide {
+                from,
+                to,
+                rate: *inverse,
+            });
         }
-        self.rate(from, to)
+        self.rate(from, to).map(|_| Conversion::Identity)
+    }
+
+    /// `amount` in `from` expressed in `to` (see [`Rates::conversion`]).
+    pub fn convert(&self, amount: Decimal, from: Currency, to: Currency) -> Result<Decimal, Error> {
+        self.conversion(from, to)?.apply(amount)
+    }
+}
+
+/// A currency conversion decided once and applied to many amounts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Conversion {
+    Identity,
+    Multiply {
+        from: Currency,
+        to: Currency,
+        rate: Decimal,
+    },
+    Divide {
+        from: Currency,
+        to: Currency,
+        rate: Decimal,
+    },
+}
+
+impl Conversion {
+    pub fn apply(&self, amount: Decimal) -> Result<Decimal, Error> {
+        let (converted, from, to) = match *self {
+            Conversion::Identity => return Ok(amount),
+            Conversion::Multiply { from, to, rate } => (amount.checked_mul(rate), from, to),
+            Conversion::Divide { from, to, rate } => (amount.checked_div(rate), from, to),
+        };
+        converted.ok_or_else(|| {
+            Error::config(format!("{amount} {from} is too large to convert to {to}"))
+        })
     }
 }
 

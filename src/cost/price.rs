@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::cost::book::PriceBook;
 use crate::cost::matcher::Matcher;
-use crate::cost::money::{cost_to_f64, decimal_from_f64, Currency, Rates};
+use crate::cost::money::{cost_to_f64, decimal_from_f64, Conversion, Currency, Rates};
 use crate::error::Error;
 use crate::series::{Point, Series};
 
@@ -307,18 +307,11 @@ impl<'r> Converter<'r> {
         self.target.unwrap_or(currency)
     }
 
-    fn convert(&self, amount: Decimal, currency: Currency) -> Result<Decimal, Error> {
+    /// How amounts in `currency` become the reported currency (exit 3 for a missing rate).
+    fn conversion(&self, currency: Currency) -> Result<Conversion, Error> {
         match self.target {
-            Some(target) if target != currency => self.rates.convert(amount, currency, target),
-            _ => Ok(amount),
-        }
-    }
-
-    /// Fails early (exit 3) when `currency` cannot be converted to the target.
-    fn check(&self, currency: Currency) -> Result<(), Error> {
-        match self.target {
-            Some(target) => self.rates.rate(currency, target).map(|_| ()),
-            None => Ok(()),
+            Some(target) => self.rates.conversion(currency, target),
+            None => Ok(Conversion::Identity),
         }
     }
 }
@@ -383,10 +376,12 @@ fn pass_through(
     currency: Currency,
     converter: &Converter,
 ) -> Result<CostSeries, Error> {
-    if !s.points.is_empty() {
-        // A rate is needed only when there is something to convert.
-        converter.check(currency)?;
-    }
+    // A rate is needed only when there is something to convert.
+    let conversion = if s.points.is_empty() {
+        Conversion::Identity
+    } else {
+        converter.conversion(currency)?
+    };
     let mut c = empty_cost_series(
         s,
         converter.reported(currency),
@@ -394,7 +389,7 @@ fn pass_through(
         s.points.len(),
     );
     for point in &s.points {
-        let cost = converter.convert(exact(point.value, s)?, currency)?;
+        let cost = conversion.apply(exact(point.value, s)?)?;
         push_cost(
             &mut c,
             point,
@@ -437,6 +432,8 @@ fn price_quantity(
     }
     // Index of the cost series per reported currency (one, unless two currencies and no target).
     let mut by_currency: HashMap<Currency, usize> = HashMap::new();
+    // The conversion of the last entry used (consecutive points mostly share an entry).
+    let mut last_conversion: Option<(usize, Conversion)> = None;
     for point in &s.points {
         // The day of the bucket start in the bucket's own calendar (the provider's offset).
         let Some(index) = series_matcher.entry_for(point.time.date_naive())? else {
@@ -445,11 +442,16 @@ fn price_quantity(
             continue;
         };
         let entry = &book.entries[index];
-        if !used[index] {
-            converter.check(entry.currency)?;
-            used[index] = true;
-        }
-        outcome.entries.insert(index);
+        let conversion = match last_conversion {
+            Some((last, conversion)) if last == index => conversion,
+            _ => {
+                let conversion = converter.conversion(entry.currency)?;
+                last_conversion = Some((index, conversion));
+                used[index] = true;
+                outcome.entries.insert(index);
+                conversion
+            }
+        };
         let quantity = exact(point.value, s)?;
         let overflow = || {
             Error::config(format!(
@@ -463,7 +465,7 @@ fn price_quantity(
         if entry.per != Decimal::ONE {
             cost = cost.checked_div(entry.per).ok_or_else(overflow)?;
         }
-        let cost = converter.convert(cost, entry.currency)?;
+        let cost = conversion.apply(cost)?;
         let reported = converter.reported(entry.currency);
         let slot = *by_currency.entry(reported).or_insert_with(|| {
             outcome.cost_series.push(empty_cost_series(
