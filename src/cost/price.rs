@@ -50,8 +50,6 @@ pub struct CostDetail {
     pub cost: Decimal,
     /// The quantity priced (ConsumedQuantity / PricingQuantity); `None` for provider money.
     pub quantity: Option<Decimal>,
-    /// The price-book entry that priced it (index into `PriceBook::entries`).
-    pub entry: Option<usize>,
 }
 
 /// A cost series and the exact decimals of its points.
@@ -396,7 +394,6 @@ fn pass_through(
             CostDetail {
                 cost,
                 quantity: None,
-                entry: None,
             },
         );
     }
@@ -434,6 +431,7 @@ fn price_quantity(
     let mut by_currency: HashMap<Currency, usize> = HashMap::new();
     // The conversion of the last entry used (consecutive points mostly share an entry).
     let mut last_conversion: Option<(usize, Conversion)> = None;
+    let mut last_slot: Option<(Currency, usize)> = None;
     for point in &s.points {
         // The day of the bucket start in the bucket's own calendar (the provider's offset).
         let Some(index) = series_matcher.entry_for(point.time.date_naive())? else {
@@ -467,22 +465,25 @@ fn price_quantity(
         }
         let cost = conversion.apply(cost)?;
         let reported = converter.reported(entry.currency);
-        let slot = *by_currency.entry(reported).or_insert_with(|| {
-            outcome.cost_series.push(empty_cost_series(
-                s,
-                reported,
-                PriceSource::PriceBook,
-                s.points.len(),
-            ));
-            outcome.cost_series.len() - 1
-        });
+        let slot = match last_slot {
+            Some((currency, slot)) if currency == reported => slot,
+            _ => *by_currency.entry(reported).or_insert_with(|| {
+                outcome.cost_series.push(empty_cost_series(
+                    s,
+                    reported,
+                    PriceSource::PriceBook,
+                    s.points.len(),
+                ));
+                outcome.cost_series.len() - 1
+            }),
+        };
+        last_slot = Some((reported, slot));
         push_cost(
             &mut outcome.cost_series[slot],
             point,
             CostDetail {
                 cost,
                 quantity: Some(quantity),
-                entry: Some(index),
             },
         );
     }
