@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use crate::cost::money::decimal_from_f64;
+use crate::cost::money::{decimal_from_f64, Currency};
 use crate::error::Error;
 use crate::series::{Granularity, Point};
 use crate::zone::Zone;
@@ -157,6 +157,47 @@ pub fn forecast(input: &ForecastInput) -> Result<Forecast, Error> {
     Ok(result)
 }
 
+/// The forecast document's `total` (spec §9).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastTotal {
+    pub currency: Currency,
+    pub actual: Decimal,
+    pub forecast: Decimal,
+    pub lower: Decimal,
+    pub upper: Decimal,
+}
+
+/// Each field the sum of the series' fields, present only when there is at least one
+/// forecast, every one is money (`Some` currency) in one currency, and none is null.
+pub fn forecast_total<'f>(
+    forecasts: impl IntoIterator<Item = (Option<Currency>, &'f Forecast)>,
+) -> Option<ForecastTotal> {
+    let mut total: Option<ForecastTotal> = None;
+    for (currency, f) in forecasts {
+        let currency = currency?;
+        let (forecast, lower, upper) = (f.forecast?, f.lower?, f.upper?);
+        match &mut total {
+            None => {
+                total = Some(ForecastTotal {
+                    currency,
+                    actual: f.actual,
+                    forecast,
+                    lower,
+                    upper,
+                })
+            }
+            Some(t) if t.currency == currency => {
+                t.actual += f.actual;
+                t.forecast += forecast;
+                t.lower += lower;
+                t.upper += upper;
+            }
+            Some(_) => return None,
+        }
+    }
+    total
+}
+
 /// How dates are read for one series.
 enum Calendar {
     /// Day or longer buckets: each in the offset the provider gave.
@@ -285,6 +326,44 @@ mod tests {
         assert_eq!(deciles_10_90(&fourteen), (d("2.3"), d("12.7")));
         assert_eq!(quantiles_inclusive(&ds(&["5"]), 10), vec![d("5"); 9]);
         assert!(quantiles_inclusive(&[], 10).is_empty());
+    }
+
+    fn sample(actual: &str, forecast: Option<&str>) -> Forecast {
+        Forecast {
+            actual: d(actual),
+            daily_rate: d("1"),
+            remaining_days: 10,
+            basis_days: 14,
+            forecast: forecast.map(d),
+            lower: forecast.map(|_| d("1")),
+            upper: forecast.map(|_| d("2")),
+            reason: forecast.is_none().then_some(NOT_ENOUGH_HISTORY),
+            basis_start: date("2026-11-01"),
+            basis: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_total_needs_money_in_one_currency_and_no_null() {
+        let (a, b) = (sample("10", Some("30")), sample("5", Some("7.5")));
+        let cny = Some(Currency::CNY);
+        let total = forecast_total([(cny, &a), (cny, &b)]).unwrap();
+        assert_eq!(
+            (
+                total.currency,
+                total.actual,
+                total.forecast,
+                total.lower,
+                total.upper
+            ),
+            (Currency::CNY, d("15"), d("37.5"), d("2"), d("4"))
+        );
+        let usd = Currency::parse("USD");
+        assert_eq!(forecast_total([(cny, &a), (usd, &b)]), None);
+        assert_eq!(forecast_total([(cny, &a), (None, &b)]), None);
+        let none = sample("1", None);
+        assert_eq!(forecast_total([(cny, &a), (cny, &none)]), None);
+        assert_eq!(forecast_total(std::iter::empty()), None);
     }
 
     #[test]
