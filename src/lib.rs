@@ -8,6 +8,7 @@ pub mod bucket;
 pub mod calendar;
 pub mod cli;
 pub mod config;
+pub mod cost;
 pub mod error;
 pub mod help_topics;
 pub mod man;
