@@ -1,6 +1,7 @@
 //! Whole-binary tests: the real `aigcusage` binary against local servers.
 
 mod acedata;
+mod broken_pipe;
 mod cli;
 mod config_cmd;
 mod lke_tokens;
