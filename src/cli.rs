@@ -109,6 +109,18 @@ pub struct GlobalArgs {
     )]
     pub retries: u32,
 
+    /// The whole command's time limit, in seconds: no retry wait is started that would end
+    /// after it
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECS",
+        default_value = "300",
+        value_parser = parse_timeout,
+        help_heading = "Global options"
+    )]
+    pub deadline: f64,
+
     /// Build and sign every request, print them (secrets redacted), send nothing
     #[arg(long, global = true, help_heading = "Global options")]
     pub dry_run: bool,

@@ -121,6 +121,7 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
             timeout: Duration::from_secs_f64(global.timeout),
             retry: RetryPolicy {
                 max_retries: global.retries,
+                deadline: Duration::from_secs_f64(global.deadline),
                 ..RetryPolicy::default()
             },
             verbose: global.verbose,

@@ -17,7 +17,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 
 use crate::error::{first_line, Error, Target};
 use limit::RateLimiter;
-pub use retry::RetryPolicy;
+pub use retry::{Decision, RetryPolicy};
 use trace::Sink;
 
 /// Refuse answers larger than this (spec §7).
@@ -142,6 +142,8 @@ pub struct Transport {
     log: Sink,
     dry_run_requests: Mutex<Vec<String>>,
     rng: Mutex<StdRng>,
+    /// When the command's `--deadline` started counting.
+    started: Instant,
 }
 
 /// How one attempt ended before the caller's judgement.
@@ -149,10 +151,64 @@ enum Attempt {
     Answered(HttpResponse),
     /// Failed; `reached` says whether the request may have reached the server.
     Failed {
-        reason: String,
+        reason: FailReason,
         reached: bool,
         retryable: bool,
     },
+}
+
+/// Why an attempt got no answer.
+enum FailReason {
+    /// No answer within the per-attempt timeout.
+    TimedOut(Duration),
+    Other(String),
+}
+
+impl std::fmt::Display for FailReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailReason::TimedOut(timeout) => write!(f, "timed out after {} s", fmt_secs(*timeout)),
+            FailReason::Other(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// One attempt judged: see `Transport::judge`.
+struct Judged {
+    outcome: String,
+    retry_reason: Option<String>,
+    retry_after: Option<Duration>,
+    result: Result<HttpResponse, Error>,
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// ` (host)` after one attempt, ` (after 3 attempts, host)` after several: spec §6 asks a
+/// network failure to name the host and the attempts made.
+fn attempts_note(attempts: u32, url: &str) -> String {
+    if attempts == 1 {
+        format!(" ({})", host_of(url))
+    } else {
+        format!(" (after {attempts} attempts, {})", host_of(url))
+    }
+}
+
+/// `host[:port]` of a URL, for messages; the URL itself when it has no host.
+fn host_of(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) => match (parsed.host_str(), parsed.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_string(),
+            _ => url.to_string(),
+        },
+        Err(_) => url.to_string(),
+    }
 }
 
 impl Transport {
@@ -187,6 +243,7 @@ impl Transport {
             log,
             dry_run_requests: Mutex::new(Vec::new()),
             rng: Mutex::new(StdRng::from_entropy()),
+            started: Instant::now(),
         })
     }
 
@@ -220,8 +277,7 @@ impl Transport {
         B: Fn() -> Result<HttpRequest, Error>,
         C: Fn(&HttpResponse) -> Verdict,
     {
-        let max_retries = self.options.retry.max_retries;
-        let mut retry = 0u32;
+        let mut retries_done = 0u32;
         loop {
             if self.options.dry_run {
                 let request = build()?;
@@ -239,76 +295,136 @@ impl Transport {
             let started = Instant::now();
             let attempt = self.attempt(&request).await;
             let elapsed = started.elapsed();
+            let attempts = retries_done + 1;
+            let failure = self.judge(call, &request, attempt, attempts, &classify);
 
-            let (outcome, retry_reason, retry_after, final_result) = match attempt {
-                Attempt::Answered(response) => {
-                    let status_text = status_text(response.status);
-                    if response.status == 429 {
-                        let after = retry_after(&response);
-                        (
-                            status_text,
-                            Some("HTTP 429 Too Many Requests".to_string()),
-                            after,
-                            Ok(response),
-                        )
-                    } else if response.status >= 500 {
-                        let detail =
-                            format!("HTTP {}: {}", status_text, first_line(&response.body));
-                        let can_retry = call.idempotent;
-                        let after = retry_after(&response);
-                        let reason = can_retry.then(|| format!("HTTP {}", response.status));
-                        (
-                            status_text,
-                            reason,
-                            after,
-                            Err(self.network_error(call, detail, true)),
-                        )
-                    } else {
-                        match classify(&response) {
-                            Verdict::Accept => (status_text, None, None, Ok(response)),
-                            Verdict::Retry(reason) => {
-                                let after = retry_after(&response);
-                                (status_text, Some(reason), after, Ok(response))
-                            }
-                        }
-                    }
-                }
-                Attempt::Failed {
-                    reason,
-                    reached,
-                    retryable,
-                } => {
-                    let can_retry = retryable && (call.idempotent || !reached);
-                    let retry_reason = can_retry.then(|| reason.clone());
-                    (
-                        "failed".to_string(),
-                        retry_reason,
-                        None,
-                        Err(self.network_error(call, reason, reached)),
+            let time_left = self
+                .options
+                .retry
+                .deadline
+                .saturating_sub(self.started.elapsed());
+            let decision = match &failure.retry_reason {
+                None => Decision::GiveUp,
+                Some(_) => {
+                    let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+                    self.options.retry.decide(
+                        retries_done,
+                        true,
+                        failure.retry_after,
+                        time_left,
+                        &mut *rng,
                     )
                 }
             };
-
-            let will_retry = retry_reason.is_some() && retry < max_retries;
-            let wait = will_retry.then(|| {
-                let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
-                self.options.retry.delay(retry, retry_after, &mut *rng)
-            });
             if self.options.verbose {
-                let retry_note = match (&retry_reason, wait) {
-                    (Some(reason), Some(wait)) => Some((reason.as_str(), wait)),
+                let retry_note = match (&failure.retry_reason, decision) {
+                    (Some(reason), Decision::RetryAfter(wait)) => Some((reason.as_str(), wait)),
                     _ => None,
                 };
-                let line =
-                    trace::attempt_line(&request, &outcome, elapsed, retry_note, &call.redact);
+                let line = trace::attempt_line(
+                    &request,
+                    &failure.outcome,
+                    elapsed,
+                    retry_note,
+                    &call.redact,
+                );
                 trace::write_line(&self.log, &line);
             }
-            match wait {
-                Some(wait) => {
+            match decision {
+                Decision::RetryAfter(wait) => {
                     tokio::time::sleep(wait).await;
-                    retry += 1;
+                    retries_done += 1;
                 }
-                None => return final_result,
+                Decision::GiveUp => return failure.result,
+                Decision::DeadlineReached => {
+                    let reason = failure.retry_reason.unwrap_or_default();
+                    return Err(Error::network(
+                        &call.target,
+                        format!(
+                            "{reason}; stopped after {attempts} attempt{}: the --deadline of {} s was reached ({})",
+                            plural(attempts),
+                            fmt_secs(self.options.retry.deadline),
+                            host_of(&request.url)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// What one attempt means: its status text for `--verbose`, why it is worth retrying
+    /// (if it is), the server's `Retry-After`, and what to return when no retry follows.
+    fn judge<C>(
+        &self,
+        call: &Call,
+        request: &HttpRequest,
+        attempt: Attempt,
+        attempts: u32,
+        classify: &C,
+    ) -> Judged
+    where
+        C: Fn(&HttpResponse) -> Verdict,
+    {
+        match attempt {
+            Attempt::Answered(response) => {
+                let outcome = status_text(response.status);
+                if response.status == 429 {
+                    Judged {
+                        outcome,
+                        retry_reason: Some("HTTP 429 Too Many Requests".to_string()),
+                        retry_after: retry_after(&response),
+                        result: Ok(response),
+                    }
+                } else if response.status >= 500 {
+                    let detail = format!(
+                        "HTTP {}: {}{}",
+                        outcome,
+                        first_line(&response.body),
+                        attempts_note(attempts, &request.url)
+                    );
+                    Judged {
+                        retry_reason: call.idempotent.then(|| format!("HTTP {}", response.status)),
+                        retry_after: retry_after(&response),
+                        result: Err(self.network_error(call, detail, true)),
+                        outcome,
+                    }
+                } else {
+                    match classify(&response) {
+                        Verdict::Accept => Judged {
+                            outcome,
+                            retry_reason: None,
+                            retry_after: None,
+                            result: Ok(response),
+                        },
+                        Verdict::Retry(reason) => Judged {
+                            outcome,
+                            retry_reason: Some(reason),
+                            retry_after: retry_after(&response),
+                            result: Ok(response),
+                        },
+                    }
+                }
+            }
+            Attempt::Failed {
+                reason,
+                reached,
+                retryable,
+            } => {
+                let can_retry = retryable && (call.idempotent || !reached);
+                let detail = match &reason {
+                    FailReason::TimedOut(timeout) if attempts > 1 => format!(
+                        "timed out after {attempts} attempts of {} s each ({})",
+                        fmt_secs(*timeout),
+                        host_of(&request.url)
+                    ),
+                    other => format!("{other}{}", attempts_note(attempts, &request.url)),
+                };
+                Judged {
+                    outcome: "failed".to_string(),
+                    retry_reason: can_retry.then(|| reason.to_string()),
+                    retry_after: None,
+                    result: Err(self.network_error(call, detail, reached)),
+                }
             }
         }
     }
@@ -326,7 +442,10 @@ impl Transport {
             return match responder.answer(request) {
                 Some(response) => Attempt::Answered(response),
                 None => Attempt::Failed {
-                    reason: format!("no recorded answer for {} {}", request.method, request.url),
+                    reason: FailReason::Other(format!(
+                        "no recorded answer for {} {}",
+                        request.method, request.url
+                    )),
                     reached: false,
                     retryable: false,
                 },
@@ -336,7 +455,7 @@ impl Transport {
         match tokio::time::timeout(timeout, self.exchange(request)).await {
             Ok(result) => result,
             Err(_) => Attempt::Failed {
-                reason: format!("timed out after {} s", fmt_secs(timeout)),
+                reason: FailReason::TimedOut(timeout),
                 reached: true,
                 retryable: true,
             },
@@ -363,7 +482,9 @@ impl Transport {
                 }
                 _ => {
                     return Attempt::Failed {
-                        reason: format!("header {name} holds characters HTTP does not allow"),
+                        reason: FailReason::Other(format!(
+                            "header {name} holds characters HTTP does not allow"
+                        )),
                         reached: false,
                         retryable: false,
                     }
@@ -380,7 +501,7 @@ impl Transport {
             Err(e) => {
                 let reached = !(e.is_connect() || e.is_builder());
                 return Attempt::Failed {
-                    reason: describe_reqwest_error(&e),
+                    reason: FailReason::Other(describe_reqwest_error(&e)),
                     reached,
                     retryable: !e.is_builder(),
                 };
@@ -411,10 +532,10 @@ impl Transport {
                 Ok(None) => break,
                 Err(e) => {
                     return Attempt::Failed {
-                        reason: format!(
+                        reason: FailReason::Other(format!(
                             "reading the answer failed: {}",
                             describe_reqwest_error(&e)
-                        ),
+                        )),
                         reached: true,
                         retryable: true,
                     }
@@ -431,10 +552,10 @@ impl Transport {
 
 fn too_large(cap: usize) -> Attempt {
     Attempt::Failed {
-        reason: format!(
+        reason: FailReason::Other(format!(
             "the answer is larger than {} MiB and was refused",
             cap / (1024 * 1024)
-        ),
+        )),
         reached: true,
         retryable: false,
     }
@@ -564,9 +685,12 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.exit_code(), 5);
+        let host = server.uri().trim_start_matches("http://").to_string();
         assert_eq!(
             err.to_string(),
-            "test Action: HTTP 503 Service Unavailable: <html>busy</html>"
+            format!(
+                "test Action: HTTP 503 Service Unavailable: <html>busy</html> (after 3 attempts, {host})"
+            )
         );
         let log = String::from_utf8(log.lock().unwrap().clone()).unwrap();
         assert_eq!(log.lines().count(), 3, "{log}");

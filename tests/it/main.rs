@@ -4,6 +4,7 @@ mod acedata;
 mod broken_pipe;
 mod cli;
 mod config_cmd;
+mod deadline;
 mod lke_tokens;
 mod modelrouter;
 mod report;
