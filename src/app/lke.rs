@@ -9,20 +9,9 @@ use crate::timerange::TimeRange;
 
 use super::{endpoint_flag, output, Context};
 
-/// `--region`: a region such as `ap-jakarta` (lower-case letters, digits, dashes).
+/// `--region`: the same rules as the environment and the config file.
 fn region_flag(value: &str) -> Result<String, Error> {
-    let value = value.trim();
-    if !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        Ok(value.to_string())
-    } else {
-        Err(Error::usage(format!(
-            "invalid --region '{value}': expected a region such as ap-jakarta"
-        )))
-    }
+    crate::config::endpoint::parse_region(value, crate::config::endpoint::From::Flag("--region"))
 }
 
 fn given(value: &Option<String>) -> Option<String> {

@@ -202,14 +202,10 @@ fn now(
     })
 }
 
-/// `--endpoint` must be a base URL with scheme http or https.
+/// `--endpoint`: the same rules as the environment and the config file.
 pub fn endpoint_flag(value: &str) -> Result<String, Error> {
-    match url::Url::parse(value) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
-            Ok(value.trim_end_matches('/').to_string())
-        }
-        _ => Err(Error::usage(format!(
-            "invalid --endpoint '{value}': expected a base URL such as https://vod.tencentcloudapi.com or http://127.0.0.1:8080"
-        ))),
-    }
+    crate::config::endpoint::parse_endpoint(
+        value,
+        crate::config::endpoint::From::Flag("--endpoint"),
+    )
 }

@@ -8,9 +8,11 @@
 //! - `file`: reading and parsing the TOML file (errors carry `path:line`), unknown-key and
 //!   permission warnings.
 //! - `resolve`: the precedence rules, `load` and `config_path`.
+//! - `endpoint`: the one endpoint parser and region check (flags, environment, file).
 //! - `template`: `config init`.
 //! - `show`: `config show` as text and as JSON.
 
+pub mod endpoint;
 mod file;
 mod resolve;
 mod show;

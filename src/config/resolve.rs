@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::endpoint;
 use super::file::{self, ConfigFile, RawAcedata, RawAlibaba, RawProfile, RawTencent};
 use super::{
     defaults, vars, AcedataSettings, AlibabaSettings, Inputs, Origin, ProfileScope, Settings,
@@ -354,50 +355,14 @@ fn resolve_tz(
     Ok(Sourced::default_value(Zone::system()))
 }
 
-/// A base URL with scheme http or https, a host, an optional port and path, and nothing
-/// else. The value is kept without a trailing `/`.
+/// See `endpoint::parse_endpoint`: the same rules as the `--endpoint` flag.
 fn validate_endpoint(value: &str, source: &Source) -> Result<String, Error> {
-    let value = value.trim();
-    let bad = |why: &str| {
-        Error::config(format!(
-            "invalid endpoint '{value}' (from {}): {why}; expected a base URL with scheme http or https \
-             and an optional port, such as https://vod.intl.tencentcloudapi.com or http://127.0.0.1:8080",
-            source.0
-        ))
-    };
-    let url = url::Url::parse(value).map_err(|e| bad(&e.to_string()))?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(bad(&format!(
-            "scheme '{}' is not http or https",
-            url.scheme()
-        )));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("user information is not allowed"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("a query or fragment is not allowed"));
-    }
-    Ok(value.trim_end_matches('/').to_string())
+    endpoint::parse_endpoint(value, endpoint::From::Setting(&source.0))
 }
 
-/// A region such as `ap-jakarta`: lower-case letters, digits and dashes.
+/// See `endpoint::parse_region`: the same rules as the `--region` flag.
 fn validate_region(value: &str, source: &Source) -> Result<String, Error> {
-    let value = value.trim();
-    if value
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        Ok(value.to_string())
-    } else {
-        Err(Error::config(format!(
-            "invalid region '{value}' (from {}): expected a region such as ap-jakarta",
-            source.0
-        )))
-    }
+    endpoint::parse_region(value, endpoint::From::Setting(&source.0))
 }
 
 fn resolve_tencent(
