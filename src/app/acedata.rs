@@ -27,8 +27,13 @@ pub async fn fetch_usage(
         endpoint,
     };
     let answer = usage::usage(&client, request).await?;
-    if let Some(warning) = answer.total_mismatch() {
-        ctx.warn(&warning);
+    if let Some(mismatch) = answer.total_mismatch() {
+        ctx.warn(&format!(
+            "acedata: the answer's total {} differs from the sum of its rows {} ({} rows)",
+            crate::render::number::format_value(mismatch.total),
+            crate::render::number::format_value(mismatch.sum),
+            mismatch.rows
+        ));
     }
     let range = request.range;
     let mut series = answer.series;

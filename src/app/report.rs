@@ -5,8 +5,8 @@ use futures::FutureExt;
 
 use crate::bucket::regroup;
 use crate::cli::ReportArgs;
-use crate::config::Settings;
 use crate::error::Error;
+use crate::providers::{self, Provider, Source};
 use crate::series::{Failure, Granularity, Query, Report, Series};
 use crate::term::Spinner;
 use crate::timerange::TimeRange;
@@ -22,52 +22,49 @@ use super::{acedata, lke, modelrouter, output, vod, Context};
 type Fetch =
     for<'a> fn(&'a Context, &'a ReportArgs, TimeRange) -> BoxFuture<'a, Result<Vec<Series>, Error>>;
 
-/// A provider `report` can query. Adding a provider to `report` is one entry in `SOURCES`.
+/// A source `report` can query: its registry entry and how the app fetches it.
 struct ReportSource {
-    /// The name `--providers` takes.
-    name: &'static str,
-    provider: &'static str,
-    source: &'static str,
-    has_credentials: fn(&Settings) -> bool,
-    /// What to set, for the "no credentials" message.
-    credentials_hint: &'static str,
+    provider: &'static Provider,
+    source: &'static Source,
     fetch: Fetch,
 }
 
-const SOURCES: &[ReportSource] = &[
-    ReportSource {
-        name: "vod",
-        provider: "tencent",
-        source: "vod.aigc_usage",
-        has_credentials: |s| s.tencent.has_credentials(),
-        credentials_hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY",
-        fetch: |ctx, args, range| fetch_vod(ctx, args, range).boxed(),
-    },
-    ReportSource {
-        name: "lke",
-        provider: "tencent",
-        source: "lke.token_usage",
-        has_credentials: |s| s.tencent.has_credentials(),
-        credentials_hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY",
-        fetch: |ctx, _, range| fetch_lke(ctx, range).boxed(),
-    },
-    ReportSource {
-        name: "modelrouter",
-        provider: "alibaba",
-        source: "modelrouter.cost_trend",
-        has_credentials: |s| s.alibaba.has_credentials(),
-        credentials_hint: "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-        fetch: |ctx, _, range| fetch_modelrouter(ctx, range).boxed(),
-    },
-    ReportSource {
-        name: "acedata",
-        provider: "acedata",
-        source: "acedata.api_usage",
-        has_credentials: |s| s.acedata.has_credentials(),
-        credentials_hint: "ACEDATACLOUD_PLATFORM_TOKEN",
-        fetch: |ctx, _, range| fetch_acedata(ctx, range).boxed(),
-    },
-];
+impl ReportSource {
+    /// The name `--providers` takes.
+    fn name(&self) -> &'static str {
+        self.source.name
+    }
+}
+
+/// How the app fetches a registered source for `report`.
+// The fetch adapters still live in the app (they share the usage commands' option
+// handling); moving them behind the registry descriptor is the next step of issue 10.
+fn fetcher(source_name: &str) -> Option<Fetch> {
+    let fetch: Fetch = match source_name {
+        "vod" => |ctx, args, range| fetch_vod(ctx, args, range).boxed(),
+        "lke" => |ctx, _, range| fetch_lke(ctx, range).boxed(),
+        "modelrouter" => |ctx, _, range| fetch_modelrouter(ctx, range).boxed(),
+        "acedata" => |ctx, _, range| fetch_acedata(ctx, range).boxed(),
+        _ => return None,
+    };
+    Some(fetch)
+}
+
+/// Every registered source, in registry order.
+fn report_sources() -> Result<Vec<ReportSource>, Error> {
+    providers::sources()
+        .map(|(provider, source)| {
+            let fetch = fetcher(source.name).ok_or_else(|| {
+                Error::Internal(format!("report cannot fetch the source {}", source.id))
+            })?;
+            Ok(ReportSource {
+                provider,
+                source,
+                fetch,
+            })
+        })
+        .collect()
+}
 
 async fn fetch_vod(
     ctx: &Context,
@@ -106,18 +103,17 @@ async fn fetch_acedata(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, E
     acedata::fetch_usage(ctx, &request, endpoint).await
 }
 
-fn select<'a>(ctx: &Context, args: &ReportArgs) -> Result<Vec<&'a ReportSource>, Error> {
+fn select(ctx: &Context, args: &ReportArgs) -> Result<Vec<ReportSource>, Error> {
+    let all = report_sources()?;
     if !args.providers.is_empty() {
-        let mut chosen = Vec::new();
+        let mut chosen: Vec<usize> = Vec::new();
         for name in &args.providers {
             let name = name.trim().to_ascii_lowercase();
-            match SOURCES.iter().find(|s| s.name == name) {
-                Some(source) if !chosen.iter().any(|c: &&ReportSource| c.name == source.name) => {
-                    chosen.push(source)
-                }
+            match all.iter().position(|s| s.name() == name) {
+                Some(index) if !chosen.contains(&index) => chosen.push(index),
                 Some(_) => {}
                 None => {
-                    let names: Vec<_> = SOURCES.iter().map(|s| s.name).collect();
+                    let names: Vec<_> = all.iter().map(ReportSource::name).collect();
                     return Err(Error::usage(format!(
                         "invalid --providers '{name}': choose from {}",
                         names.join(", ")
@@ -125,20 +121,24 @@ fn select<'a>(ctx: &Context, args: &ReportArgs) -> Result<Vec<&'a ReportSource>,
                 }
             }
         }
-        return Ok(chosen);
+        let mut all: Vec<Option<ReportSource>> = all.into_iter().map(Some).collect();
+        return Ok(chosen
+            .into_iter()
+            .filter_map(|index| all[index].take())
+            .collect());
     }
     if ctx.demo {
-        return Ok(SOURCES.iter().collect());
+        return Ok(all);
     }
-    let configured: Vec<_> = SOURCES
+    let hints: Vec<_> = all
         .iter()
-        .filter(|s| (s.has_credentials)(&ctx.settings))
+        .map(|s| format!("{}: {}", s.name(), s.provider.credentials_hint))
+        .collect();
+    let configured: Vec<_> = all
+        .into_iter()
+        .filter(|s| (s.provider.has_credentials)(&ctx.settings))
         .collect();
     if configured.is_empty() {
-        let hints: Vec<_> = SOURCES
-            .iter()
-            .map(|s| format!("{}: {}", s.name, s.credentials_hint))
-            .collect();
         return Err(Error::config(format!(
             "no provider has credentials; set them for at least one ({}), or try `aigcusage report --demo`",
             hints.join("; ")
@@ -160,13 +160,13 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     let sources = select(ctx, args)?;
     let spinner = Spinner::start(
         ctx.terminal.stderr_is_tty && !ctx.global.quiet && !ctx.global.dry_run,
-        sources.iter().map(|s| s.name.to_string()).collect(),
+        sources.iter().map(|s| s.name().to_string()).collect(),
     );
     let results = join_all(sources.iter().map(|source| {
         let spinner = &spinner;
         async move {
             let result = (source.fetch)(ctx, args, range).await;
-            spinner.done(source.name);
+            spinner.done(source.name());
             result
         }
     }))
@@ -202,7 +202,7 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         tz: ctx.zone,
         commands: sources
             .iter()
-            .map(|s| format!("report {}", s.name))
+            .map(|s| format!("report {}", s.name()))
             .collect(),
     };
     let mut report = Report::new(query, series);
@@ -232,8 +232,8 @@ fn failure(source: &ReportSource, error: &Error) -> Failure {
         other => ("Error".to_string(), other.to_string(), None),
     };
     Failure {
-        provider: source.provider.to_string(),
-        source: source.source.to_string(),
+        provider: source.provider.id.to_string(),
+        source: source.source.id.to_string(),
         code,
         message,
         request_id,

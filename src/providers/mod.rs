@@ -1,6 +1,122 @@
 //! One folder per provider. Each turns requests into `Series` and never prints.
+//!
+//! The rest of the crate reaches a provider through its `Provider` descriptor in
+//! `REGISTRY`: adding a provider is a folder and one line there.
 
 pub mod acedata;
 pub mod alibaba;
 pub mod demo;
+pub mod recorded;
 pub mod tencent;
+
+use crate::config::Settings;
+use crate::transport::{HttpRequest, HttpResponse};
+
+/// Every provider, in the order `report` and the help list them. One line per provider.
+pub const REGISTRY: &[&Provider] = &[
+    &tencent::DESCRIPTOR,
+    &alibaba::DESCRIPTOR,
+    &acedata::DESCRIPTOR,
+];
+
+/// What the rest of the crate knows of a provider.
+#[derive(Debug)]
+pub struct Provider {
+    /// The label in series, failures and messages: `tencent`.
+    pub id: &'static str,
+    /// `Tencent Cloud`.
+    pub display_name: &'static str,
+    /// The sources it serves, each a `--providers` name of `report`.
+    pub sources: &'static [Source],
+    /// Whether the settings hold its credentials (`report` skips it otherwise).
+    pub has_credentials: fn(&Settings) -> bool,
+    /// What to set, for "no credentials" messages.
+    pub credentials_hint: &'static str,
+    /// The environment variables it reads, with their meaning.
+    pub environment: &'static [EnvVar],
+    /// Its recorded `--demo` answer to a request, `None` for requests of other providers.
+    pub demo_answer: fn(&HttpRequest) -> Option<HttpResponse>,
+}
+
+/// One source of series.
+#[derive(Debug)]
+pub struct Source {
+    /// The name `report --providers` takes: `vod`.
+    pub name: &'static str,
+    /// The source id in series and failures: `vod.aigc_usage`.
+    pub id: &'static str,
+    /// The service's own name: `Video on Demand`.
+    pub service_display_name: &'static str,
+    /// The offset east of UTC, in seconds, at which the provider's days start; `None` when
+    /// it answers in sub-daily buckets (its calendar never shows).
+    pub day_offset_seconds: Option<i32>,
+}
+
+/// An environment variable and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvVar {
+    pub name: &'static str,
+    pub meaning: &'static str,
+}
+
+/// China Standard Time, the calendar of VOD and ModelRouter days.
+pub const UTC_PLUS_8: Option<i32> = Some(8 * 3600);
+
+/// Every source of every provider, with its provider.
+pub fn sources() -> impl Iterator<Item = (&'static Provider, &'static Source)> {
+    REGISTRY.iter().flat_map(|provider| {
+        provider
+            .sources
+            .iter()
+            .map(move |source| (*provider, source))
+    })
+}
+
+/// The source `report --providers` calls `name`.
+pub fn source_named(name: &str) -> Option<(&'static Provider, &'static Source)> {
+    sources().find(|(_, source)| source.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_ids_are_unique_across_the_registry() {
+        let mut names: Vec<_> = sources().map(|(_, s)| s.name).collect();
+        let mut ids: Vec<_> = sources().map(|(_, s)| s.id).collect();
+        let mut providers: Vec<_> = REGISTRY.iter().map(|p| p.id).collect();
+        for list in [&mut names, &mut ids, &mut providers] {
+            let before = list.len();
+            list.sort_unstable();
+            list.dedup();
+            assert_eq!(list.len(), before, "{list:?}");
+        }
+    }
+
+    #[test]
+    fn every_source_id_starts_with_its_name() {
+        for (_, source) in sources() {
+            assert!(
+                source.id.starts_with(&format!("{}.", source.name)),
+                "{}",
+                source.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_provider_names_its_credential_variables_in_its_hint() {
+        for provider in REGISTRY {
+            assert!(!provider.environment.is_empty(), "{}", provider.id);
+            assert!(
+                provider
+                    .environment
+                    .iter()
+                    .any(|var| provider.credentials_hint.contains(var.name)),
+                "{}",
+                provider.id
+            );
+        }
+    }
+}

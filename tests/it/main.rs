@@ -8,6 +8,7 @@ mod deadline;
 mod endpoint;
 mod lke_tokens;
 mod modelrouter;
+mod registry;
 mod report;
 mod support;
 mod vod_quota;

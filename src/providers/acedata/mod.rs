@@ -2,6 +2,7 @@
 //! request signing. The token is an account ("platform") token, `platform-v1-...`; the
 //! service API tokens used to call AceData's generation APIs are refused by the usage API.
 
+pub mod credentials;
 pub mod demo;
 pub mod usage;
 
@@ -172,6 +173,23 @@ impl ErrorFields {
         fields
     }
 }
+
+/// AceData Cloud in the registry.
+pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
+    id: PROVIDER,
+    display_name: "AceData Cloud",
+    sources: &[crate::providers::Source {
+        name: "acedata",
+        id: "acedata.api_usage",
+        service_display_name: "AceData Cloud API",
+        // AceData's days are UTC days.
+        day_offset_seconds: Some(0),
+    }],
+    has_credentials: credentials::has_credentials,
+    credentials_hint: credentials::HINT,
+    environment: credentials::ENVIRONMENT,
+    demo_answer: demo::answer,
+};
 
 #[cfg(test)]
 mod tests {

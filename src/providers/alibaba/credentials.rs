@@ -1,0 +1,29 @@
+//! Alibaba Cloud credentials: the variables that carry them and whether settings hold them.
+
+use crate::config::{vars, Settings};
+use crate::providers::EnvVar;
+
+pub const ENVIRONMENT: &[EnvVar] = &[
+    EnvVar {
+        name: vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
+        meaning: "Alibaba Cloud AccessKey ID (ModelRouter)",
+    },
+    EnvVar {
+        name: vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+        meaning: "Alibaba Cloud AccessKey secret",
+    },
+    EnvVar {
+        name: vars::ALIBABA_CLOUD_SECURITY_TOKEN,
+        meaning: "Alibaba Cloud STS security token of temporary credentials",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_MODELROUTER_ENDPOINT,
+        meaning: "ModelRouter (AiContent) base URL",
+    },
+];
+
+pub const HINT: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+
+pub fn has_credentials(settings: &Settings) -> bool {
+    settings.alibaba.has_credentials()
+}
