@@ -8,6 +8,7 @@ pub mod bucket;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod output;
 pub mod providers;
 pub mod render;
 pub mod secret;

@@ -2,12 +2,12 @@
 
 use crate::cli::AcedataUsageArgs;
 use crate::error::Error;
-use crate::providers::acedata::usage::{self, UsageRequest};
+use crate::providers::acedata::usage::{self as api, UsageRequest};
 use crate::providers::acedata::Client;
 use crate::secret::Secret;
-use crate::series::{apply_window, Query, Report, Series};
+use crate::series::Series;
 
-use super::{endpoint_flag, output, Context};
+use super::{usage, Context};
 
 /// The windowed series of a request (shared by `acedata usage` and `report`); a total
 /// that disagrees with the rows is a warning.
@@ -26,7 +26,7 @@ pub async fn fetch_usage(
         token: &token,
         endpoint,
     };
-    let answer = usage::usage(&client, request).await?;
+    let answer = api::usage(&client, request).await?;
     if let Some(mismatch) = answer.total_mismatch() {
         ctx.warn(&format!(
             "acedata: the answer's total {} differs from the sum of its rows {} ({} rows)",
@@ -37,35 +37,27 @@ pub async fn fetch_usage(
     }
     let range = request.range;
     let mut series = answer.series;
-    for s in &mut series {
-        apply_window(s, range.start, range.end, ctx.now);
-    }
+    usage::window(ctx, &mut series, &range);
     Ok(series)
 }
 
 pub async fn usage(ctx: &Context, args: &AcedataUsageArgs) -> Result<(), Error> {
     // Everything that can be refused is refused before credentials or the network.
     let range = ctx.range(&args.range)?;
-    let api_ids = usage::parse_api_ids(&args.api_ids)?;
+    let api_ids = api::parse_api_ids(&args.api_ids)?;
     let application_id = match args.application_id.as_deref().map(str::trim) {
         Some("") => return Err(Error::usage("--application-id needs a value")),
         other => other.map(str::to_string),
     };
-    let endpoint = match &args.endpoint {
-        Some(flag) => endpoint_flag(flag)?,
-        None => ctx.settings.acedata.endpoint.value.clone(),
-    };
+    let endpoint = usage::endpoint(
+        args.endpoint.as_deref(),
+        &ctx.settings.acedata.endpoint.value,
+    )?;
     let request = UsageRequest {
         range,
         application_id,
         api_ids,
     };
     let series = fetch_usage(ctx, &request, endpoint).await?;
-    let query = Query {
-        start: range.start,
-        end: range.end,
-        tz: ctx.zone,
-        commands: vec!["acedata usage".to_string()],
-    };
-    output::print_report(ctx, &Report::new(query, series))
+    usage::print(ctx, "acedata usage", &range, series)
 }

@@ -4,10 +4,10 @@ use crate::cli::LkeTokensArgs;
 use crate::error::Error;
 use crate::providers::tencent::client::{Client, Service};
 use crate::providers::tencent::lke::{self, TokenFilters};
-use crate::series::{apply_window, Query, Report, Series};
+use crate::series::Series;
 use crate::timerange::TimeRange;
 
-use super::{endpoint_flag, output, Context};
+use super::{usage, Context};
 
 /// `--region`: the same rules as the environment and the config file.
 fn region_flag(value: &str) -> Result<String, Error> {
@@ -43,12 +43,7 @@ pub async fn fetch_tokens(
         },
     };
     let mut series = lke::token_usage(&client, &range, filters).await?;
-    let mut dropped = 0;
-    for s in &mut series {
-        let before = s.points.len();
-        apply_window(s, range.start, range.end, ctx.now);
-        dropped += before - s.points.len();
-    }
+    let dropped = usage::window(ctx, &mut series, &range);
     if dropped > 0 {
         ctx.warn(&format!(
             "LKE answered {dropped} point{} outside the requested range; {} dropped",
@@ -66,10 +61,10 @@ pub async fn tokens(ctx: &Context, args: &LkeTokensArgs) -> Result<(), Error> {
         Some(flag) => region_flag(flag)?,
         None => ctx.settings.tencent.region.value.clone(),
     };
-    let endpoint = match &args.endpoint {
-        Some(flag) => endpoint_flag(flag)?,
-        None => ctx.settings.tencent.lke_endpoint.value.clone(),
-    };
+    let endpoint = usage::endpoint(
+        args.endpoint.as_deref(),
+        &ctx.settings.tencent.lke_endpoint.value,
+    )?;
     let filters = TokenFilters {
         model: given(&args.model),
         sub_biz_type: given(&args.sub_biz_type),
@@ -79,11 +74,5 @@ pub async fn tokens(ctx: &Context, args: &LkeTokensArgs) -> Result<(), Error> {
         sub_scenes: args.sub_scenes.clone(),
     };
     let series = fetch_tokens(ctx, &range, &filters, region, endpoint).await?;
-    let query = Query {
-        start: range.start,
-        end: range.end,
-        tz: ctx.zone,
-        commands: vec!["lke tokens".to_string()],
-    };
-    output::print_report(ctx, &Report::new(query, series))
+    usage::print(ctx, "lke tokens", &range, series)
 }

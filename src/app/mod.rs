@@ -6,6 +6,7 @@ mod lke;
 mod modelrouter;
 mod output;
 mod report;
+mod usage;
 mod vod;
 mod vod_quota;
 
@@ -19,6 +20,7 @@ use crate::cli::{
 };
 use crate::config::{self, Inputs, Settings};
 use crate::error::Error;
+use crate::output::Output;
 use crate::render::Format;
 use crate::term::Terminal;
 use crate::timerange::{self, RangeArgs, TimeRange};
@@ -36,6 +38,8 @@ pub struct Context {
     pub transport: Transport,
     /// `--demo`: recorded answers, demo credentials.
     pub demo: bool,
+    /// Standard output, the only way to it.
+    pub output: Output,
 }
 
 impl Context {
@@ -83,10 +87,13 @@ impl Context {
 /// Runs one command line. `Ok` means exit 0; errors carry their exit code.
 pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
     let Cli { global, command } = cli;
+    let output = Output::stdout();
     if let Command::Completions { shell } = command {
-        let mut out = std::io::stdout().lock();
-        clap_complete::generate(shell, &mut Cli::command(), "aigcusage", &mut out);
-        return Ok(());
+        let written = output.write_with(|out| {
+            clap_complete::generate(shell, &mut Cli::command(), "aigcusage", out);
+            Ok(())
+        });
+        return finish(written.map_err(Error::from), &output);
     }
 
     let tolerate_missing_file = matches!(
@@ -143,6 +150,7 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
         global,
         transport,
         demo,
+        output,
     };
     if demo && !ctx.global.quiet {
         eprintln!("note: --demo: this is demo data from built-in example answers, not your account's usage");
@@ -163,10 +171,21 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } => Ok(()),
     };
-    match result {
+    let result = match result {
         Err(Error::DryRun) => output::print_dry_run(&ctx),
         other => other,
-    }
+    };
+    finish(result, &ctx.output)
+}
+
+/// Flushes stdout once at the end. What was printed before an error (a quota list before
+/// `--fail-at`'s exit 7) is still the reader's; the command's own error wins over a
+/// failed flush.
+fn finish(result: Result<(), Error>, output: &Output) -> Result<(), Error> {
+    let flushed = output.finish();
+    result?;
+    flushed?;
+    Ok(())
 }
 
 /// The clock, unless `AIGCUSAGE_NOW` pins it (RFC 3339 or unix seconds): reproducible

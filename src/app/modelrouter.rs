@@ -4,9 +4,9 @@ use crate::cli::{CostGranularityArg, ModelrouterCostArgs};
 use crate::error::Error;
 use crate::providers::alibaba::client::Client;
 use crate::providers::alibaba::modelrouter::{self, CostGranularity, CostRequest};
-use crate::series::{apply_window, Query, Report, Series};
+use crate::series::Series;
 
-use super::{endpoint_flag, output, Context};
+use super::{usage, Context};
 
 /// The windowed series of a request (shared by `modelrouter cost` and `report`).
 pub async fn fetch_cost(
@@ -22,9 +22,7 @@ pub async fn fetch_cost(
     };
     let range = request.range;
     let mut series = modelrouter::cost(&client, request, &ctx.zone).await?;
-    for s in &mut series {
-        apply_window(s, range.start, range.end, ctx.now);
-    }
+    usage::window(ctx, &mut series, &range);
     Ok(series)
 }
 
@@ -32,10 +30,10 @@ pub async fn cost(ctx: &Context, args: &ModelrouterCostArgs) -> Result<(), Error
     // Everything that can be refused is refused before credentials or the network.
     let model_types = modelrouter::parse_model_types(&args.model_types)?;
     let range = ctx.range(&args.range)?;
-    let endpoint = match &args.endpoint {
-        Some(flag) => endpoint_flag(flag)?,
-        None => ctx.settings.alibaba.endpoint.value.clone(),
-    };
+    let endpoint = usage::endpoint(
+        args.endpoint.as_deref(),
+        &ctx.settings.alibaba.endpoint.value,
+    )?;
     let request = CostRequest {
         range,
         model_types,
@@ -47,11 +45,5 @@ pub async fn cost(ctx: &Context, args: &ModelrouterCostArgs) -> Result<(), Error
         page_size: args.page_size,
     };
     let series = fetch_cost(ctx, &request, endpoint).await?;
-    let query = Query {
-        start: range.start,
-        end: range.end,
-        tz: ctx.zone,
-        commands: vec!["modelrouter cost".to_string()],
-    };
-    output::print_report(ctx, &Report::new(query, series))
+    usage::print(ctx, "modelrouter cost", &range, series)
 }

@@ -1,13 +1,13 @@
 //! `report`: every selected provider at once, one combined view (spec §4 `report`).
 
-use futures::future::{join_all, BoxFuture};
+use futures::future::{join_all, LocalBoxFuture};
 use futures::FutureExt;
 
 use crate::bucket::regroup;
 use crate::cli::ReportArgs;
 use crate::error::Error;
 use crate::providers::{self, Provider, Source};
-use crate::series::{Failure, Granularity, Query, Report, Series};
+use crate::series::{Failure, Granularity, Report, Series};
 use crate::term::Spinner;
 use crate::timerange::TimeRange;
 
@@ -17,10 +17,13 @@ use crate::providers::tencent::lke::TokenFilters;
 
 use crate::providers::acedata::usage::UsageRequest;
 
-use super::{acedata, lke, modelrouter, output, vod, Context};
+use super::{acedata, lke, modelrouter, output, usage, vod, Context};
 
-type Fetch =
-    for<'a> fn(&'a Context, &'a ReportArgs, TimeRange) -> BoxFuture<'a, Result<Vec<Series>, Error>>;
+type Fetch = for<'a> fn(
+    &'a Context,
+    &'a ReportArgs,
+    TimeRange,
+) -> LocalBoxFuture<'a, Result<Vec<Series>, Error>>;
 
 /// A source `report` can query: its registry entry and how the app fetches it.
 struct ReportSource {
@@ -41,10 +44,10 @@ impl ReportSource {
 // handling); moving them behind the registry descriptor is the next step of issue 10.
 fn fetcher(source_name: &str) -> Option<Fetch> {
     let fetch: Fetch = match source_name {
-        "vod" => |ctx, args, range| fetch_vod(ctx, args, range).boxed(),
-        "lke" => |ctx, _, range| fetch_lke(ctx, range).boxed(),
-        "modelrouter" => |ctx, _, range| fetch_modelrouter(ctx, range).boxed(),
-        "acedata" => |ctx, _, range| fetch_acedata(ctx, range).boxed(),
+        "vod" => |ctx, args, range| fetch_vod(ctx, args, range).boxed_local(),
+        "lke" => |ctx, _, range| fetch_lke(ctx, range).boxed_local(),
+        "modelrouter" => |ctx, _, range| fetch_modelrouter(ctx, range).boxed_local(),
+        "acedata" => |ctx, _, range| fetch_acedata(ctx, range).boxed_local(),
         _ => return None,
     };
     Some(fetch)
@@ -196,15 +199,14 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         // Nothing to show: the run fails as the (first) provider did.
         return Err(error);
     }
-    let query = Query {
-        start: range.start,
-        end: range.end,
-        tz: ctx.zone,
-        commands: sources
+    let query = usage::query(
+        ctx,
+        &range,
+        sources
             .iter()
             .map(|s| format!("report {}", s.name()))
             .collect(),
-    };
+    );
     let mut report = Report::new(query, series);
     report.failures = Some(failures);
     output::print_combined(ctx, &report)?;

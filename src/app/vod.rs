@@ -4,10 +4,10 @@ use crate::cli::VodUsageArgs;
 use crate::error::Error;
 use crate::providers::tencent::client::{Client, Service};
 use crate::providers::tencent::vod;
-use crate::series::{apply_window, Query, Report, Series};
+use crate::series::Series;
 use crate::timerange::TimeRange;
 
-use super::{endpoint_flag, output, Context};
+use super::{usage, Context};
 
 /// What `vod usage` asks, validated.
 pub struct UsageQuery {
@@ -30,10 +30,7 @@ impl UsageQuery {
     ) -> Result<Self, Error> {
         let types = vod::parse_types(types)?;
         vod::check_retention(&range, ctx.now)?;
-        let endpoint = match endpoint {
-            Some(flag) => endpoint_flag(flag)?,
-            None => ctx.settings.tencent.vod_endpoint.value.clone(),
-        };
+        let endpoint = usage::endpoint(endpoint, &ctx.settings.tencent.vod_endpoint.value)?;
         let sub_app_id = sub_app_id.or(ctx.settings.tencent.sub_app_id.as_ref().map(|s| s.value));
         Ok(Self {
             types,
@@ -66,9 +63,7 @@ pub async fn fetch_usage(ctx: &Context, query: UsageQuery) -> Result<Vec<Series>
         api_keys: query.api_keys,
     };
     let mut series = vod::usage(&client, &request).await?;
-    for s in &mut series {
-        apply_window(s, range.start, range.end, ctx.now);
-    }
+    usage::window(ctx, &mut series, &range);
     Ok(series)
 }
 
@@ -83,11 +78,5 @@ pub async fn usage(ctx: &Context, args: &VodUsageArgs) -> Result<(), Error> {
         args.endpoint.as_deref(),
     )?;
     let series = fetch_usage(ctx, query).await?;
-    let query = Query {
-        start: range.start,
-        end: range.end,
-        tz: ctx.zone,
-        commands: vec!["vod usage".to_string()],
-    };
-    output::print_report(ctx, &Report::new(query, series))
+    usage::print(ctx, "vod usage", &range, series)
 }
