@@ -85,7 +85,12 @@ impl Context {
 }
 
 /// Runs one command line. `Ok` means exit 0; errors carry their exit code.
-pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
+/// `env` is the one snapshot of the process environment (`config::Inputs::from_process_env`).
+pub async fn run(
+    cli: Cli,
+    terminal: Terminal,
+    env: std::collections::HashMap<String, String>,
+) -> Result<(), Error> {
     let Cli { global, command } = cli;
     let output = Output::stdout();
     if let Command::Completions { shell } = command {
@@ -110,12 +115,12 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
         } else {
             global.output.clone()
         },
-        env: Inputs::from_process_env(),
+        env,
         tolerate_missing_file,
     };
     let settings = config::load(&inputs)?;
     let demo = global.demo;
-    let now = now(&inputs.env, demo)?;
+    let now = now(settings.now, demo);
     if !global.quiet {
         for warning in &settings.warnings {
             eprintln!("warning: {warning}");
@@ -133,6 +138,7 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
             },
             verbose: global.verbose,
             dry_run: global.dry_run,
+            extra_roots: settings.ssl_cert_file.clone(),
             offline: demo.then(|| {
                 std::sync::Arc::new(crate::providers::demo::DemoResponder)
                     as std::sync::Arc<dyn crate::transport::Responder>
@@ -188,37 +194,18 @@ fn finish(result: Result<(), Error>, output: &Output) -> Result<(), Error> {
     Ok(())
 }
 
-/// The clock, unless `AIGCUSAGE_NOW` pins it (RFC 3339 or unix seconds): reproducible
-/// reports "as of" a moment, and tests of ranges relative to now. Requests are still
-/// signed with the real time.
-/// Under `--demo` the clock is the start of the current UTC day, so that two demo runs
-/// print the same thing.
-fn now(
-    env: &std::collections::HashMap<String, String>,
-    demo: bool,
-) -> Result<DateTime<Utc>, Error> {
-    let Some(value) = env.get("AIGCUSAGE_NOW").filter(|v| !v.is_empty()) else {
-        let now = Utc::now();
-        if demo {
-            let midnight = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
-            return Ok(midnight);
-        }
-        return Ok(now);
-    };
-    let parsed = DateTime::parse_from_rfc3339(value)
-        .map(|t| t.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            value
-                .parse::<i64>()
-                .ok()
-                .and_then(|s| DateTime::from_timestamp(s, 0))
-        });
-    parsed.ok_or_else(|| {
-        Error::config(format!(
-            "AIGCUSAGE_NOW='{value}' is not an RFC 3339 time or unix seconds"
-        ))
-    })
+/// The clock, unless `AIGCUSAGE_NOW` pins it (`Settings::now`). Requests are still signed
+/// with the real time. Under `--demo` the clock is the start of the current UTC day, so
+/// that two demo runs print the same thing.
+fn now(pinned: Option<DateTime<Utc>>, demo: bool) -> DateTime<Utc> {
+    match pinned {
+        Some(now) => now,
+        None if demo => Utc::now()
+            .date_naive()
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc(),
+        None => Utc::now(),
+    }
 }
 
 /// `--endpoint`: the same rules as the environment and the config file.

@@ -14,6 +14,7 @@
 
 pub mod endpoint;
 mod file;
+mod process;
 mod resolve;
 mod show;
 mod template;
@@ -23,6 +24,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::providers::EnvVar;
 use crate::secret::Secret;
 use crate::zone::Zone;
 
@@ -59,6 +61,13 @@ pub mod vars {
     pub const HOME: &str = "HOME";
     pub const TZ: &str = "TZ";
 
+    /// Pins the clock (RFC 3339 or unix seconds).
+    pub const AIGCUSAGE_NOW: &str = "AIGCUSAGE_NOW";
+    pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+    pub const COLUMNS: &str = "COLUMNS";
+    pub const NO_COLOR: &str = "NO_COLOR";
+    pub const TERM: &str = "TERM";
+
     /// All of the above, for hermetic tests that must clear them.
     pub const ALL: &[&str] = &[
         TENCENTCLOUD_SECRET_ID,
@@ -81,7 +90,78 @@ pub mod vars {
         XDG_CONFIG_HOME,
         HOME,
         TZ,
+        AIGCUSAGE_NOW,
+        SSL_CERT_FILE,
+        COLUMNS,
+        NO_COLOR,
+        TERM,
     ];
+}
+
+/// The environment variables that belong to no provider, with their meaning.
+const GENERAL_ENVIRONMENT: &[EnvVar] = &[
+    EnvVar {
+        name: vars::AIGCUSAGE_OUTPUT,
+        meaning: "default output format (table, json, ndjson, csv)",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_TZ,
+        meaning: "time zone to read and print times in",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_PROFILE,
+        meaning: "config profile, default `default`",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_CONFIG,
+        meaning: "config file path",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_NOW,
+        meaning: "pins the clock (RFC 3339 or unix seconds)",
+    },
+    EnvVar {
+        name: vars::XDG_CONFIG_HOME,
+        meaning: "where the config file lives, default ~/.config",
+    },
+    EnvVar {
+        name: vars::HOME,
+        meaning: "home directory, for the default config path",
+    },
+    EnvVar {
+        name: vars::TZ,
+        meaning: "the system time zone, after AIGCUSAGE_TZ and the profile's tz",
+    },
+    EnvVar {
+        name: vars::SSL_CERT_FILE,
+        meaning: "a PEM bundle of extra TLS roots to trust",
+    },
+    EnvVar {
+        name: vars::COLUMNS,
+        meaning: "table width when stdout is no terminal",
+    },
+    EnvVar {
+        name: vars::NO_COLOR,
+        meaning: "set: no colour",
+    },
+    EnvVar {
+        name: vars::TERM,
+        meaning: "`dumb`: no colour",
+    },
+];
+
+/// Every environment variable aigcusage reads, with its meaning: the general ones, then
+/// every registered provider's (for `help environment`).
+pub fn environment() -> Vec<EnvVar> {
+    GENERAL_ENVIRONMENT
+        .iter()
+        .chain(
+            crate::providers::REGISTRY
+                .iter()
+                .flat_map(|p| p.environment),
+        )
+        .copied()
+        .collect()
 }
 
 /// Built-in defaults.
@@ -227,6 +307,10 @@ pub struct Settings {
     pub tencent: TencentSettings,
     pub alibaba: AlibabaSettings,
     pub acedata: AcedataSettings,
+    /// `AIGCUSAGE_NOW`: the clock pinned for reproducible reports.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// `SSL_CERT_FILE`: extra TLS roots.
+    pub ssl_cert_file: Option<PathBuf>,
     /// Messages for stderr, without the `warning: ` prefix.
     pub warnings: Vec<String>,
 }
@@ -244,6 +328,8 @@ impl Default for Settings {
             tencent: TencentSettings::default(),
             alibaba: AlibabaSettings::default(),
             acedata: AcedataSettings::default(),
+            now: None,
+            ssl_cert_file: None,
             warnings: Vec::new(),
         }
     }
@@ -484,6 +570,19 @@ impl AcedataSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_environment_list_is_every_variable_read_once() {
+        let listed: Vec<&str> = environment().iter().map(|v| v.name).collect();
+        let mut sorted = listed.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), listed.len(), "listed twice: {listed:?}");
+        let mut all = vars::ALL.to_vec();
+        all.sort_unstable();
+        assert_eq!(sorted, all);
+        assert!(environment().iter().all(|v| !v.meaning.is_empty()));
+    }
 
     fn scope(named_by: Option<Origin>) -> ProfileScope {
         ProfileScope {

@@ -9,12 +9,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::endpoint;
 use super::file::{self, ConfigFile, RawAcedata, RawAlibaba, RawProfile, RawTencent};
 use super::{
     defaults, vars, AcedataSettings, AlibabaSettings, Inputs, Origin, ProfileScope, Settings,
     Sourced, TencentSettings,
 };
+use super::{endpoint, process};
 use crate::error::Error;
 use crate::secret::Secret;
 use crate::zone::Zone;
@@ -182,6 +182,8 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
         tencent,
         alibaba,
         acedata,
+        now: process::pinned_now(env.get(vars::AIGCUSAGE_NOW))?,
+        ssl_cert_file: process::ssl_cert_file(env.get(vars::SSL_CERT_FILE)),
         warnings,
     })
 }

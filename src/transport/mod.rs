@@ -105,6 +105,8 @@ pub struct TransportOptions {
     pub requests_per_second: usize,
     /// When set, every request is answered by it and nothing goes to the network.
     pub offline: Option<std::sync::Arc<dyn Responder>>,
+    /// A PEM bundle of roots to trust besides the built-in ones (`SSL_CERT_FILE`).
+    pub extra_roots: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for TransportOptions {
@@ -117,6 +119,7 @@ impl std::fmt::Debug for TransportOptions {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("requests_per_second", &self.requests_per_second)
             .field("offline", &self.offline.is_some())
+            .field("extra_roots", &self.extra_roots)
             .finish()
     }
 }
@@ -131,6 +134,7 @@ impl Default for TransportOptions {
             max_body_bytes: MAX_BODY_BYTES,
             requests_per_second: REQUESTS_PER_SECOND,
             offline: None,
+            extra_roots: None,
         }
     }
 }
@@ -216,17 +220,17 @@ impl Transport {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("aigcusage/", env!("CARGO_PKG_VERSION")))
             .use_rustls_tls();
-        if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
-            let pem = std::fs::read(&path).map_err(|e| {
+        if let Some(path) = &options.extra_roots {
+            let pem = std::fs::read(path).map_err(|e| {
                 Error::config(format!(
                     "SSL_CERT_FILE={}: cannot read it: {e}",
-                    path.to_string_lossy()
+                    path.display()
                 ))
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
                 Error::config(format!(
                     "SSL_CERT_FILE={}: not a PEM certificate bundle: {e}",
-                    path.to_string_lossy()
+                    path.display()
                 ))
             })?;
             for cert in certs {
