@@ -4,7 +4,6 @@ use crate::cli::AcedataUsageArgs;
 use crate::error::Error;
 use crate::providers::acedata::usage::{self as api, UsageRequest};
 use crate::providers::acedata::Client;
-use crate::secret::Secret;
 use crate::series::Series;
 
 use super::{usage, Context};
@@ -17,7 +16,7 @@ pub async fn fetch_usage(
     endpoint: String,
 ) -> Result<Vec<Series>, Error> {
     let token = if ctx.demo {
-        Secret::new("platform-v1-demo-token-not-used-0000")
+        crate::providers::acedata::credentials::demo()
     } else {
         ctx.settings.acedata.token()?
     };

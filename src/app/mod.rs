@@ -53,11 +53,7 @@ impl Context {
     /// Tencent credentials, or demo ones under `--demo` (nothing is sent then).
     pub fn tencent_credentials(&self) -> Result<config::TencentCredentials, Error> {
         if self.demo {
-            return Ok(config::TencentCredentials {
-                secret_id: "AKIDDEMO0000000000000000demo".to_string(),
-                secret_key: crate::secret::Secret::new("demo-secret-key-not-used-0000"),
-                token: None,
-            });
+            return Ok(crate::providers::tencent::credentials::demo());
         }
         self.settings.tencent.credentials()
     }
@@ -65,11 +61,7 @@ impl Context {
     /// Alibaba Cloud credentials, or demo ones under `--demo` (nothing is sent then).
     pub fn alibaba_credentials(&self) -> Result<config::AlibabaCredentials, Error> {
         if self.demo {
-            return Ok(config::AlibabaCredentials {
-                access_key_id: "LTAIDEMO000000000000demo".to_string(),
-                access_key_secret: crate::secret::Secret::new("demo-secret-not-used-00000"),
-                security_token: None,
-            });
+            return Ok(crate::providers::alibaba::credentials::demo());
         }
         self.settings.alibaba.credentials()
     }

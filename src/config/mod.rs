@@ -401,18 +401,61 @@ impl Default for AcedataSettings {
     }
 }
 
+/// An access key pair with an optional session token: what a signing provider signs with
+/// (Tencent's SecretId/SecretKey/Token, Alibaba's AccessKey ID/secret/STS token).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TencentCredentials {
-    pub secret_id: String,
-    pub secret_key: Secret,
+pub struct KeyPair {
+    pub id: String,
+    pub secret: Secret,
     pub token: Option<Secret>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlibabaCredentials {
-    pub access_key_id: String,
-    pub access_key_secret: Secret,
-    pub security_token: Option<Secret>,
+pub type TencentCredentials = KeyPair;
+pub type AlibabaCredentials = KeyPair;
+
+/// How a key pair is named in messages, the environment and the config file.
+struct KeyPairNames {
+    /// `missing Tencent Cloud credentials`.
+    what: &'static str,
+    section: &'static str,
+    env_glob: &'static str,
+    id: (&'static str, &'static str),
+    secret: (&'static str, &'static str),
+}
+
+/// The key pair of resolved settings, or the exit-3 error naming exactly what is missing.
+fn key_pair(
+    id: &Option<Sourced<String>>,
+    secret: &Option<Sourced<Secret>>,
+    token: &Option<Sourced<Secret>>,
+    scope: &ProfileScope,
+    names: &KeyPairNames,
+) -> Result<KeyPair, Error> {
+    match (id, secret) {
+        (Some(id), Some(secret)) => Ok(KeyPair {
+            id: id.value.clone(),
+            secret: secret.value.clone(),
+            token: token.as_ref().map(|t| t.value.clone()),
+        }),
+        (id, secret) => Err(missing_credentials(
+            names.what,
+            names.section,
+            names.env_glob,
+            scope,
+            &[
+                Part {
+                    env: names.id.0,
+                    key: names.id.1,
+                    found: id.as_ref().map(|s| s.origin),
+                },
+                Part {
+                    env: names.secret.0,
+                    key: names.secret.1,
+                    found: secret.as_ref().map(|s| s.origin),
+                },
+            ],
+        )),
+    }
 }
 
 /// One required credential part: its environment variable, its key in the file, and
@@ -478,31 +521,19 @@ fn missing_credentials(
 
 impl TencentSettings {
     pub fn credentials(&self) -> Result<TencentCredentials, Error> {
-        match (&self.secret_id, &self.secret_key) {
-            (Some(id), Some(key)) => Ok(TencentCredentials {
-                secret_id: id.value.clone(),
-                secret_key: key.value.clone(),
-                token: self.token.as_ref().map(|t| t.value.clone()),
-            }),
-            (id, key) => Err(missing_credentials(
-                "missing Tencent Cloud credentials",
-                "tencent",
-                "TENCENTCLOUD_*",
-                &self.scope,
-                &[
-                    Part {
-                        env: vars::TENCENTCLOUD_SECRET_ID,
-                        key: "secret_id",
-                        found: id.as_ref().map(|s| s.origin),
-                    },
-                    Part {
-                        env: vars::TENCENTCLOUD_SECRET_KEY,
-                        key: "secret_key",
-                        found: key.as_ref().map(|s| s.origin),
-                    },
-                ],
-            )),
-        }
+        key_pair(
+            &self.secret_id,
+            &self.secret_key,
+            &self.token,
+            &self.scope,
+            &KeyPairNames {
+                what: "missing Tencent Cloud credentials",
+                section: "tencent",
+                env_glob: "TENCENTCLOUD_*",
+                id: (vars::TENCENTCLOUD_SECRET_ID, "secret_id"),
+                secret: (vars::TENCENTCLOUD_SECRET_KEY, "secret_key"),
+            },
+        )
     }
 
     pub fn has_credentials(&self) -> bool {
@@ -512,31 +543,19 @@ impl TencentSettings {
 
 impl AlibabaSettings {
     pub fn credentials(&self) -> Result<AlibabaCredentials, Error> {
-        match (&self.access_key_id, &self.access_key_secret) {
-            (Some(id), Some(secret)) => Ok(AlibabaCredentials {
-                access_key_id: id.value.clone(),
-                access_key_secret: secret.value.clone(),
-                security_token: self.security_token.as_ref().map(|t| t.value.clone()),
-            }),
-            (id, secret) => Err(missing_credentials(
-                "missing Alibaba Cloud credentials",
-                "alibaba",
-                "ALIBABA_CLOUD_*",
-                &self.scope,
-                &[
-                    Part {
-                        env: vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
-                        key: "access_key_id",
-                        found: id.as_ref().map(|s| s.origin),
-                    },
-                    Part {
-                        env: vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-                        key: "access_key_secret",
-                        found: secret.as_ref().map(|s| s.origin),
-                    },
-                ],
-            )),
-        }
+        key_pair(
+            &self.access_key_id,
+            &self.access_key_secret,
+            &self.security_token,
+            &self.scope,
+            &KeyPairNames {
+                what: "missing Alibaba Cloud credentials",
+                section: "alibaba",
+                env_glob: "ALIBABA_CLOUD_*",
+                id: (vars::ALIBABA_CLOUD_ACCESS_KEY_ID, "access_key_id"),
+                secret: (vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET, "access_key_secret"),
+            },
+        )
     }
 
     pub fn has_credentials(&self) -> bool {
@@ -689,8 +708,8 @@ mod tests {
             ..Default::default()
         };
         let c = t.credentials().unwrap();
-        assert_eq!(c.secret_id, "AKIDEXAMPLE");
-        assert_eq!(c.secret_key.expose(), "key");
+        assert_eq!(c.id, "AKIDEXAMPLE");
+        assert_eq!(c.secret.expose(), "key");
         assert_eq!(c.token.unwrap().expose(), "tok");
         assert!(t.has_credentials());
     }

@@ -629,17 +629,14 @@ token = "platform-v1-work-0003"
         );
         assert_eq!(t.sub_app_id, Some(Sourced::new(200000004, Origin::File)));
         let c = t.credentials().unwrap();
-        assert_eq!(c.secret_id, "AKIDdefault000000001");
-        assert_eq!(c.secret_key.expose(), "default-secret-key-0001");
+        assert_eq!(c.id, "AKIDdefault000000001");
+        assert_eq!(c.secret.expose(), "default-secret-key-0001");
         assert_eq!(c.token, None);
         assert_eq!(
             s.alibaba.endpoint,
             Sourced::new("http://127.0.0.1:8080".to_string(), Origin::File)
         );
-        assert_eq!(
-            s.alibaba.credentials().unwrap().access_key_id,
-            "LTAIdefault00000001"
-        );
+        assert_eq!(s.alibaba.credentials().unwrap().id, "LTAIdefault00000001");
         assert_eq!(
             s.acedata.token().unwrap().expose(),
             "platform-v1-default-0001"
@@ -698,8 +695,8 @@ token = "platform-v1-work-0003"
             Sourced::new("http://127.0.0.1:9002".to_string(), Origin::Env)
         );
         let a = s.alibaba.credentials().unwrap();
-        assert_eq!(a.access_key_id, "LTAIenv0000009");
-        assert_eq!(a.security_token.unwrap().expose(), "env-sts-0009");
+        assert_eq!(a.id, "LTAIenv0000009");
+        assert_eq!(a.token.unwrap().expose(), "env-sts-0009");
         assert_eq!(s.alibaba.endpoint.origin, Origin::Env);
         assert_eq!(s.acedata.token.as_ref().unwrap().origin, Origin::Env);
         assert_eq!(s.acedata.endpoint.value, "http://127.0.0.1:9004");
@@ -796,8 +793,8 @@ token = "platform-v1-work-0003"
         assert_eq!(s.profile, Sourced::new("prod".to_string(), Origin::Flag));
         assert!(s.profile_explicit);
         let c = s.tencent.credentials().unwrap();
-        assert_eq!(c.secret_id, "AKIDprod000000000002");
-        assert_eq!(c.secret_key.expose(), "prod-secret-key-0002");
+        assert_eq!(c.id, "AKIDprod000000000002");
+        assert_eq!(c.secret.expose(), "prod-secret-key-0002");
         assert_eq!(
             c.token, None,
             "the env token must not ride along with prod's keys"
@@ -820,10 +817,7 @@ token = "platform-v1-work-0003"
         ))
         .unwrap();
         assert_eq!(s.profile, Sourced::new("prod".to_string(), Origin::Env));
-        assert_eq!(
-            s.tencent.credentials().unwrap().secret_id,
-            "AKIDprod000000000002"
-        );
+        assert_eq!(s.tencent.credentials().unwrap().id, "AKIDprod000000000002");
     }
 
     #[test]
@@ -880,10 +874,7 @@ token = "platform-v1-work-0003"
             ],
         ))
         .unwrap();
-        assert_eq!(
-            s.tencent.credentials().unwrap().secret_id,
-            "AKIDenv0000000000009"
-        );
+        assert_eq!(s.tencent.credentials().unwrap().id, "AKIDenv0000000000009");
         // Alibaba has no env vars set: the default profile's keys are used.
         assert_eq!(
             s.alibaba.access_key_id.as_ref().unwrap().origin,

@@ -2,6 +2,7 @@
 
 use crate::config::{vars, Settings};
 use crate::providers::EnvVar;
+use crate::secret::Secret;
 
 pub const ENVIRONMENT: &[EnvVar] = &[
     EnvVar {
@@ -15,6 +16,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
 ];
 
 pub const HINT: &str = "ACEDATACLOUD_PLATFORM_TOKEN";
+
+/// `--demo`: a token for requests nobody receives.
+pub fn demo() -> Secret {
+    Secret::new("platform-v1-demo-token-not-used-0000")
+}
 
 pub fn has_credentials(settings: &Settings) -> bool {
     settings.acedata.has_credentials()

@@ -1,7 +1,8 @@
 //! Alibaba Cloud credentials: the variables that carry them and whether settings hold them.
 
-use crate::config::{vars, Settings};
+use crate::config::{vars, KeyPair, Settings};
 use crate::providers::EnvVar;
+use crate::secret::Secret;
 
 pub const ENVIRONMENT: &[EnvVar] = &[
     EnvVar {
@@ -23,6 +24,15 @@ pub const ENVIRONMENT: &[EnvVar] = &[
 ];
 
 pub const HINT: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+
+/// `--demo`: credentials that sign requests nobody receives.
+pub fn demo() -> KeyPair {
+    KeyPair {
+        id: "LTAIDEMO000000000000demo".to_string(),
+        secret: Secret::new("demo-secret-not-used-00000"),
+        token: None,
+    }
+}
 
 pub fn has_credentials(settings: &Settings) -> bool {
     settings.alibaba.has_credentials()

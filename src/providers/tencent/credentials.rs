@@ -1,7 +1,8 @@
 //! Tencent Cloud credentials: the variables that carry them and whether settings hold them.
 
-use crate::config::{vars, Settings};
+use crate::config::{vars, KeyPair, Settings};
 use crate::providers::EnvVar;
+use crate::secret::Secret;
 
 pub const ENVIRONMENT: &[EnvVar] = &[
     EnvVar {
@@ -35,6 +36,15 @@ pub const ENVIRONMENT: &[EnvVar] = &[
 ];
 
 pub const HINT: &str = "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY";
+
+/// `--demo`: credentials that sign requests nobody receives.
+pub fn demo() -> KeyPair {
+    KeyPair {
+        id: "AKIDDEMO0000000000000000demo".to_string(),
+        secret: Secret::new("demo-secret-key-not-used-0000"),
+        token: None,
+    }
+}
 
 pub fn has_credentials(settings: &Settings) -> bool {
     settings.tencent.has_credentials()
