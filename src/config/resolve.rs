@@ -367,44 +367,81 @@ fn validate_region(value: &str, source: &Source) -> Result<String, Error> {
     endpoint::parse_region(value, endpoint::From::Setting(&source.0))
 }
 
+/// The environment variables of a key pair; the first token variable set wins.
+struct KeyPairEnv {
+    id: &'static str,
+    secret: &'static str,
+    tokens: &'static [&'static str],
+}
+
+type ResolvedKeyPair = (
+    Option<Sourced<String>>,
+    Option<Sourced<Secret>>,
+    Option<Sourced<Secret>>,
+);
+
+/// A key pair with its token, all three from one place: the environment when it holds the
+/// id or the secret (and no profile was named), else the file (`[id, secret, token]`). A
+/// token in the environment without its pair is ignored with a warning.
+fn resolve_key_pair(
+    ctx: &Ctx,
+    names: &KeyPairEnv,
+    file: [Option<&String>; 3],
+    warnings: &mut Vec<String>,
+) -> ResolvedKeyPair {
+    let env_id = ctx.env.get(names.id);
+    let env_secret = ctx.env.get(names.secret);
+    let env_token = names
+        .tokens
+        .iter()
+        .find_map(|name| ctx.env.get(name).map(|value| (*name, value)));
+    let [file_id, file_secret, file_token] = file;
+    let (id, secret_value, token) = if !ctx.explicit && (env_id.is_some() || env_secret.is_some()) {
+        (
+            from_env(env_id),
+            from_env(env_secret),
+            from_env(env_token.map(|(_, value)| value)),
+        )
+    } else {
+        if let Some((token_name, _)) = env_token.filter(|_| !ctx.explicit) {
+            warnings.push(format!(
+                "{token_name} is set but {} and {} are not; it is ignored",
+                names.id, names.secret
+            ));
+        }
+        (
+            from_file(file_id),
+            from_file(file_secret),
+            from_file(file_token),
+        )
+    };
+    (id, secret(secret_value), secret(token))
+}
+
 fn resolve_tencent(
     ctx: &Ctx,
     raw: &RawTencent,
     scope: ProfileScope,
     warnings: &mut Vec<String>,
 ) -> Result<TencentSettings, Error> {
-    let env_id = ctx.env.get(vars::TENCENTCLOUD_SECRET_ID);
-    let env_key = ctx.env.get(vars::TENCENTCLOUD_SECRET_KEY);
-    let env_token = ctx
-        .env
-        .get(vars::TENCENTCLOUD_TOKEN)
-        .or_else(|| ctx.env.get(vars::TENCENTCLOUD_SESSION_TOKEN));
-    let (secret_id, secret_key, token) = if !ctx.explicit && (env_id.is_some() || env_key.is_some())
-    {
-        (from_env(env_id), from_env(env_key), from_env(env_token))
-    } else {
-        if env_token.is_some() && !ctx.explicit {
-            warnings.push(format!(
-                "{} is set but {} and {} are not; it is ignored",
-                if ctx.env.get(vars::TENCENTCLOUD_TOKEN).is_some() {
-                    vars::TENCENTCLOUD_TOKEN
-                } else {
-                    vars::TENCENTCLOUD_SESSION_TOKEN
-                },
-                vars::TENCENTCLOUD_SECRET_ID,
-                vars::TENCENTCLOUD_SECRET_KEY
-            ));
-        }
-        (
-            from_file(raw.secret_id.as_ref()),
-            from_file(raw.secret_key.as_ref()),
-            from_file(raw.token.as_ref()),
-        )
-    };
+    let (secret_id, secret_key, token) = resolve_key_pair(
+        ctx,
+        &KeyPairEnv {
+            id: vars::TENCENTCLOUD_SECRET_ID,
+            secret: vars::TENCENTCLOUD_SECRET_KEY,
+            tokens: &[vars::TENCENTCLOUD_TOKEN, vars::TENCENTCLOUD_SESSION_TOKEN],
+        },
+        [
+            raw.secret_id.as_ref(),
+            raw.secret_key.as_ref(),
+            raw.token.as_ref(),
+        ],
+        warnings,
+    );
     Ok(TencentSettings {
         secret_id,
-        secret_key: secret(secret_key),
-        token: secret(token),
+        secret_key,
+        token,
         region: ctx.setting(
             vars::TENCENTCLOUD_REGION,
             "tencent",
@@ -440,31 +477,24 @@ fn resolve_alibaba(
     scope: ProfileScope,
     warnings: &mut Vec<String>,
 ) -> Result<AlibabaSettings, Error> {
-    let env_id = ctx.env.get(vars::ALIBABA_CLOUD_ACCESS_KEY_ID);
-    let env_secret = ctx.env.get(vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET);
-    let env_token = ctx.env.get(vars::ALIBABA_CLOUD_SECURITY_TOKEN);
-    let (access_key_id, access_key_secret, security_token) =
-        if !ctx.explicit && (env_id.is_some() || env_secret.is_some()) {
-            (from_env(env_id), from_env(env_secret), from_env(env_token))
-        } else {
-            if env_token.is_some() && !ctx.explicit {
-                warnings.push(format!(
-                    "{} is set but {} and {} are not; it is ignored",
-                    vars::ALIBABA_CLOUD_SECURITY_TOKEN,
-                    vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
-                    vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET
-                ));
-            }
-            (
-                from_file(raw.access_key_id.as_ref()),
-                from_file(raw.access_key_secret.as_ref()),
-                from_file(raw.security_token.as_ref()),
-            )
-        };
+    let (access_key_id, access_key_secret, security_token) = resolve_key_pair(
+        ctx,
+        &KeyPairEnv {
+            id: vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
+            secret: vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+            tokens: &[vars::ALIBABA_CLOUD_SECURITY_TOKEN],
+        },
+        [
+            raw.access_key_id.as_ref(),
+            raw.access_key_secret.as_ref(),
+            raw.security_token.as_ref(),
+        ],
+        warnings,
+    );
     Ok(AlibabaSettings {
         access_key_id,
-        access_key_secret: secret(access_key_secret),
-        security_token: secret(security_token),
+        access_key_secret,
+        security_token,
         endpoint: ctx.setting(
             vars::AIGCUSAGE_MODELROUTER_ENDPOINT,
             "alibaba",
