@@ -12,14 +12,18 @@ type RenderFn = fn(&Report, render::Format, &RenderOptions, &mut dyn Write) -> s
 
 /// Renders into the command's one stdout writer.
 fn print_with(ctx: &Context, report: &Report, render_fn: RenderFn) -> Result<(), Error> {
-    let options = RenderOptions {
-        width: ctx.terminal.width,
-        color: ctx.terminal.color,
-        ..RenderOptions::default()
-    };
+    let options = render_options(ctx);
     ctx.output
         .write_with(|out| render_fn(report, ctx.format, &options, out))?;
     Ok(())
+}
+
+fn render_options(ctx: &Context) -> RenderOptions {
+    RenderOptions {
+        width: ctx.terminal.width,
+        color: ctx.terminal.color,
+        ..RenderOptions::default()
+    }
 }
 
 pub fn print_report(ctx: &Context, report: &Report) -> Result<(), Error> {
@@ -48,7 +52,10 @@ pub fn print_dry_run(ctx: &Context) -> Result<(), Error> {
     Ok(())
 }
 
-/// `report`: the summary with trends above the breakdown for a table.
-pub fn print_combined(ctx: &Context, report: &Report) -> Result<(), Error> {
-    print_with(ctx, report, render::render_combined)
+/// `report`: the summary with trends above the breakdown by source for a table.
+pub fn print_combined(ctx: &Context, report: &Report, per_source: &[Report]) -> Result<(), Error> {
+    let options = render_options(ctx);
+    ctx.output
+        .write_with(|out| render::render_combined(report, per_source, ctx.format, &options, out))?;
+    Ok(())
 }

@@ -177,13 +177,14 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     spinner.stop();
 
     let by = group_by(&args.group_by);
-    let mut series = Vec::new();
+    // Each source's series stay apart: the table prints one breakdown per source.
+    let mut per_source: Vec<Vec<Series>> = Vec::new();
     let mut failures = Vec::new();
     let mut first_error = None;
     let mut dry_run = false;
     for (source, result) in sources.iter().zip(results) {
         match result {
-            Ok(found) => series.extend(found.iter().map(|s| regroup(s, by, &ctx.zone))),
+            Ok(found) => per_source.push(found.iter().map(|s| regroup(s, by, &ctx.zone)).collect()),
             Err(Error::DryRun) => dry_run = true,
             Err(error) => {
                 eprintln!("error: {error}");
@@ -207,9 +208,19 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
             .map(|s| format!("report {}", s.name()))
             .collect(),
     );
-    let mut report = Report::new(query, series);
+    let mut parts: Vec<Report> = per_source
+        .into_iter()
+        .map(|series| Report::new(query.clone(), series))
+        .collect();
+    // In the canonical order of series: by provider, then source.
+    parts.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
+    let all = parts
+        .iter()
+        .flat_map(|part| part.series.iter().cloned())
+        .collect();
+    let mut report = Report::new(query, all);
     report.failures = Some(failures);
-    output::print_combined(ctx, &report)?;
+    output::print_combined(ctx, &report, &parts)?;
     let failed = report.failures.as_ref().map_or(0, Vec::len);
     if failed > 0 {
         return Err(Error::PartialFailure {
@@ -218,6 +229,13 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         });
     }
     Ok(())
+}
+
+/// The (provider, source) of a source's report; empty reports sort first and print nothing.
+fn source_key(part: &Report) -> Option<(&str, &str)> {
+    part.series
+        .first()
+        .map(|s| (s.provider.as_str(), s.source.as_str()))
 }
 
 fn failure(source: &ReportSource, error: &Error) -> Failure {
