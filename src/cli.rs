@@ -536,6 +536,34 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
+    /// Every `[env: NAME]` written into a help text, in every subcommand.
+    fn env_names_in_help(command: &mut clap::Command, found: &mut Vec<String>) {
+        let help = command.render_long_help().to_string();
+        let mut rest = help.as_str();
+        while let Some(start) = rest.find("[env: ") {
+            rest = &rest[start + "[env: ".len()..];
+            let end = rest.find(']').unwrap_or(rest.len());
+            found.push(rest[..end].to_string());
+        }
+        for sub in command.get_subcommands_mut() {
+            env_names_in_help(sub, found);
+        }
+    }
+
+    #[test]
+    fn every_env_named_in_help_is_one_the_configuration_reads() {
+        let mut found = Vec::new();
+        env_names_in_help(&mut Cli::command(), &mut found);
+        assert!(found.len() >= 8, "{found:?}");
+        let known: Vec<&str> = crate::config::environment()
+            .iter()
+            .map(|v| v.name)
+            .collect();
+        for name in &found {
+            assert!(known.contains(&name.as_str()), "{name} is not read by config");
+        }
+    }
+
     #[test]
     fn command_tree_is_consistent() {
         Cli::command().debug_assert();
