@@ -560,7 +560,10 @@ mod tests {
             .map(|v| v.name)
             .collect();
         for name in &found {
-            assert!(known.contains(&name.as_str()), "{name} is not read by config");
+            assert!(
+                known.contains(&name.as_str()),
+                "{name} is not read by config"
+            );
         }
     }
 

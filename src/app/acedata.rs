@@ -2,43 +2,10 @@
 
 use crate::cli::AcedataUsageArgs;
 use crate::error::Error;
+use crate::providers::acedata::fetch_usage;
 use crate::providers::acedata::usage::{self as api, UsageRequest};
-use crate::providers::acedata::Client;
-use crate::series::Series;
 
 use super::{usage, Context};
-
-/// The windowed series of a request (shared by `acedata usage` and `report`); a total
-/// that disagrees with the rows is a warning.
-pub async fn fetch_usage(
-    ctx: &Context,
-    request: &UsageRequest,
-    endpoint: String,
-) -> Result<Vec<Series>, Error> {
-    let token = if ctx.demo {
-        crate::providers::acedata::credentials::demo()
-    } else {
-        ctx.settings.acedata.token()?
-    };
-    let client = Client {
-        transport: &ctx.transport,
-        token: &token,
-        endpoint,
-    };
-    let answer = api::usage(&client, request).await?;
-    if let Some(mismatch) = answer.total_mismatch() {
-        ctx.warn(&format!(
-            "acedata: the answer's total {} differs from the sum of its rows {} ({} rows)",
-            crate::render::number::format_value(mismatch.total),
-            crate::render::number::format_value(mismatch.sum),
-            mismatch.rows
-        ));
-    }
-    let range = request.range;
-    let mut series = answer.series;
-    usage::window(ctx, &mut series, &range);
-    Ok(series)
-}
 
 pub async fn usage(ctx: &Context, args: &AcedataUsageArgs) -> Result<(), Error> {
     // Everything that can be refused is refused before credentials or the network.
@@ -57,6 +24,6 @@ pub async fn usage(ctx: &Context, args: &AcedataUsageArgs) -> Result<(), Error> 
         application_id,
         api_ids,
     };
-    let series = fetch_usage(ctx, &request, endpoint).await?;
-    usage::print(ctx, "acedata usage", &range, series)
+    let fetched = fetch_usage(&ctx.fetch_input(range, &[]), &request, endpoint).await?;
+    usage::print(ctx, "acedata usage", &range, fetched)
 }

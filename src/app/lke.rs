@@ -2,10 +2,8 @@
 
 use crate::cli::LkeTokensArgs;
 use crate::error::Error;
-use crate::providers::tencent::client::{Client, Service};
-use crate::providers::tencent::lke::{self, TokenFilters};
-use crate::series::Series;
-use crate::timerange::TimeRange;
+use crate::providers::tencent::fetch_lke;
+use crate::providers::tencent::lke::TokenFilters;
 
 use super::{usage, Context};
 
@@ -19,39 +17,6 @@ fn given(value: &Option<String>) -> Option<String> {
         .as_ref()
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
-}
-
-/// The windowed series of a query (shared by `lke tokens` and `report`).
-pub async fn fetch_tokens(
-    ctx: &Context,
-    range: &TimeRange,
-    filters: &TokenFilters,
-    region: String,
-    endpoint: String,
-) -> Result<Vec<Series>, Error> {
-    let range = *range;
-    let credentials = ctx.tencent_credentials()?;
-
-    let client = Client {
-        transport: &ctx.transport,
-        credentials: &credentials,
-        service: Service {
-            name: lke::SERVICE,
-            version: lke::VERSION,
-            endpoint,
-            region: Some(region),
-        },
-    };
-    let mut series = lke::token_usage(&client, &range, filters).await?;
-    let dropped = usage::window(ctx, &mut series, &range);
-    if dropped > 0 {
-        ctx.warn(&format!(
-            "LKE answered {dropped} point{} outside the requested range; {} dropped",
-            if dropped == 1 { "" } else { "s" },
-            if dropped == 1 { "it was" } else { "they were" }
-        ));
-    }
-    Ok(series)
 }
 
 pub async fn tokens(ctx: &Context, args: &LkeTokensArgs) -> Result<(), Error> {
@@ -73,6 +38,6 @@ pub async fn tokens(ctx: &Context, args: &LkeTokensArgs) -> Result<(), Error> {
         app_type: given(&args.app_type),
         sub_scenes: args.sub_scenes.clone(),
     };
-    let series = fetch_tokens(ctx, &range, &filters, region, endpoint).await?;
-    usage::print(ctx, "lke tokens", &range, series)
+    let fetched = fetch_lke(&ctx.fetch_input(range, &[]), &filters, region, endpoint).await?;
+    usage::print(ctx, "lke tokens", &range, fetched)
 }

@@ -21,6 +21,7 @@ use crate::cli::{
 use crate::config::{self, Inputs, Settings};
 use crate::error::Error;
 use crate::output::Output;
+use crate::providers::FetchInput;
 use crate::render::Format;
 use crate::term::Terminal;
 use crate::timerange::{self, RangeArgs, TimeRange};
@@ -50,20 +51,21 @@ impl Context {
         }
     }
 
-    /// Tencent credentials, or demo ones under `--demo` (nothing is sent then).
-    pub fn tencent_credentials(&self) -> Result<config::TencentCredentials, Error> {
-        if self.demo {
-            return Ok(crate::providers::tencent::credentials::demo());
+    /// What a provider's fetch needs, for `range`, with `report`'s source `options`.
+    pub fn fetch_input<'a>(
+        &'a self,
+        range: TimeRange,
+        options: &'a [(&'static str, Vec<String>)],
+    ) -> FetchInput<'a> {
+        FetchInput {
+            transport: &self.transport,
+            settings: &self.settings,
+            zone: self.zone,
+            now: self.now,
+            demo: self.demo,
+            range,
+            options,
         }
-        self.settings.tencent.credentials()
-    }
-
-    /// Alibaba Cloud credentials, or demo ones under `--demo` (nothing is sent then).
-    pub fn alibaba_credentials(&self) -> Result<config::AlibabaCredentials, Error> {
-        if self.demo {
-            return Ok(crate::providers::alibaba::credentials::demo());
-        }
-        self.settings.alibaba.credentials()
     }
 
     pub fn range(&self, opts: &RangeOpts) -> Result<TimeRange, Error> {

@@ -2,29 +2,10 @@
 
 use crate::cli::{CostGranularityArg, ModelrouterCostArgs};
 use crate::error::Error;
-use crate::providers::alibaba::client::Client;
+use crate::providers::alibaba::fetch_cost;
 use crate::providers::alibaba::modelrouter::{self, CostGranularity, CostRequest};
-use crate::series::Series;
 
 use super::{usage, Context};
-
-/// The windowed series of a request (shared by `modelrouter cost` and `report`).
-pub async fn fetch_cost(
-    ctx: &Context,
-    request: &CostRequest,
-    endpoint: String,
-) -> Result<Vec<Series>, Error> {
-    let credentials = ctx.alibaba_credentials()?;
-    let client = Client {
-        transport: &ctx.transport,
-        credentials: &credentials,
-        endpoint,
-    };
-    let range = request.range;
-    let mut series = modelrouter::cost(&client, request, &ctx.zone).await?;
-    usage::window(ctx, &mut series, &range);
-    Ok(series)
-}
 
 pub async fn cost(ctx: &Context, args: &ModelrouterCostArgs) -> Result<(), Error> {
     // Everything that can be refused is refused before credentials or the network.
@@ -44,6 +25,6 @@ pub async fn cost(ctx: &Context, args: &ModelrouterCostArgs) -> Result<(), Error
         }),
         page_size: args.page_size,
     };
-    let series = fetch_cost(ctx, &request, endpoint).await?;
-    usage::print(ctx, "modelrouter cost", &range, series)
+    let fetched = fetch_cost(&ctx.fetch_input(range, &[]), &request, endpoint).await?;
+    usage::print(ctx, "modelrouter cost", &range, fetched)
 }

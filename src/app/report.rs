@@ -1,7 +1,6 @@
 //! `report`: every selected provider at once, one combined view (spec §4 `report`).
 
-use futures::future::{join_all, LocalBoxFuture};
-use futures::FutureExt;
+use futures::future::join_all;
 
 use crate::bucket::regroup;
 use crate::cli::ReportArgs;
@@ -9,27 +8,13 @@ use crate::error::Error;
 use crate::providers::{self, Provider, Source};
 use crate::series::{Failure, Granularity, Report, Series};
 use crate::term::Spinner;
-use crate::timerange::TimeRange;
 
-use crate::providers::alibaba::modelrouter::CostRequest;
+use super::{output, usage, Context};
 
-use crate::providers::tencent::lke::TokenFilters;
-
-use crate::providers::acedata::usage::UsageRequest;
-
-use super::{acedata, lke, modelrouter, output, usage, vod, Context};
-
-type Fetch = for<'a> fn(
-    &'a Context,
-    &'a ReportArgs,
-    TimeRange,
-) -> LocalBoxFuture<'a, Result<Vec<Series>, Error>>;
-
-/// A source `report` can query: its registry entry and how the app fetches it.
+/// A source `report` can query, from the registry.
 struct ReportSource {
     provider: &'static Provider,
     source: &'static Source,
-    fetch: Fetch,
 }
 
 impl ReportSource {
@@ -39,75 +24,15 @@ impl ReportSource {
     }
 }
 
-/// How the app fetches a registered source for `report`.
-// The fetch adapters still live in the app (they share the usage commands' option
-// handling); moving them behind the registry descriptor is the next step of issue 10.
-fn fetcher(source_name: &str) -> Option<Fetch> {
-    let fetch: Fetch = match source_name {
-        "vod" => |ctx, args, range| fetch_vod(ctx, args, range).boxed_local(),
-        "lke" => |ctx, _, range| fetch_lke(ctx, range).boxed_local(),
-        "modelrouter" => |ctx, _, range| fetch_modelrouter(ctx, range).boxed_local(),
-        "acedata" => |ctx, _, range| fetch_acedata(ctx, range).boxed_local(),
-        _ => return None,
-    };
-    Some(fetch)
-}
-
 /// Every registered source, in registry order.
-fn report_sources() -> Result<Vec<ReportSource>, Error> {
+fn report_sources() -> Vec<ReportSource> {
     providers::sources()
-        .map(|(provider, source)| {
-            let fetch = fetcher(source.name).ok_or_else(|| {
-                Error::Internal(format!("report cannot fetch the source {}", source.id))
-            })?;
-            Ok(ReportSource {
-                provider,
-                source,
-                fetch,
-            })
-        })
+        .map(|(provider, source)| ReportSource { provider, source })
         .collect()
 }
 
-async fn fetch_vod(
-    ctx: &Context,
-    args: &ReportArgs,
-    range: TimeRange,
-) -> Result<Vec<Series>, Error> {
-    let query = vod::UsageQuery::new(ctx, &args.vod_type, range, None, Vec::new(), None)?;
-    vod::fetch_usage(ctx, query).await
-}
-
-async fn fetch_lke(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, Error> {
-    let region = ctx.settings.tencent.region.value.clone();
-    let endpoint = ctx.settings.tencent.lke_endpoint.value.clone();
-    lke::fetch_tokens(ctx, &range, &TokenFilters::default(), region, endpoint).await
-}
-
-async fn fetch_modelrouter(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, Error> {
-    let request = CostRequest {
-        range,
-        model_types: Vec::new(),
-        client_id: None,
-        granularity: None,
-        page_size: None,
-    };
-    let endpoint = ctx.settings.alibaba.endpoint.value.clone();
-    modelrouter::fetch_cost(ctx, &request, endpoint).await
-}
-
-async fn fetch_acedata(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, Error> {
-    let request = UsageRequest {
-        range,
-        application_id: None,
-        api_ids: Vec::new(),
-    };
-    let endpoint = ctx.settings.acedata.endpoint.value.clone();
-    acedata::fetch_usage(ctx, &request, endpoint).await
-}
-
 fn select(ctx: &Context, args: &ReportArgs) -> Result<Vec<ReportSource>, Error> {
-    let all = report_sources()?;
+    let all = report_sources();
     if !args.providers.is_empty() {
         let mut chosen: Vec<usize> = Vec::new();
         for name in &args.providers {
@@ -165,10 +90,14 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         ctx.terminal.stderr_is_tty && !ctx.global.quiet && !ctx.global.dry_run,
         sources.iter().map(|s| s.name().to_string()).collect(),
     );
+    // Options of `report` that a source reads by name.
+    let options = [("vod-type", args.vod_type.clone())];
+    let input = ctx.fetch_input(range, &options);
     let results = join_all(sources.iter().map(|source| {
         let spinner = &spinner;
+        let input = &input;
         async move {
-            let result = (source.fetch)(ctx, args, range).await;
+            let result = (source.source.fetch)(input).await;
             spinner.done(source.name());
             result
         }
@@ -184,7 +113,16 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     let mut dry_run = false;
     for (source, result) in sources.iter().zip(results) {
         match result {
-            Ok(found) => per_source.push(found.iter().map(|s| regroup(s, by, &ctx.zone)).collect()),
+            Ok(fetched) => {
+                usage::warn_notes(ctx, &fetched.notes);
+                per_source.push(
+                    fetched
+                        .series
+                        .iter()
+                        .map(|s| regroup(s, by, &ctx.zone))
+                        .collect(),
+                )
+            }
             Err(Error::DryRun) => dry_run = true,
             Err(error) => {
                 eprintln!("error: {error}");

@@ -2,21 +2,12 @@
 //! the series to the range, build the query, print.
 
 use crate::error::Error;
-use crate::series::{apply_window, Query, Report, Series};
+use crate::providers::{Fetched, Note};
+use crate::render::number;
+use crate::series::{Query, Report};
 use crate::timerange::TimeRange;
 
 use super::{output, Context};
-
-/// Drops points outside `range` (and in the future); returns how many were dropped.
-pub fn window(ctx: &Context, series: &mut [Series], range: &TimeRange) -> usize {
-    let mut dropped = 0;
-    for s in series {
-        let before = s.points.len();
-        apply_window(s, range.start, range.end, ctx.now);
-        dropped += before - s.points.len();
-    }
-    dropped
-}
 
 /// The query of a run over `range` made of `commands` (`vod usage`, `report vod`, ...).
 pub fn query(ctx: &Context, range: &TimeRange, commands: Vec<String>) -> Query {
@@ -28,15 +19,44 @@ pub fn query(ctx: &Context, range: &TimeRange, commands: Vec<String>) -> Query {
     }
 }
 
-/// The end of every usage command: `series` printed as the report of `command`.
+/// The end of every usage command: the notes warned about, the series printed as the
+/// report of `command`.
 pub fn print(
     ctx: &Context,
     command: &str,
     range: &TimeRange,
-    series: Vec<Series>,
+    fetched: Fetched,
 ) -> Result<(), Error> {
+    warn_notes(ctx, &fetched.notes);
     let query = query(ctx, range, vec![command.to_string()]);
-    output::print_report(ctx, &Report::new(query, series))
+    output::print_report(ctx, &Report::new(query, fetched.series))
+}
+
+/// A provider's notes, worded, on stderr (unless `--quiet`).
+pub fn warn_notes(ctx: &Context, notes: &[Note]) {
+    for note in notes {
+        ctx.warn(&note_text(note));
+    }
+}
+
+fn note_text(note: &Note) -> String {
+    match note {
+        Note::OutsideRange { label, dropped } => format!(
+            "{label} answered {dropped} point{} outside the requested range; {} dropped",
+            if *dropped == 1 { "" } else { "s" },
+            if *dropped == 1 { "it was" } else { "they were" }
+        ),
+        Note::TotalMismatch {
+            label,
+            total,
+            sum,
+            rows,
+        } => format!(
+            "{label}: the answer's total {} differs from the sum of its rows {} ({rows} rows)",
+            number::format_value(*total),
+            number::format_value(*sum),
+        ),
+    }
 }
 
 /// `--endpoint` when given (checked as a flag), else the resolved setting.

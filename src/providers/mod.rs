@@ -9,8 +9,15 @@ pub mod demo;
 pub mod recorded;
 pub mod tencent;
 
+use chrono::{DateTime, Utc};
+use futures::future::LocalBoxFuture;
+
 use crate::config::Settings;
-use crate::transport::{HttpRequest, HttpResponse};
+use crate::error::Error;
+use crate::series::{apply_window, Series};
+use crate::timerange::TimeRange;
+use crate::transport::{HttpRequest, HttpResponse, Transport};
+use crate::zone::Zone;
 
 /// Every provider, in the order `report` and the help list them. One line per provider.
 pub const REGISTRY: &[&Provider] = &[
@@ -47,9 +54,71 @@ pub struct Source {
     pub id: &'static str,
     /// The service's own name: `Video on Demand`.
     pub service_display_name: &'static str,
+    /// Every series of the source over a range, with its defaults (`report`).
+    pub fetch: Fetch,
     /// The offset east of UTC, in seconds, at which the provider's days start; `None` when
     /// it answers in sub-daily buckets (its calendar never shows).
     pub day_offset_seconds: Option<i32>,
+}
+
+/// How a source's series are fetched for `report` (and later `sync`).
+pub type Fetch = for<'a> fn(&'a FetchInput<'a>) -> LocalBoxFuture<'a, Result<Fetched, Error>>;
+
+/// What a fetch is given: everything resolved, nothing of the app or the command line
+/// beyond plain values.
+pub struct FetchInput<'a> {
+    pub transport: &'a Transport,
+    pub settings: &'a Settings,
+    pub zone: Zone,
+    /// The clock series are windowed against (future points are dropped).
+    pub now: DateTime<Utc>,
+    /// `--demo`: demo credentials; the transport answers from recordings.
+    pub demo: bool,
+    pub range: TimeRange,
+    /// Options `report` passes to a source by name (`vod-type`); a source reads its own.
+    pub options: &'a [(&'static str, Vec<String>)],
+}
+
+impl FetchInput<'_> {
+    /// The values of option `name`, empty when not given.
+    pub fn option(&self, name: &str) -> &[String] {
+        self.options
+            .iter()
+            .find(|(option, _)| *option == name)
+            .map_or(&[], |(_, values)| values.as_slice())
+    }
+
+    /// `series` cut to the range (and to now); returns how many points were dropped.
+    pub fn window(&self, series: &mut [Series]) -> usize {
+        let mut dropped = 0;
+        for s in series {
+            let before = s.points.len();
+            apply_window(s, self.range.start, self.range.end, self.now);
+            dropped += before - s.points.len();
+        }
+        dropped
+    }
+}
+
+/// A fetch's series, windowed, and what the user should be told about them.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    pub series: Vec<Series>,
+    pub notes: Vec<Note>,
+}
+
+/// Something to warn about, as data: the app words and prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// The provider answered points outside the range; they were dropped.
+    OutsideRange { label: &'static str, dropped: usize },
+    /// An answer's own total is not the sum of its rows.
+    TotalMismatch {
+        label: &'static str,
+        total: f64,
+        sum: f64,
+        rows: usize,
+    },
 }
 
 /// An environment variable and what it means.

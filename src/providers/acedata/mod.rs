@@ -182,6 +182,7 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
         name: "acedata",
         id: "acedata.api_usage",
         service_display_name: "AceData Cloud API",
+        fetch: |input| futures::FutureExt::boxed_local(report_usage(input)),
         // AceData's days are UTC days.
         day_offset_seconds: Some(0),
     }],
@@ -190,6 +191,52 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
 };
+
+/// AceData API usage of `request` (whose range is the input's), windowed; a total that
+/// disagrees with the rows comes back as a note.
+pub async fn fetch_usage(
+    input: &crate::providers::FetchInput<'_>,
+    request: &usage::UsageRequest,
+    endpoint: String,
+) -> Result<crate::providers::Fetched, Error> {
+    let token = if input.demo {
+        credentials::demo()
+    } else {
+        input.settings.acedata.token()?
+    };
+    let client = Client {
+        transport: input.transport,
+        token: &token,
+        endpoint,
+    };
+    let answer = usage::usage(&client, request).await?;
+    let notes = answer
+        .total_mismatch()
+        .map(|m| crate::providers::Note::TotalMismatch {
+            label: PROVIDER,
+            total: m.total,
+            sum: m.sum,
+            rows: m.rows,
+        })
+        .into_iter()
+        .collect();
+    let mut series = answer.series;
+    input.window(&mut series);
+    Ok(crate::providers::Fetched { series, notes })
+}
+
+/// `report`'s AceData: every API, the profile's endpoint.
+async fn report_usage(
+    input: &crate::providers::FetchInput<'_>,
+) -> Result<crate::providers::Fetched, Error> {
+    let request = usage::UsageRequest {
+        range: input.range,
+        application_id: None,
+        api_ids: Vec::new(),
+    };
+    let endpoint = input.settings.acedata.endpoint.value.clone();
+    fetch_usage(input, &request, endpoint).await
+}
 
 #[cfg(test)]
 mod tests {
