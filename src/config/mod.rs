@@ -30,7 +30,7 @@ use crate::zone::Zone;
 
 pub use resolve::{config_path, load};
 pub use show::{show_json, show_text};
-pub use template::{init, TEMPLATE};
+pub use template::{init, template};
 
 /// Every environment variable the configuration reads.
 pub mod vars {

@@ -25,3 +25,10 @@ pub fn demo() -> Secret {
 pub fn has_credentials(settings: &Settings) -> bool {
     settings.acedata.has_credentials()
 }
+
+/// Its section of `config init`'s template, under `[default.acedata]`: commented examples
+/// (`# key = value`) and prose.
+pub const CONFIG_TEMPLATE: &str = r#"# AceData Cloud. Environment: ACEDATACLOUD_PLATFORM_TOKEN.
+# token = "platform-v1-xxxxxxxxxxxxxxxxxxxxxxxx"
+# endpoint = "https://platform.acedata.cloud"
+"#;

@@ -37,3 +37,13 @@ pub fn demo() -> KeyPair {
 pub fn has_credentials(settings: &Settings) -> bool {
     settings.alibaba.has_credentials()
 }
+
+/// Its section of `config init`'s template, under `[default.alibaba]`: commented examples
+/// (`# key = value`) and prose.
+pub const CONFIG_TEMPLATE: &str = r#"# Alibaba Cloud (modelrouter). Environment: ALIBABA_CLOUD_ACCESS_KEY_ID,
+# ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN.
+# access_key_id = "LTAIxxxxxxxxxxxxxxxxxxxx"
+# access_key_secret = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+# security_token = "xxxxxxxx"    # only for STS credentials
+# endpoint = "https://aicontent.aliyuncs.com"
+"#;

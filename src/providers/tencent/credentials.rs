@@ -49,3 +49,16 @@ pub fn demo() -> KeyPair {
 pub fn has_credentials(settings: &Settings) -> bool {
     settings.tencent.has_credentials()
 }
+
+/// Its section of `config init`'s template, under `[default.tencent]`: commented examples
+/// (`# key = value`) and prose.
+pub const CONFIG_TEMPLATE: &str = r#"# Tencent Cloud (vod, lke). Environment: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY,
+# TENCENTCLOUD_TOKEN, TENCENTCLOUD_REGION.
+# secret_id = "AKIDxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+# secret_key = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+# token = "xxxxxxxx"             # only for temporary credentials
+# region = "ap-jakarta"          # lke region
+# vod_endpoint = "https://vod.intl.tencentcloudapi.com"
+# lke_endpoint = "https://lke.intl.tencentcloudapi.com"
+# sub_app_id = 200000004         # default --sub-app-id
+"#;
