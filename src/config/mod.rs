@@ -29,7 +29,9 @@ use crate::secret::Secret;
 use crate::zone::Zone;
 
 pub use resolve::{config_path, load};
-pub use show::{show_json, show_text};
+pub use show::{
+    id as shown_id, secret as shown_secret, show_json, show_text, shown, text as shown_text, Shown,
+};
 pub use template::{init, template};
 
 /// Every environment variable the configuration reads.

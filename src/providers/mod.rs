@@ -39,6 +39,8 @@ pub struct Provider {
     pub has_credentials: fn(&Settings) -> bool,
     /// What to set, for "no credentials" messages.
     pub credentials_hint: &'static str,
+    /// Its section of `config show`: every setting, redacted, with its origin.
+    pub show: fn(&Settings) -> Vec<crate::config::Shown>,
     /// Its section of `config init`'s template (the lines under `[default.<id>]`).
     pub config_template: &'static str,
     /// The environment variables it reads, with their meaning.

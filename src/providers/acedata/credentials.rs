@@ -1,6 +1,6 @@
 //! AceData Cloud credentials: the variables that carry them and whether settings hold them.
 
-use crate::config::{vars, Settings};
+use crate::config::{shown, shown_secret, shown_text, vars, Settings, Shown};
 use crate::providers::EnvVar;
 use crate::secret::Secret;
 
@@ -32,3 +32,12 @@ pub const CONFIG_TEMPLATE: &str = r#"# AceData Cloud. Environment: ACEDATACLOUD_
 # token = "platform-v1-xxxxxxxxxxxxxxxxxxxxxxxx"
 # endpoint = "https://platform.acedata.cloud"
 "#;
+
+/// Its section of `config show`.
+pub fn show(settings: &Settings) -> Vec<Shown> {
+    let c = &settings.acedata;
+    vec![
+        shown("token", c.token.as_ref(), shown_secret),
+        shown("endpoint", Some(&c.endpoint), shown_text),
+    ]
+}

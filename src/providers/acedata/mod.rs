@@ -189,6 +189,7 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
     has_credentials: credentials::has_credentials,
     credentials_hint: credentials::HINT,
     config_template: credentials::CONFIG_TEMPLATE,
+    show: credentials::show,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
 };

@@ -1,6 +1,6 @@
 //! Alibaba Cloud credentials: the variables that carry them and whether settings hold them.
 
-use crate::config::{vars, KeyPair, Settings};
+use crate::config::{shown, shown_id, shown_secret, shown_text, vars, KeyPair, Settings, Shown};
 use crate::providers::EnvVar;
 use crate::secret::Secret;
 
@@ -47,3 +47,18 @@ pub const CONFIG_TEMPLATE: &str = r#"# Alibaba Cloud (modelrouter). Environment:
 # security_token = "xxxxxxxx"    # only for STS credentials
 # endpoint = "https://aicontent.aliyuncs.com"
 "#;
+
+/// Its section of `config show`.
+pub fn show(settings: &Settings) -> Vec<Shown> {
+    let a = &settings.alibaba;
+    vec![
+        shown("access_key_id", a.access_key_id.as_ref(), shown_id),
+        shown(
+            "access_key_secret",
+            a.access_key_secret.as_ref(),
+            shown_secret,
+        ),
+        shown("security_token", a.security_token.as_ref(), shown_secret),
+        shown("endpoint", Some(&a.endpoint), shown_text),
+    ]
+}

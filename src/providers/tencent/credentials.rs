@@ -1,6 +1,6 @@
 //! Tencent Cloud credentials: the variables that carry them and whether settings hold them.
 
-use crate::config::{vars, KeyPair, Settings};
+use crate::config::{shown, shown_id, shown_secret, shown_text, vars, KeyPair, Settings, Shown};
 use crate::providers::EnvVar;
 use crate::secret::Secret;
 
@@ -62,3 +62,19 @@ pub const CONFIG_TEMPLATE: &str = r#"# Tencent Cloud (vod, lke). Environment: TE
 # lke_endpoint = "https://lke.intl.tencentcloudapi.com"
 # sub_app_id = 200000004         # default --sub-app-id
 "#;
+
+/// Its section of `config show`.
+pub fn show(settings: &Settings) -> Vec<Shown> {
+    let t = &settings.tencent;
+    vec![
+        shown("secret_id", t.secret_id.as_ref(), shown_id),
+        shown("secret_key", t.secret_key.as_ref(), shown_secret),
+        shown("token", t.token.as_ref(), shown_secret),
+        shown("region", Some(&t.region), shown_text),
+        shown("vod_endpoint", Some(&t.vod_endpoint), shown_text),
+        shown("lke_endpoint", Some(&t.lke_endpoint), shown_text),
+        shown("sub_app_id", t.sub_app_id.as_ref(), |n: &u64| {
+            serde_json::json!(n)
+        }),
+    ]
+}
