@@ -133,9 +133,10 @@ fn create_dirs(dir: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::file::{self, ACEDATA_KEYS, ALIBABA_KEYS, PROFILE_KEYS, TENCENT_KEYS};
+    use super::super::file::{self, GENERAL_KEYS};
     use super::super::{load, Inputs, Origin};
     use super::*;
+    use crate::providers::REGISTRY;
 
     #[cfg(unix)]
     fn mode(path: &Path) -> u32 {
@@ -236,10 +237,20 @@ mod tests {
             v.sort();
             v
         };
-        assert_eq!(keys(&table["default"]), sorted(PROFILE_KEYS));
-        assert_eq!(keys(&default["tencent"]), sorted(TENCENT_KEYS));
-        assert_eq!(keys(&default["alibaba"]), sorted(ALIBABA_KEYS));
-        assert_eq!(keys(&default["acedata"]), sorted(ACEDATA_KEYS));
+        let profile_keys: Vec<&str> = GENERAL_KEYS
+            .iter()
+            .copied()
+            .chain(REGISTRY.iter().map(|p| p.id))
+            .collect();
+        assert_eq!(keys(&table["default"]), sorted(&profile_keys));
+        for provider in REGISTRY {
+            assert_eq!(
+                keys(&default[provider.id]),
+                sorted(provider.config_keys),
+                "{}",
+                provider.id
+            );
+        }
         // Every example endpoint passes validation, and the example values load.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");

@@ -39,6 +39,8 @@ pub struct Provider {
     pub has_credentials: fn(&Settings) -> bool,
     /// What to set, for "no credentials" messages.
     pub credentials_hint: &'static str,
+    /// The keys of its config-file section (others are warned about as typos).
+    pub config_keys: &'static [&'static str],
     /// Its section of `config show`: every setting, redacted, with its origin.
     pub show: fn(&Settings) -> Vec<crate::config::Shown>,
     /// Its section of `config init`'s template (the lines under `[default.<id>]`).

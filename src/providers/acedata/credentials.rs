@@ -41,3 +41,6 @@ pub fn show(settings: &Settings) -> Vec<Shown> {
         shown("endpoint", Some(&c.endpoint), shown_text),
     ]
 }
+
+/// The keys of its config-file section, `[<profile>.acedata]`.
+pub const CONFIG_KEYS: &[&str] = &["token", "endpoint"];

@@ -190,6 +190,7 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
     credentials_hint: credentials::HINT,
     config_template: credentials::CONFIG_TEMPLATE,
     show: credentials::show,
+    config_keys: credentials::CONFIG_KEYS,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
 };

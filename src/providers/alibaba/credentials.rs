@@ -62,3 +62,11 @@ pub fn show(settings: &Settings) -> Vec<Shown> {
         shown("endpoint", Some(&a.endpoint), shown_text),
     ]
 }
+
+/// The keys of its config-file section, `[<profile>.alibaba]`.
+pub const CONFIG_KEYS: &[&str] = &[
+    "access_key_id",
+    "access_key_secret",
+    "security_token",
+    "endpoint",
+];

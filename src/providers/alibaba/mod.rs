@@ -26,6 +26,7 @@ pub const DESCRIPTOR: Provider = Provider {
     credentials_hint: credentials::HINT,
     config_template: credentials::CONFIG_TEMPLATE,
     show: credentials::show,
+    config_keys: credentials::CONFIG_KEYS,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
 };

@@ -78,3 +78,14 @@ pub fn show(settings: &Settings) -> Vec<Shown> {
         }),
     ]
 }
+
+/// The keys of its config-file section, `[<profile>.tencent]`.
+pub const CONFIG_KEYS: &[&str] = &[
+    "secret_id",
+    "secret_key",
+    "token",
+    "region",
+    "vod_endpoint",
+    "lke_endpoint",
+    "sub_app_id",
+];
