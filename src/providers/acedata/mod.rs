@@ -2,6 +2,7 @@
 //! request signing. The token is an account ("platform") token, `platform-v1-...`; the
 //! service API tokens used to call AceData's generation APIs are refused by the usage API.
 
+pub mod commands;
 pub mod credentials;
 pub mod demo;
 pub mod usage;

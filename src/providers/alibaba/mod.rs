@@ -1,6 +1,7 @@
 //! Alibaba Cloud: ACS3 signing and the AiContent ModelRouter cost trend.
 
 pub mod client;
+pub mod commands;
 pub mod credentials;
 pub mod demo;
 pub mod modelrouter;

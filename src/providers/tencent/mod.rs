@@ -1,6 +1,7 @@
 //! Tencent Cloud: TC3 signing, the API 3.0 envelope, and the VOD and LKE commands.
 
 pub mod client;
+pub mod commands;
 pub mod credentials;
 pub mod demo;
 pub mod lke;
