@@ -97,9 +97,17 @@ fn config_value(s: &Settings) -> Option<String> {
 
 fn explicit_note(s: &Settings) -> Option<String> {
     s.profile_explicit.then(|| {
+        let variables: Vec<&str> = crate::providers::REGISTRY
+            .iter()
+            .map(|p| p.credential_variables)
+            .collect();
+        let listed = match variables.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
         format!(
-            "credentials come only from profile '{}' (named by {}); TENCENTCLOUD_*, ALIBABA_CLOUD_* \
-             and ACEDATACLOUD_PLATFORM_TOKEN are ignored",
+            "credentials come only from profile '{}' (named by {}); {listed} are ignored",
             s.profile.value,
             s.tencent.scope.named_by_text()
         )

@@ -37,6 +37,8 @@ pub struct Provider {
     pub sources: &'static [Source],
     /// Whether the settings hold its credentials (`report` skips it otherwise).
     pub has_credentials: fn(&Settings) -> bool,
+    /// Its credential variables in short (`TENCENTCLOUD_*`), for "ignored" notes.
+    pub credential_variables: &'static str,
     /// What to set, for "no credentials" messages.
     pub credentials_hint: &'static str,
     /// The keys of its config-file section (others are warned about as typos).

@@ -15,6 +15,9 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     },
 ];
 
+/// Its credential variables in short.
+pub const VARIABLES: &str = vars::ACEDATACLOUD_PLATFORM_TOKEN;
+
 pub const HINT: &str = "ACEDATACLOUD_PLATFORM_TOKEN";
 
 /// `--demo`: a token for requests nobody receives.

@@ -29,6 +29,7 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
         day_offset_seconds: Some(0),
     }],
     has_credentials: credentials::has_credentials,
+    credential_variables: credentials::VARIABLES,
     credentials_hint: credentials::HINT,
     config_template: credentials::CONFIG_TEMPLATE,
     show: credentials::show,

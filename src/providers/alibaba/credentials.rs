@@ -23,6 +23,9 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     },
 ];
 
+/// Its credential variables in short.
+pub const VARIABLES: &str = "ALIBABA_CLOUD_*";
+
 pub const HINT: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET";
 
 /// `--demo`: credentials that sign requests nobody receives.

@@ -24,6 +24,7 @@ pub const DESCRIPTOR: Provider = Provider {
         day_offset_seconds: UTC_PLUS_8,
     }],
     has_credentials: credentials::has_credentials,
+    credential_variables: credentials::VARIABLES,
     credentials_hint: credentials::HINT,
     config_template: credentials::CONFIG_TEMPLATE,
     show: credentials::show,

@@ -35,6 +35,9 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     },
 ];
 
+/// Its credential variables in short.
+pub const VARIABLES: &str = "TENCENTCLOUD_*";
+
 pub const HINT: &str = "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY";
 
 /// `--demo`: credentials that sign requests nobody receives.

@@ -39,6 +39,7 @@ pub const DESCRIPTOR: Provider = Provider {
         },
     ],
     has_credentials: credentials::has_credentials,
+    credential_variables: credentials::VARIABLES,
     credentials_hint: credentials::HINT,
     config_template: credentials::CONFIG_TEMPLATE,
     show: credentials::show,
