@@ -1,13 +1,9 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
-mod acedata;
 mod config_cmd;
-mod lke;
-mod modelrouter;
 mod output;
 mod report;
 mod usage;
-mod vod;
 mod vod_quota;
 
 use std::time::Duration;
@@ -157,17 +153,17 @@ pub async fn run(
     }
 
     let result = match command {
-        Command::Vod(VodCommand::Usage(args)) => vod::usage(&ctx, &args).await,
+        Command::Vod(VodCommand::Usage(args)) => usage::run(&ctx, &args).await,
         Command::Report(args) => report::run(&ctx, &args).await,
         Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
-            modelrouter::cost(&ctx, &args).await
+            usage::run(&ctx, &args).await
         }
         Command::Vod(VodCommand::Quota(_)) if ctx.demo => Err(Error::usage(
             "--demo answers the usage commands and report; vod quota manages real quotas and has no demo",
         )),
         Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(&ctx, &cmd).await,
-        Command::Lke(LkeCommand::Tokens(args)) => lke::tokens(&ctx, &args).await,
-        Command::Acedata(AcedataCommand::Usage(args)) => acedata::usage(&ctx, &args).await,
+        Command::Lke(LkeCommand::Tokens(args)) => usage::run(&ctx, &args).await,
+        Command::Acedata(AcedataCommand::Usage(args)) => usage::run(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } => Ok(()),
     };
@@ -200,12 +196,4 @@ fn now(pinned: Option<DateTime<Utc>>, demo: bool) -> DateTime<Utc> {
             .and_utc(),
         None => Utc::now(),
     }
-}
-
-/// `--endpoint`: the same rules as the environment and the config file.
-pub fn endpoint_flag(value: &str) -> Result<String, Error> {
-    crate::config::endpoint::parse_endpoint(
-        value,
-        crate::config::endpoint::From::Flag("--endpoint"),
-    )
 }

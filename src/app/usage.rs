@@ -2,7 +2,7 @@
 //! the series to the range, build the query, print.
 
 use crate::error::Error;
-use crate::providers::{Fetched, Note};
+use crate::providers::{Fetched, Note, UsageCommand};
 use crate::render::number;
 use crate::series::{Query, Report};
 use crate::timerange::TimeRange;
@@ -59,10 +59,10 @@ fn note_text(note: &Note) -> String {
     }
 }
 
-/// `--endpoint` when given (checked as a flag), else the resolved setting.
-pub fn endpoint(flag: Option<&str>, setting: &str) -> Result<String, Error> {
-    match flag {
-        Some(flag) => super::endpoint_flag(flag),
-        None => Ok(setting.to_string()),
-    }
+/// Every usage command: resolve the range, fetch, print.
+pub async fn run(ctx: &Context, command: &dyn UsageCommand) -> Result<(), Error> {
+    let range = ctx.range(command.range())?;
+    let input = ctx.fetch_input(range, &[]);
+    let fetched = command.fetch(&input).await?;
+    print(ctx, command.name(), &range, fetched)
 }

@@ -17,7 +17,7 @@ use crate::render::number::{format_value, json_number};
 use crate::render::quota::{self, ChangeDoc, QuotaRow};
 use crate::secret::redact_id;
 
-use super::{usage, Context};
+use super::Context;
 
 pub async fn run(ctx: &Context, command: &QuotaCommand) -> Result<(), Error> {
     match command {
@@ -50,7 +50,7 @@ fn resolve_target(
                  profile's [<profile>.tencent] section",
             )
         })?;
-    let endpoint = usage::endpoint(
+    let endpoint = crate::config::endpoint::flag_or_setting(
         args.endpoint.as_deref(),
         &ctx.settings.tencent.vod_endpoint.value,
     )?;

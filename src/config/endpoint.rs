@@ -27,6 +27,14 @@ pub fn parse_endpoint(value: &str, from: From<'_>) -> Result<String, Error> {
         .unwrap_or_else(|| Ok(value.trim_end_matches('/').to_string()))
 }
 
+/// `--endpoint` when given (checked as a flag), else the resolved setting.
+pub fn flag_or_setting(flag: Option<&str>, setting: &str) -> Result<String, Error> {
+    match flag {
+        Some(flag) => parse_endpoint(flag, From::Flag("--endpoint")),
+        None => Ok(setting.to_string()),
+    }
+}
+
 /// Why `value` is not a base URL, or `None` when it is one.
 fn endpoint_problem(value: &str) -> Option<String> {
     let url = match url::Url::parse(value) {

@@ -108,6 +108,18 @@ impl FetchInput<'_> {
     }
 }
 
+/// A usage command (`vod usage`, `lke tokens`, ...): its parsed arguments know their
+/// range options and how to fetch what they ask. The app resolves the range, builds the
+/// input and prints the result; the command refuses what it must before credentials or
+/// the network.
+pub trait UsageCommand {
+    /// `vod usage`, for the query's `commands`.
+    fn name(&self) -> &'static str;
+    fn range(&self) -> &crate::cli::RangeOpts;
+    fn fetch<'a>(&'a self, input: &'a FetchInput<'a>)
+        -> LocalBoxFuture<'a, Result<Fetched, Error>>;
+}
+
 /// A fetch's series, windowed, and what the user should be told about them.
 #[derive(Debug, Default)]
 pub struct Fetched {

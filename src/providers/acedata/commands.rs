@@ -1,8 +1,15 @@
 //! AceData Cloud `acedata`: its clap subcommands and their help (doc comments are the help text).
 
 use clap::{Args, Subcommand};
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
 
+use super::fetch_usage;
+use super::usage::{parse_api_ids, UsageRequest};
 use crate::cli::RangeOpts;
+use crate::config::endpoint;
+use crate::error::Error;
+use crate::providers::{FetchInput, Fetched, UsageCommand};
 
 #[derive(Debug, Subcommand)]
 pub enum AcedataCommand {
@@ -34,4 +41,38 @@ pub struct AcedataUsageArgs {
 
     #[command(flatten)]
     pub range: RangeOpts,
+}
+
+impl UsageCommand for AcedataUsageArgs {
+    fn name(&self) -> &'static str {
+        "acedata usage"
+    }
+
+    fn range(&self) -> &RangeOpts {
+        &self.range
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        input: &'a FetchInput<'a>,
+    ) -> LocalBoxFuture<'a, Result<Fetched, Error>> {
+        async move {
+            let api_ids = parse_api_ids(&self.api_ids)?;
+            let application_id = match self.application_id.as_deref().map(str::trim) {
+                Some("") => return Err(Error::usage("--application-id needs a value")),
+                other => other.map(str::to_string),
+            };
+            let endpoint = endpoint::flag_or_setting(
+                self.endpoint.as_deref(),
+                &input.settings.acedata.endpoint.value,
+            )?;
+            let request = UsageRequest {
+                range: input.range,
+                application_id,
+                api_ids,
+            };
+            fetch_usage(input, &request, endpoint).await
+        }
+        .boxed_local()
+    }
 }

@@ -1,8 +1,15 @@
 //! Alibaba Cloud `modelrouter`: its clap subcommands and their help (doc comments are the help text).
 
 use clap::{Args, Subcommand};
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
 
+use super::fetch_cost;
+use super::modelrouter::{self, CostGranularity, CostRequest};
 use crate::cli::RangeOpts;
+use crate::config::endpoint;
+use crate::error::Error;
+use crate::providers::{FetchInput, Fetched, UsageCommand};
 
 #[derive(Debug, Subcommand)]
 pub enum ModelrouterCommand {
@@ -48,4 +55,39 @@ pub struct ModelrouterCostArgs {
 pub enum CostGranularityArg {
     Hourly,
     Daily,
+}
+
+impl UsageCommand for ModelrouterCostArgs {
+    fn name(&self) -> &'static str {
+        "modelrouter cost"
+    }
+
+    fn range(&self) -> &RangeOpts {
+        &self.range
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        input: &'a FetchInput<'a>,
+    ) -> LocalBoxFuture<'a, Result<Fetched, Error>> {
+        async move {
+            let model_types = modelrouter::parse_model_types(&self.model_types)?;
+            let endpoint = endpoint::flag_or_setting(
+                self.endpoint.as_deref(),
+                &input.settings.alibaba.endpoint.value,
+            )?;
+            let request = CostRequest {
+                range: input.range,
+                model_types,
+                client_id: self.client_id,
+                granularity: self.granularity.map(|g| match g {
+                    CostGranularityArg::Hourly => CostGranularity::Hourly,
+                    CostGranularityArg::Daily => CostGranularity::Daily,
+                }),
+                page_size: self.page_size,
+            };
+            fetch_cost(input, &request, endpoint).await
+        }
+        .boxed_local()
+    }
 }

@@ -1,8 +1,15 @@
 //! Tencent Cloud `vod` and `lke`: its clap subcommands and their help (doc comments are the help text).
 
 use clap::{Args, Subcommand};
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
 
+use super::lke::TokenFilters;
+use super::{fetch_lke, fetch_vod, VodQuery};
 use crate::cli::RangeOpts;
+use crate::config::endpoint;
+use crate::error::Error;
+use crate::providers::{FetchInput, Fetched, UsageCommand};
 
 #[derive(Debug, Subcommand)]
 pub enum VodCommand {
@@ -191,4 +198,77 @@ pub struct VodUsageArgs {
 
     #[command(flatten)]
     pub range: RangeOpts,
+}
+
+impl UsageCommand for VodUsageArgs {
+    fn name(&self) -> &'static str {
+        "vod usage"
+    }
+
+    fn range(&self) -> &RangeOpts {
+        &self.range
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        input: &'a FetchInput<'a>,
+    ) -> LocalBoxFuture<'a, Result<Fetched, Error>> {
+        async move {
+            let endpoint = endpoint::flag_or_setting(
+                self.endpoint.as_deref(),
+                &input.settings.tencent.vod_endpoint.value,
+            )?;
+            let query = VodQuery::new(
+                input,
+                &self.types,
+                self.sub_app_id,
+                self.api_keys.clone(),
+                endpoint,
+            )?;
+            fetch_vod(input, query).await
+        }
+        .boxed_local()
+    }
+}
+
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl UsageCommand for LkeTokensArgs {
+    fn name(&self) -> &'static str {
+        "lke tokens"
+    }
+
+    fn range(&self) -> &RangeOpts {
+        &self.range
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        input: &'a FetchInput<'a>,
+    ) -> LocalBoxFuture<'a, Result<Fetched, Error>> {
+        async move {
+            let tencent = &input.settings.tencent;
+            let region = match &self.region {
+                Some(flag) => endpoint::parse_region(flag, endpoint::From::Flag("--region"))?,
+                None => tencent.region.value.clone(),
+            };
+            let endpoint =
+                endpoint::flag_or_setting(self.endpoint.as_deref(), &tencent.lke_endpoint.value)?;
+            let filters = TokenFilters {
+                model: given(&self.model),
+                sub_biz_type: given(&self.sub_biz_type),
+                app_biz_ids: self.app_biz_ids.clone(),
+                uin_accounts: self.uin_accounts.clone(),
+                app_type: given(&self.app_type),
+                sub_scenes: self.sub_scenes.clone(),
+            };
+            fetch_lke(input, &filters, region, endpoint).await
+        }
+        .boxed_local()
+    }
 }
