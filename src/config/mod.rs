@@ -425,11 +425,32 @@ struct KeyPairNames {
     secret: (&'static str, &'static str),
 }
 
+const TENCENT_KEY_PAIR: KeyPairNames = KeyPairNames {
+    what: "missing Tencent Cloud credentials",
+    section: "tencent",
+    env_glob: "TENCENTCLOUD_*",
+    id: (vars::TENCENTCLOUD_SECRET_ID, "secret_id"),
+    secret: (vars::TENCENTCLOUD_SECRET_KEY, "secret_key"),
+};
+
+const ALIBABA_KEY_PAIR: KeyPairNames = KeyPairNames {
+    what: "missing Alibaba Cloud credentials",
+    section: "alibaba",
+    env_glob: "ALIBABA_CLOUD_*",
+    id: (vars::ALIBABA_CLOUD_ACCESS_KEY_ID, "access_key_id"),
+    secret: (vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET, "access_key_secret"),
+};
+
+/// A key pair's resolved id, secret and token.
+type KeyPairParts<'a> = (
+    &'a Option<Sourced<String>>,
+    &'a Option<Sourced<Secret>>,
+    &'a Option<Sourced<Secret>>,
+);
+
 /// The key pair of resolved settings, or the exit-3 error naming exactly what is missing.
 fn key_pair(
-    id: &Option<Sourced<String>>,
-    secret: &Option<Sourced<Secret>>,
-    token: &Option<Sourced<Secret>>,
+    (id, secret, token): KeyPairParts<'_>,
     scope: &ProfileScope,
     names: &KeyPairNames,
 ) -> Result<KeyPair, Error> {
@@ -523,19 +544,8 @@ fn missing_credentials(
 
 impl TencentSettings {
     pub fn credentials(&self) -> Result<TencentCredentials, Error> {
-        key_pair(
-            &self.secret_id,
-            &self.secret_key,
-            &self.token,
-            &self.scope,
-            &KeyPairNames {
-                what: "missing Tencent Cloud credentials",
-                section: "tencent",
-                env_glob: "TENCENTCLOUD_*",
-                id: (vars::TENCENTCLOUD_SECRET_ID, "secret_id"),
-                secret: (vars::TENCENTCLOUD_SECRET_KEY, "secret_key"),
-            },
-        )
+        let parts = (&self.secret_id, &self.secret_key, &self.token);
+        key_pair(parts, &self.scope, &TENCENT_KEY_PAIR)
     }
 
     pub fn has_credentials(&self) -> bool {
@@ -545,19 +555,12 @@ impl TencentSettings {
 
 impl AlibabaSettings {
     pub fn credentials(&self) -> Result<AlibabaCredentials, Error> {
-        key_pair(
+        let parts = (
             &self.access_key_id,
             &self.access_key_secret,
             &self.security_token,
-            &self.scope,
-            &KeyPairNames {
-                what: "missing Alibaba Cloud credentials",
-                section: "alibaba",
-                env_glob: "ALIBABA_CLOUD_*",
-                id: (vars::ALIBABA_CLOUD_ACCESS_KEY_ID, "access_key_id"),
-                secret: (vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET, "access_key_secret"),
-            },
-        )
+        );
+        key_pair(parts, &self.scope, &ALIBABA_KEY_PAIR)
     }
 
     pub fn has_credentials(&self) -> bool {
