@@ -149,7 +149,7 @@ impl Error {
             Error::PartialFailure { .. } => exit::PARTIAL,
             Error::Threshold(_) => exit::THRESHOLD,
             Error::DryRun => exit::OK,
-            Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+            Error::Io(_) if self.is_broken_pipe() => exit::OK,
             Error::Io(_) | Error::Internal(_) => exit::INTERNAL,
         }
     }
@@ -179,10 +179,45 @@ impl Error {
         }
     }
 
-    /// True when stdout was closed by the reader (`aigcusage ... | head -1`).
+    /// True when stdout was closed by the reader (`aigcusage ... | head -1`), wherever in
+    /// the error's chain the broken pipe sits: the csv and serde_json writers wrap the
+    /// io error of the stream they write to.
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+        chain_has_broken_pipe(self)
     }
+}
+
+/// Walks `source()` and the payload of every wrapping `io::Error` (whose `source()`
+/// skips its own payload), looking for `ErrorKind::BrokenPipe`. A `csv::Error` does not
+/// expose its io error through `source()`, so it is asked directly.
+fn chain_has_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(csv) = error.downcast_ref::<::csv::Error>() {
+            if let ::csv::ErrorKind::Io(io) = csv.kind() {
+                if chain_has_broken_pipe(io) {
+                    return true;
+                }
+            }
+        }
+        if let Some(json) = error.downcast_ref::<serde_json::Error>() {
+            if json.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) {
+                return true;
+            }
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                if chain_has_broken_pipe(inner) {
+                    return true;
+                }
+            }
+        }
+        next = error.source();
+    }
+    false
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -243,6 +278,28 @@ mod tests {
         let pipe = Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
         assert!(pipe.is_broken_pipe());
         assert_eq!(pipe.exit_code(), 0);
+    }
+
+    #[test]
+    fn a_broken_pipe_wrapped_by_csv_inside_an_io_error_is_still_a_broken_pipe() {
+        let csv_error = ::csv::Error::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        let wrapped = Error::Io(std::io::Error::from(csv_error));
+        assert_ne!(
+            std::io::Error::from(::csv::Error::from(std::io::Error::from(
+                std::io::ErrorKind::BrokenPipe
+            )))
+            .kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "the top of the chain hides the broken pipe"
+        );
+        assert!(wrapped.is_broken_pipe());
+        assert_eq!(wrapped.exit_code(), 0);
+        let json_error =
+            serde_json::Error::io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(Error::Io(std::io::Error::other(json_error)).is_broken_pipe());
+        let other = Error::Io(std::io::Error::other("disk full"));
+        assert!(!other.is_broken_pipe());
+        assert_eq!(other.exit_code(), 1);
     }
 
     #[test]

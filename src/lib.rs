@@ -13,6 +13,7 @@ pub mod error;
 pub mod help_topics;
 pub mod man;
 pub mod outfile;
+pub mod output;
 pub mod providers;
 pub mod quota_apply;
 pub mod render;

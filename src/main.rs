@@ -9,7 +9,9 @@ use aigcusage::term::Terminal;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let terminal = Terminal::detect(cli.global.no_color);
+    // The one read of the process environment; everything else is handed this snapshot.
+    let env = aigcusage::config::Inputs::from_process_env();
+    let terminal = Terminal::detect(cli.global.no_color, &env);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -24,7 +26,7 @@ fn main() -> ExitCode {
             return ExitCode::from(aigcusage::error::exit::INTERNAL);
         }
     };
-    match runtime.block_on(aigcusage::app::run(cli, terminal)) {
+    match runtime.block_on(aigcusage::app::run(cli, terminal, env)) {
         Ok(()) => ExitCode::SUCCESS,
         // `aigcusage ... | head -1`: the reader left; that is not our failure.
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,

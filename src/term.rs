@@ -17,9 +17,10 @@ pub struct Terminal {
 pub const DEFAULT_WIDTH: usize = 100;
 
 impl Terminal {
-    pub fn detect(no_color_flag: bool) -> Self {
+    /// `env` is the snapshot of the process environment (`COLUMNS`, `NO_COLOR`, `TERM`).
+    pub fn detect(no_color_flag: bool, env: &std::collections::HashMap<String, String>) -> Self {
         let stdout_is_tty = std::io::stdout().is_terminal();
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let env = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
         let columns = env("COLUMNS").and_then(|c| c.trim().parse::<usize>().ok());
         let terminal_width = terminal_size::terminal_size().map(|(w, _)| usize::from(w.0));
         Self {

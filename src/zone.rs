@@ -48,13 +48,9 @@ impl Zone {
         })
     }
 
-    /// The zone of this machine: `TZ`, then `/etc/localtime`, else UTC.
+    /// The zone of this machine: `/etc/localtime`, else UTC. (`TZ` is the configuration's
+    /// business: it reads it from its environment snapshot before asking this.)
     pub fn system() -> Zone {
-        if let Ok(tz) = std::env::var("TZ") {
-            if let Ok(zone) = tz.trim_start_matches(':').parse() {
-                return zone;
-            }
-        }
         if let Ok(target) = std::fs::read_link("/etc/localtime") {
             let path = target.to_string_lossy();
             if let Some(idx) = path.find("zoneinfo/") {

@@ -1,12 +1,9 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
-mod acedata;
 mod config_cmd;
-mod lke;
-mod modelrouter;
 mod output;
 mod report;
-mod vod;
+mod usage;
 mod vod_quota;
 
 use std::time::Duration;
@@ -19,6 +16,8 @@ use crate::cli::{
 };
 use crate::config::{self, Inputs, Settings};
 use crate::error::Error;
+use crate::output::Output;
+use crate::providers::FetchInput;
 use crate::render::Format;
 use crate::term::Terminal;
 use crate::timerange::{self, RangeArgs, TimeRange};
@@ -36,6 +35,8 @@ pub struct Context {
     pub transport: Transport,
     /// `--demo`: recorded answers, demo credentials.
     pub demo: bool,
+    /// Standard output, the only way to it.
+    pub output: Output,
 }
 
 impl Context {
@@ -46,28 +47,21 @@ impl Context {
         }
     }
 
-    /// Tencent credentials, or demo ones under `--demo` (nothing is sent then).
-    pub fn tencent_credentials(&self) -> Result<config::TencentCredentials, Error> {
-        if self.demo {
-            return Ok(config::TencentCredentials {
-                secret_id: "AKIDDEMO0000000000000000demo".to_string(),
-                secret_key: crate::secret::Secret::new("demo-secret-key-not-used-0000"),
-                token: None,
-            });
+    /// What a provider's fetch needs, for `range`, with `report`'s source `options`.
+    pub fn fetch_input<'a>(
+        &'a self,
+        range: TimeRange,
+        options: &'a [(&'static str, Vec<String>)],
+    ) -> FetchInput<'a> {
+        FetchInput {
+            transport: &self.transport,
+            settings: &self.settings,
+            zone: self.zone,
+            now: self.now,
+            demo: self.demo,
+            range,
+            options,
         }
-        self.settings.tencent.credentials()
-    }
-
-    /// Alibaba Cloud credentials, or demo ones under `--demo` (nothing is sent then).
-    pub fn alibaba_credentials(&self) -> Result<config::AlibabaCredentials, Error> {
-        if self.demo {
-            return Ok(config::AlibabaCredentials {
-                access_key_id: "LTAIDEMO000000000000demo".to_string(),
-                access_key_secret: crate::secret::Secret::new("demo-secret-not-used-00000"),
-                security_token: None,
-            });
-        }
-        self.settings.alibaba.credentials()
     }
 
     pub fn range(&self, opts: &RangeOpts) -> Result<TimeRange, Error> {
@@ -82,12 +76,20 @@ impl Context {
 }
 
 /// Runs one command line. `Ok` means exit 0; errors carry their exit code.
-pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
+/// `env` is the one snapshot of the process environment (`config::Inputs::from_process_env`).
+pub async fn run(
+    cli: Cli,
+    terminal: Terminal,
+    env: std::collections::HashMap<String, String>,
+) -> Result<(), Error> {
     let Cli { global, command } = cli;
+    let output = Output::stdout();
     if let Command::Completions { shell } = command {
-        let mut out = std::io::stdout().lock();
-        clap_complete::generate(shell, &mut Cli::command(), "aigcusage", &mut out);
-        return Ok(());
+        let written = output.write_with(|out| {
+            clap_complete::generate(shell, &mut Cli::command(), "aigcusage", out);
+            Ok(())
+        });
+        return finish(written.map_err(Error::from), &output);
     }
 
     let tolerate_missing_file = matches!(
@@ -104,12 +106,12 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
         } else {
             global.output.clone()
         },
-        env: Inputs::from_process_env(),
+        env,
         tolerate_missing_file,
     };
     let settings = config::load(&inputs)?;
     let demo = global.demo;
-    let now = now(&inputs.env, demo)?;
+    let now = now(settings.now, demo);
     if !global.quiet {
         for warning in &settings.warnings {
             eprintln!("warning: {warning}");
@@ -122,10 +124,12 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
             timeout: Duration::from_secs_f64(global.timeout),
             retry: RetryPolicy {
                 max_retries: global.retries,
+                deadline: Duration::from_secs_f64(global.deadline),
                 ..RetryPolicy::default()
             },
             verbose: global.verbose,
             dry_run: global.dry_run,
+            extra_roots: settings.ssl_cert_file.clone(),
             offline: demo.then(|| {
                 std::sync::Arc::new(crate::providers::demo::DemoResponder)
                     as std::sync::Arc<dyn crate::transport::Responder>
@@ -143,73 +147,54 @@ pub async fn run(cli: Cli, terminal: Terminal) -> Result<(), Error> {
         global,
         transport,
         demo,
+        output,
     };
     if demo && !ctx.global.quiet {
         eprintln!("note: --demo: this is demo data from built-in example answers, not your account's usage");
     }
 
     let result = match command {
-        Command::Vod(VodCommand::Usage(args)) => vod::usage(&ctx, &args).await,
+        Command::Vod(VodCommand::Usage(args)) => usage::run(&ctx, &args).await,
         Command::Report(args) => report::run(&ctx, &args).await,
         Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
-            modelrouter::cost(&ctx, &args).await
+            usage::run(&ctx, &args).await
         }
         Command::Vod(VodCommand::Quota(_)) if ctx.demo => Err(Error::usage(
             "--demo answers the usage commands and report; vod quota manages real quotas and has no demo",
         )),
         Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(&ctx, &cmd).await,
-        Command::Lke(LkeCommand::Tokens(args)) => lke::tokens(&ctx, &args).await,
-        Command::Acedata(AcedataCommand::Usage(args)) => acedata::usage(&ctx, &args).await,
+        Command::Lke(LkeCommand::Tokens(args)) => usage::run(&ctx, &args).await,
+        Command::Acedata(AcedataCommand::Usage(args)) => usage::run(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } => Ok(()),
     };
-    match result {
+    let result = match result {
         Err(Error::DryRun) => output::print_dry_run(&ctx),
         other => other,
-    }
-}
-
-/// The clock, unless `AIGCUSAGE_NOW` pins it (RFC 3339 or unix seconds): reproducible
-/// reports "as of" a moment, and tests of ranges relative to now. Requests are still
-/// signed with the real time.
-/// Under `--demo` the clock is the start of the current UTC day, so that two demo runs
-/// print the same thing.
-fn now(
-    env: &std::collections::HashMap<String, String>,
-    demo: bool,
-) -> Result<DateTime<Utc>, Error> {
-    let Some(value) = env.get("AIGCUSAGE_NOW").filter(|v| !v.is_empty()) else {
-        let now = Utc::now();
-        if demo {
-            let midnight = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
-            return Ok(midnight);
-        }
-        return Ok(now);
     };
-    let parsed = DateTime::parse_from_rfc3339(value)
-        .map(|t| t.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            value
-                .parse::<i64>()
-                .ok()
-                .and_then(|s| DateTime::from_timestamp(s, 0))
-        });
-    parsed.ok_or_else(|| {
-        Error::config(format!(
-            "AIGCUSAGE_NOW='{value}' is not an RFC 3339 time or unix seconds"
-        ))
-    })
+    finish(result, &ctx.output)
 }
 
-/// `--endpoint` must be a base URL with scheme http or https.
-pub fn endpoint_flag(value: &str) -> Result<String, Error> {
-    match url::Url::parse(value) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
-            Ok(value.trim_end_matches('/').to_string())
-        }
-        _ => Err(Error::usage(format!(
-            "invalid --endpoint '{value}': expected a base URL such as https://vod.tencentcloudapi.com or http://127.0.0.1:8080"
-        ))),
+/// Flushes stdout once at the end. What was printed before an error (a quota list before
+/// `--fail-at`'s exit 7) is still the reader's; the command's own error wins over a
+/// failed flush.
+fn finish(result: Result<(), Error>, output: &Output) -> Result<(), Error> {
+    let flushed = output.finish();
+    result?;
+    flushed?;
+    Ok(())
+}
+
+/// The clock, unless `AIGCUSAGE_NOW` pins it (`Settings::now`). Requests are still signed
+/// with the real time. Under `--demo` the clock is the start of the current UTC day, so
+/// that two demo runs print the same thing.
+fn now(pinned: Option<DateTime<Utc>>, demo: bool) -> DateTime<Utc> {
+    match pinned {
+        Some(now) => now,
+        None if demo => Utc::now()
+            .date_naive()
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc(),
+        None => Utc::now(),
     }
 }

@@ -1,4 +1,4 @@
-//! Writing to stdout: one locked, buffered writer, flushed once.
+//! Printing a command's result through the one stdout writer (`crate::output::Output`).
 
 use std::io::Write;
 
@@ -10,19 +10,21 @@ use super::Context;
 
 type RenderFn = fn(&Report, render::Format, &RenderOptions, &mut dyn Write) -> std::io::Result<()>;
 
-/// Renders to stdout through one locked, buffered writer, flushed once.
+/// Renders into the command's one stdout writer.
 fn print_with(ctx: &Context, report: &Report, render_fn: RenderFn) -> Result<(), Error> {
-    let options = RenderOptions {
+    let options = render_options(ctx);
+    ctx.output
+        .write_with(|out| render_fn(report, ctx.format, &options, out))?;
+    Ok(())
+}
+
+fn render_options(ctx: &Context) -> RenderOptions {
+    RenderOptions {
         width: ctx.terminal.width,
         color: ctx.terminal.color,
         no_header: ctx.global.no_header,
         ..RenderOptions::default()
-    };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
-    render_fn(report, ctx.format, &options, &mut out)?;
-    out.flush()?;
-    Ok(())
+    }
 }
 
 pub fn print_report(ctx: &Context, report: &Report) -> Result<(), Error> {
@@ -32,15 +34,15 @@ pub fn print_report(ctx: &Context, report: &Report) -> Result<(), Error> {
 /// `--dry-run`: the signed requests, redacted, separated by blank lines.
 pub fn print_dry_run(ctx: &Context) -> Result<(), Error> {
     let requests = ctx.transport.take_dry_run_requests();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    for (i, request) in requests.iter().enumerate() {
-        if i > 0 {
-            writeln!(out)?;
+    ctx.output.write_with(|out| {
+        for (i, request) in requests.iter().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            write!(out, "{request}")?;
         }
-        write!(out, "{request}")?;
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     if !ctx.global.quiet {
         eprintln!(
             "dry run: {} request{} built and signed, nothing sent",
@@ -51,7 +53,10 @@ pub fn print_dry_run(ctx: &Context) -> Result<(), Error> {
     Ok(())
 }
 
-/// `report`: the summary with trends above the breakdown for a table.
-pub fn print_combined(ctx: &Context, report: &Report) -> Result<(), Error> {
-    print_with(ctx, report, render::render_combined)
+/// `report`: the summary with trends above the breakdown by source for a table.
+pub fn print_combined(ctx: &Context, report: &Report, per_source: &[Report]) -> Result<(), Error> {
+    let options = render_options(ctx);
+    ctx.output
+        .write_with(|out| render::render_combined(report, per_source, ctx.format, &options, out))?;
+    Ok(())
 }

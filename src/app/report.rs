@@ -1,123 +1,47 @@
 //! `report`: every selected provider at once, one combined view (spec §4 `report`).
 
-use futures::future::{join_all, BoxFuture};
-use futures::FutureExt;
+use futures::future::join_all;
 
 use crate::bucket::regroup;
 use crate::cli::ReportArgs;
-use crate::config::Settings;
 use crate::error::Error;
-use crate::series::{Failure, Granularity, Query, Report, Series};
+use crate::providers::{self, Provider, Source};
+use crate::series::{Failure, Granularity, Report, Series};
 use crate::term::Spinner;
-use crate::timerange::TimeRange;
 
-use crate::providers::alibaba::modelrouter::CostRequest;
+use super::{output, usage, Context};
 
-use crate::providers::tencent::lke::TokenFilters;
-
-use crate::providers::acedata::usage::UsageRequest;
-
-use super::{acedata, lke, modelrouter, output, vod, Context};
-
-type Fetch =
-    for<'a> fn(&'a Context, &'a ReportArgs, TimeRange) -> BoxFuture<'a, Result<Vec<Series>, Error>>;
-
-/// A provider `report` can query. Adding a provider to `report` is one entry in `SOURCES`.
+/// A source `report` can query, from the registry.
 struct ReportSource {
+    provider: &'static Provider,
+    source: &'static Source,
+}
+
+impl ReportSource {
     /// The name `--providers` takes.
-    name: &'static str,
-    provider: &'static str,
-    source: &'static str,
-    has_credentials: fn(&Settings) -> bool,
-    /// What to set, for the "no credentials" message.
-    credentials_hint: &'static str,
-    fetch: Fetch,
+    fn name(&self) -> &'static str {
+        self.source.name
+    }
 }
 
-const SOURCES: &[ReportSource] = &[
-    ReportSource {
-        name: "vod",
-        provider: "tencent",
-        source: "vod.aigc_usage",
-        has_credentials: |s| s.tencent.has_credentials(),
-        credentials_hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY",
-        fetch: |ctx, args, range| fetch_vod(ctx, args, range).boxed(),
-    },
-    ReportSource {
-        name: "lke",
-        provider: "tencent",
-        source: "lke.token_usage",
-        has_credentials: |s| s.tencent.has_credentials(),
-        credentials_hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY",
-        fetch: |ctx, _, range| fetch_lke(ctx, range).boxed(),
-    },
-    ReportSource {
-        name: "modelrouter",
-        provider: "alibaba",
-        source: "modelrouter.cost_trend",
-        has_credentials: |s| s.alibaba.has_credentials(),
-        credentials_hint: "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-        fetch: |ctx, _, range| fetch_modelrouter(ctx, range).boxed(),
-    },
-    ReportSource {
-        name: "acedata",
-        provider: "acedata",
-        source: "acedata.api_usage",
-        has_credentials: |s| s.acedata.has_credentials(),
-        credentials_hint: "ACEDATACLOUD_PLATFORM_TOKEN",
-        fetch: |ctx, _, range| fetch_acedata(ctx, range).boxed(),
-    },
-];
-
-async fn fetch_vod(
-    ctx: &Context,
-    args: &ReportArgs,
-    range: TimeRange,
-) -> Result<Vec<Series>, Error> {
-    let query = vod::UsageQuery::new(ctx, &args.vod_type, range, None, Vec::new(), None)?;
-    vod::fetch_usage(ctx, query).await
+/// Every registered source, in registry order.
+fn report_sources() -> Vec<ReportSource> {
+    providers::sources()
+        .map(|(provider, source)| ReportSource { provider, source })
+        .collect()
 }
 
-async fn fetch_lke(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, Error> {
-    let region = ctx.settings.tencent.region.value.clone();
-    let endpoint = ctx.settings.tencent.lke_endpoint.value.clone();
-    lke::fetch_tokens(ctx, &range, &TokenFilters::default(), region, endpoint).await
-}
-
-async fn fetch_modelrouter(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, Error> {
-    let request = CostRequest {
-        range,
-        model_types: Vec::new(),
-        client_id: None,
-        granularity: None,
-        page_size: None,
-    };
-    let endpoint = ctx.settings.alibaba.endpoint.value.clone();
-    modelrouter::fetch_cost(ctx, &request, endpoint).await
-}
-
-async fn fetch_acedata(ctx: &Context, range: TimeRange) -> Result<Vec<Series>, Error> {
-    let request = UsageRequest {
-        range,
-        application_id: None,
-        api_ids: Vec::new(),
-    };
-    let endpoint = ctx.settings.acedata.endpoint.value.clone();
-    acedata::fetch_usage(ctx, &request, endpoint).await
-}
-
-fn select<'a>(ctx: &Context, args: &ReportArgs) -> Result<Vec<&'a ReportSource>, Error> {
+fn select(ctx: &Context, args: &ReportArgs) -> Result<Vec<ReportSource>, Error> {
+    let all = report_sources();
     if !args.providers.is_empty() {
-        let mut chosen = Vec::new();
+        let mut chosen: Vec<usize> = Vec::new();
         for name in &args.providers {
             let name = name.trim().to_ascii_lowercase();
-            match SOURCES.iter().find(|s| s.name == name) {
-                Some(source) if !chosen.iter().any(|c: &&ReportSource| c.name == source.name) => {
-                    chosen.push(source)
-                }
+            match all.iter().position(|s| s.name() == name) {
+                Some(index) if !chosen.contains(&index) => chosen.push(index),
                 Some(_) => {}
                 None => {
-                    let names: Vec<_> = SOURCES.iter().map(|s| s.name).collect();
+                    let names: Vec<_> = all.iter().map(ReportSource::name).collect();
                     return Err(Error::usage(format!(
                         "invalid --providers '{name}': choose from {}",
                         names.join(", ")
@@ -125,20 +49,24 @@ fn select<'a>(ctx: &Context, args: &ReportArgs) -> Result<Vec<&'a ReportSource>,
                 }
             }
         }
-        return Ok(chosen);
+        let mut all: Vec<Option<ReportSource>> = all.into_iter().map(Some).collect();
+        return Ok(chosen
+            .into_iter()
+            .filter_map(|index| all[index].take())
+            .collect());
     }
     if ctx.demo {
-        return Ok(SOURCES.iter().collect());
+        return Ok(all);
     }
-    let configured: Vec<_> = SOURCES
+    let hints: Vec<_> = all
         .iter()
-        .filter(|s| (s.has_credentials)(&ctx.settings))
+        .map(|s| format!("{}: {}", s.name(), s.provider.credentials_hint))
+        .collect();
+    let configured: Vec<_> = all
+        .into_iter()
+        .filter(|s| (s.provider.has_credentials)(&ctx.settings))
         .collect();
     if configured.is_empty() {
-        let hints: Vec<_> = SOURCES
-            .iter()
-            .map(|s| format!("{}: {}", s.name, s.credentials_hint))
-            .collect();
         return Err(Error::config(format!(
             "no provider has credentials; set them for at least one ({}), or try `aigcusage report --demo`",
             hints.join("; ")
@@ -160,13 +88,17 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     let sources = select(ctx, args)?;
     let spinner = Spinner::start(
         ctx.terminal.stderr_is_tty && !ctx.global.quiet && !ctx.global.dry_run,
-        sources.iter().map(|s| s.name.to_string()).collect(),
+        sources.iter().map(|s| s.name().to_string()).collect(),
     );
+    // Options of `report` that a source reads by name.
+    let options = [("vod-type", args.vod_type.clone())];
+    let input = ctx.fetch_input(range, &options);
     let results = join_all(sources.iter().map(|source| {
         let spinner = &spinner;
+        let input = &input;
         async move {
-            let result = (source.fetch)(ctx, args, range).await;
-            spinner.done(source.name);
+            let result = (source.source.fetch)(input).await;
+            spinner.done(source.name());
             result
         }
     }))
@@ -174,17 +106,23 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     spinner.stop();
 
     let by = group_by(&args.group_by);
-    let mut series = Vec::new();
+    // Each source's series stay apart: the table prints one breakdown per source.
+    let mut per_source: Vec<Vec<Series>> = Vec::new();
     let mut failures = Vec::new();
     let mut first_error = None;
     let mut dry_run = false;
     for (source, result) in sources.iter().zip(results) {
         match result {
-            Ok(found) => series.extend(
-                found
-                    .iter()
-                    .map(|s| regroup(s, by, &ctx.zone, &range, ctx.now)),
-            ),
+            Ok(fetched) => {
+                usage::warn_notes(ctx, &fetched.notes);
+                per_source.push(
+                    fetched
+                        .series
+                        .iter()
+                        .map(|s| regroup(s, by, &ctx.zone, &range, ctx.now))
+                        .collect(),
+                )
+            }
             Err(Error::DryRun) => dry_run = true,
             Err(error) => {
                 eprintln!("error: {error}");
@@ -200,18 +138,27 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         // Nothing to show: the run fails as the (first) provider did.
         return Err(error);
     }
-    let query = Query {
-        start: range.start,
-        end: range.end,
-        tz: ctx.zone,
-        commands: sources
+    let query = usage::query(
+        ctx,
+        &range,
+        sources
             .iter()
-            .map(|s| format!("report {}", s.name))
+            .map(|s| format!("report {}", s.name()))
             .collect(),
-    };
-    let mut report = Report::new(query, series);
+    );
+    let mut parts: Vec<Report> = per_source
+        .into_iter()
+        .map(|series| Report::new(query.clone(), series))
+        .collect();
+    // In the canonical order of series: by provider, then source.
+    parts.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
+    let all = parts
+        .iter()
+        .flat_map(|part| part.series.iter().cloned())
+        .collect();
+    let mut report = Report::new(query, all);
     report.failures = Some(failures);
-    output::print_combined(ctx, &report)?;
+    output::print_combined(ctx, &report, &parts)?;
     let failed = report.failures.as_ref().map_or(0, Vec::len);
     if failed > 0 {
         return Err(Error::PartialFailure {
@@ -220,6 +167,13 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         });
     }
     Ok(())
+}
+
+/// The (provider, source) of a source's report; empty reports sort first and print nothing.
+fn source_key(part: &Report) -> Option<(&str, &str)> {
+    part.series
+        .first()
+        .map(|s| (s.provider.as_str(), s.source.as_str()))
 }
 
 fn failure(source: &ReportSource, error: &Error) -> Failure {
@@ -240,8 +194,8 @@ fn failure(source: &ReportSource, error: &Error) -> Failure {
         other => ("Error".to_string(), other.to_string(), None),
     };
     Failure {
-        provider: source.provider.to_string(),
-        source: source.source.to_string(),
+        provider: source.provider.id.to_string(),
+        source: source.source.id.to_string(),
         code,
         message,
         request_id,

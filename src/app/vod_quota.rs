@@ -17,7 +17,7 @@ use crate::render::number::{format_value, json_number};
 use crate::render::quota::{self, ChangeDoc, QuotaRow};
 use crate::secret::redact_id;
 
-use super::{endpoint_flag, Context};
+use super::Context;
 
 pub async fn run(ctx: &Context, command: &QuotaCommand) -> Result<(), Error> {
     match command {
@@ -50,10 +50,10 @@ fn resolve_target(
                  profile's [<profile>.tencent] section",
             )
         })?;
-    let endpoint = match &args.endpoint {
-        Some(flag) => endpoint_flag(flag)?,
-        None => ctx.settings.tencent.vod_endpoint.value.clone(),
-    };
+    let endpoint = crate::config::endpoint::flag_or_setting(
+        args.endpoint.as_deref(),
+        &ctx.settings.tencent.vod_endpoint.value,
+    )?;
     Ok(Target {
         sub_app_id,
         api_token: args.api_token.clone(),
@@ -208,10 +208,8 @@ fn print_change(
 ) -> Result<(), Error> {
     let doc = change_doc(change, request_id);
     let line = change_line(change, request_id);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    quota::write_change(&doc, &line, ctx.format, &mut out)?;
-    out.flush()?;
+    ctx.output
+        .write_with(|out| quota::write_change(&doc, &line, ctx.format, out))?;
     Ok(())
 }
 
@@ -352,10 +350,8 @@ fn print_list(
     request_ids: &[String],
 ) -> Result<(), Error> {
     let rows: Vec<QuotaRow> = quotas.iter().map(quota_row).collect();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    quota::write_list(sub_app_id, &rows, request_ids, ctx.format, &mut out)?;
-    out.flush()?;
+    ctx.output
+        .write_with(|out| quota::write_list(sub_app_id, &rows, request_ids, ctx.format, out))?;
     Ok(())
 }
 

@@ -9,24 +9,9 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::secret::redact_all;
 
-/// The keys of a profile table, and of each provider section.
-pub(crate) const PROFILE_KEYS: &[&str] = &["output", "tz", "tencent", "alibaba", "acedata"];
-pub(crate) const TENCENT_KEYS: &[&str] = &[
-    "secret_id",
-    "secret_key",
-    "token",
-    "region",
-    "vod_endpoint",
-    "lke_endpoint",
-    "sub_app_id",
-];
-pub(crate) const ALIBABA_KEYS: &[&str] = &[
-    "access_key_id",
-    "access_key_secret",
-    "security_token",
-    "endpoint",
-];
-pub(crate) const ACEDATA_KEYS: &[&str] = &["token", "endpoint"];
+/// The keys of a profile table other than the providers' sections (whose keys each
+/// provider's descriptor lists in `config_keys`).
+pub(crate) const GENERAL_KEYS: &[&str] = &["output", "tz"];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(expecting = "a profile table such as [default]")]
@@ -261,16 +246,17 @@ fn unknown_keys(path: &Path, table: &toml::Table) -> Vec<String> {
             continue; // a type error, reported by the typed parse
         };
         for (key, value) in profile_table {
-            let known = match key.as_str() {
-                "tencent" => TENCENT_KEYS,
-                "alibaba" => ALIBABA_KEYS,
-                "acedata" => ACEDATA_KEYS,
-                k if PROFILE_KEYS.contains(&k) => continue,
-                _ => {
-                    warn(profile, key);
-                    continue;
-                }
+            if GENERAL_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            let provider = crate::providers::REGISTRY
+                .iter()
+                .find(|provider| provider.id == key.as_str());
+            let Some(provider) = provider else {
+                warn(profile, key);
+                continue;
             };
+            let known = provider.config_keys;
             let section = format!("{profile}.{key}");
             for inner in value.as_table().into_iter().flat_map(|t| t.keys()) {
                 if !known.contains(&inner.as_str()) {

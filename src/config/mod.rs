@@ -8,10 +8,13 @@
 //! - `file`: reading and parsing the TOML file (errors carry `path:line`), unknown-key and
 //!   permission warnings.
 //! - `resolve`: the precedence rules, `load` and `config_path`.
+//! - `endpoint`: the one endpoint parser and region check (flags, environment, file).
 //! - `template`: `config init`.
 //! - `show`: `config show` as text and as JSON.
 
+pub mod endpoint;
 mod file;
+mod process;
 mod resolve;
 mod show;
 mod template;
@@ -21,12 +24,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::providers::EnvVar;
 use crate::secret::Secret;
 use crate::zone::Zone;
 
 pub use resolve::{config_path, load};
-pub use show::{show_json, show_text};
-pub use template::{init, TEMPLATE};
+pub use show::{
+    id as shown_id, secret as shown_secret, show_json, show_text, shown, text as shown_text, Shown,
+};
+pub use template::{init, template};
 
 /// Every environment variable the configuration reads.
 pub mod vars {
@@ -57,6 +63,13 @@ pub mod vars {
     pub const HOME: &str = "HOME";
     pub const TZ: &str = "TZ";
 
+    /// Pins the clock (RFC 3339 or unix seconds).
+    pub const AIGCUSAGE_NOW: &str = "AIGCUSAGE_NOW";
+    pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+    pub const COLUMNS: &str = "COLUMNS";
+    pub const NO_COLOR: &str = "NO_COLOR";
+    pub const TERM: &str = "TERM";
+
     /// All of the above, for hermetic tests that must clear them.
     pub const ALL: &[&str] = &[
         TENCENTCLOUD_SECRET_ID,
@@ -79,7 +92,78 @@ pub mod vars {
         XDG_CONFIG_HOME,
         HOME,
         TZ,
+        AIGCUSAGE_NOW,
+        SSL_CERT_FILE,
+        COLUMNS,
+        NO_COLOR,
+        TERM,
     ];
+}
+
+/// The environment variables that belong to no provider, with their meaning.
+const GENERAL_ENVIRONMENT: &[EnvVar] = &[
+    EnvVar {
+        name: vars::AIGCUSAGE_OUTPUT,
+        meaning: "default output format (table, json, ndjson, csv)",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_TZ,
+        meaning: "time zone to read and print times in",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_PROFILE,
+        meaning: "config profile, default `default`",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_CONFIG,
+        meaning: "config file path",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_NOW,
+        meaning: "pins the clock (RFC 3339 or unix seconds)",
+    },
+    EnvVar {
+        name: vars::XDG_CONFIG_HOME,
+        meaning: "where the config file lives, default ~/.config",
+    },
+    EnvVar {
+        name: vars::HOME,
+        meaning: "home directory, for the default config path",
+    },
+    EnvVar {
+        name: vars::TZ,
+        meaning: "the system time zone, after AIGCUSAGE_TZ and the profile's tz",
+    },
+    EnvVar {
+        name: vars::SSL_CERT_FILE,
+        meaning: "a PEM bundle of extra TLS roots to trust",
+    },
+    EnvVar {
+        name: vars::COLUMNS,
+        meaning: "table width when stdout is no terminal",
+    },
+    EnvVar {
+        name: vars::NO_COLOR,
+        meaning: "set: no colour",
+    },
+    EnvVar {
+        name: vars::TERM,
+        meaning: "`dumb`: no colour",
+    },
+];
+
+/// Every environment variable aigcusage reads, with its meaning: the general ones, then
+/// every registered provider's (for `help environment`).
+pub fn environment() -> Vec<EnvVar> {
+    GENERAL_ENVIRONMENT
+        .iter()
+        .chain(
+            crate::providers::REGISTRY
+                .iter()
+                .flat_map(|p| p.environment),
+        )
+        .copied()
+        .collect()
 }
 
 /// Built-in defaults.
@@ -225,6 +309,10 @@ pub struct Settings {
     pub tencent: TencentSettings,
     pub alibaba: AlibabaSettings,
     pub acedata: AcedataSettings,
+    /// `AIGCUSAGE_NOW`: the clock pinned for reproducible reports.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// `SSL_CERT_FILE`: extra TLS roots.
+    pub ssl_cert_file: Option<PathBuf>,
     /// Messages for stderr, without the `warning: ` prefix.
     pub warnings: Vec<String>,
 }
@@ -242,6 +330,8 @@ impl Default for Settings {
             tencent: TencentSettings::default(),
             alibaba: AlibabaSettings::default(),
             acedata: AcedataSettings::default(),
+            now: None,
+            ssl_cert_file: None,
             warnings: Vec::new(),
         }
     }
@@ -313,18 +403,82 @@ impl Default for AcedataSettings {
     }
 }
 
+/// An access key pair with an optional session token: what a signing provider signs with
+/// (Tencent's SecretId/SecretKey/Token, Alibaba's AccessKey ID/secret/STS token).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TencentCredentials {
-    pub secret_id: String,
-    pub secret_key: Secret,
+pub struct KeyPair {
+    pub id: String,
+    pub secret: Secret,
     pub token: Option<Secret>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlibabaCredentials {
-    pub access_key_id: String,
-    pub access_key_secret: Secret,
-    pub security_token: Option<Secret>,
+pub type TencentCredentials = KeyPair;
+pub type AlibabaCredentials = KeyPair;
+
+/// How a key pair is named in messages, the environment and the config file.
+struct KeyPairNames {
+    /// `missing Tencent Cloud credentials`.
+    what: &'static str,
+    section: &'static str,
+    env_glob: &'static str,
+    id: (&'static str, &'static str),
+    secret: (&'static str, &'static str),
+}
+
+const TENCENT_KEY_PAIR: KeyPairNames = KeyPairNames {
+    what: "missing Tencent Cloud credentials",
+    section: "tencent",
+    env_glob: "TENCENTCLOUD_*",
+    id: (vars::TENCENTCLOUD_SECRET_ID, "secret_id"),
+    secret: (vars::TENCENTCLOUD_SECRET_KEY, "secret_key"),
+};
+
+const ALIBABA_KEY_PAIR: KeyPairNames = KeyPairNames {
+    what: "missing Alibaba Cloud credentials",
+    section: "alibaba",
+    env_glob: "ALIBABA_CLOUD_*",
+    id: (vars::ALIBABA_CLOUD_ACCESS_KEY_ID, "access_key_id"),
+    secret: (vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET, "access_key_secret"),
+};
+
+/// A key pair's resolved id, secret and token.
+type KeyPairParts<'a> = (
+    &'a Option<Sourced<String>>,
+    &'a Option<Sourced<Secret>>,
+    &'a Option<Sourced<Secret>>,
+);
+
+/// The key pair of resolved settings, or the exit-3 error naming exactly what is missing.
+fn key_pair(
+    (id, secret, token): KeyPairParts<'_>,
+    scope: &ProfileScope,
+    names: &KeyPairNames,
+) -> Result<KeyPair, Error> {
+    match (id, secret) {
+        (Some(id), Some(secret)) => Ok(KeyPair {
+            id: id.value.clone(),
+            secret: secret.value.clone(),
+            token: token.as_ref().map(|t| t.value.clone()),
+        }),
+        (id, secret) => Err(missing_credentials(
+            names.what,
+            names.section,
+            names.env_glob,
+            scope,
+            &[
+                Part {
+                    env: names.id.0,
+                    key: names.id.1,
+                    found: id.as_ref().map(|s| s.origin),
+                },
+                Part {
+                    env: names.secret.0,
+                    key: names.secret.1,
+                    found: secret.as_ref().map(|s| s.origin),
+                },
+            ],
+        )),
+    }
 }
 
 /// One required credential part: its environment variable, its key in the file, and
@@ -390,31 +544,8 @@ fn missing_credentials(
 
 impl TencentSettings {
     pub fn credentials(&self) -> Result<TencentCredentials, Error> {
-        match (&self.secret_id, &self.secret_key) {
-            (Some(id), Some(key)) => Ok(TencentCredentials {
-                secret_id: id.value.clone(),
-                secret_key: key.value.clone(),
-                token: self.token.as_ref().map(|t| t.value.clone()),
-            }),
-            (id, key) => Err(missing_credentials(
-                "missing Tencent Cloud credentials",
-                "tencent",
-                "TENCENTCLOUD_*",
-                &self.scope,
-                &[
-                    Part {
-                        env: vars::TENCENTCLOUD_SECRET_ID,
-                        key: "secret_id",
-                        found: id.as_ref().map(|s| s.origin),
-                    },
-                    Part {
-                        env: vars::TENCENTCLOUD_SECRET_KEY,
-                        key: "secret_key",
-                        found: key.as_ref().map(|s| s.origin),
-                    },
-                ],
-            )),
-        }
+        let parts = (&self.secret_id, &self.secret_key, &self.token);
+        key_pair(parts, &self.scope, &TENCENT_KEY_PAIR)
     }
 
     pub fn has_credentials(&self) -> bool {
@@ -424,31 +555,12 @@ impl TencentSettings {
 
 impl AlibabaSettings {
     pub fn credentials(&self) -> Result<AlibabaCredentials, Error> {
-        match (&self.access_key_id, &self.access_key_secret) {
-            (Some(id), Some(secret)) => Ok(AlibabaCredentials {
-                access_key_id: id.value.clone(),
-                access_key_secret: secret.value.clone(),
-                security_token: self.security_token.as_ref().map(|t| t.value.clone()),
-            }),
-            (id, secret) => Err(missing_credentials(
-                "missing Alibaba Cloud credentials",
-                "alibaba",
-                "ALIBABA_CLOUD_*",
-                &self.scope,
-                &[
-                    Part {
-                        env: vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
-                        key: "access_key_id",
-                        found: id.as_ref().map(|s| s.origin),
-                    },
-                    Part {
-                        env: vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-                        key: "access_key_secret",
-                        found: secret.as_ref().map(|s| s.origin),
-                    },
-                ],
-            )),
-        }
+        let parts = (
+            &self.access_key_id,
+            &self.access_key_secret,
+            &self.security_token,
+        );
+        key_pair(parts, &self.scope, &ALIBABA_KEY_PAIR)
     }
 
     pub fn has_credentials(&self) -> bool {
@@ -482,6 +594,19 @@ impl AcedataSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_environment_list_is_every_variable_read_once() {
+        let listed: Vec<&str> = environment().iter().map(|v| v.name).collect();
+        let mut sorted = listed.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), listed.len(), "listed twice: {listed:?}");
+        let mut all = vars::ALL.to_vec();
+        all.sort_unstable();
+        assert_eq!(sorted, all);
+        assert!(environment().iter().all(|v| !v.meaning.is_empty()));
+    }
 
     fn scope(named_by: Option<Origin>) -> ProfileScope {
         ProfileScope {
@@ -588,8 +713,8 @@ mod tests {
             ..Default::default()
         };
         let c = t.credentials().unwrap();
-        assert_eq!(c.secret_id, "AKIDEXAMPLE");
-        assert_eq!(c.secret_key.expose(), "key");
+        assert_eq!(c.id, "AKIDEXAMPLE");
+        assert_eq!(c.secret.expose(), "key");
         assert_eq!(c.token.unwrap().expose(), "tok");
         assert!(t.has_credentials());
     }

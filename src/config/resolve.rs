@@ -14,6 +14,7 @@ use super::{
     defaults, vars, AcedataSettings, AlibabaSettings, Inputs, Origin, ProfileScope, Settings,
     Sourced, TencentSettings,
 };
+use super::{endpoint, process};
 use crate::error::Error;
 use crate::secret::Secret;
 use crate::zone::Zone;
@@ -181,6 +182,8 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
         tencent,
         alibaba,
         acedata,
+        now: process::pinned_now(env.get(vars::AIGCUSAGE_NOW))?,
+        ssl_cert_file: process::ssl_cert_file(env.get(vars::SSL_CERT_FILE)),
         warnings,
     })
 }
@@ -354,50 +357,65 @@ fn resolve_tz(
     Ok(Sourced::default_value(Zone::system()))
 }
 
-/// A base URL with scheme http or https, a host, an optional port and path, and nothing
-/// else. The value is kept without a trailing `/`.
+/// See `endpoint::parse_endpoint`: the same rules as the `--endpoint` flag.
 fn validate_endpoint(value: &str, source: &Source) -> Result<String, Error> {
-    let value = value.trim();
-    let bad = |why: &str| {
-        Error::config(format!(
-            "invalid endpoint '{value}' (from {}): {why}; expected a base URL with scheme http or https \
-             and an optional port, such as https://vod.intl.tencentcloudapi.com or http://127.0.0.1:8080",
-            source.0
-        ))
-    };
-    let url = url::Url::parse(value).map_err(|e| bad(&e.to_string()))?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(bad(&format!(
-            "scheme '{}' is not http or https",
-            url.scheme()
-        )));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("user information is not allowed"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("a query or fragment is not allowed"));
-    }
-    Ok(value.trim_end_matches('/').to_string())
+    endpoint::parse_endpoint(value, endpoint::From::Setting(&source.0))
 }
 
-/// A region such as `ap-jakarta`: lower-case letters, digits and dashes.
+/// See `endpoint::parse_region`: the same rules as the `--region` flag.
 fn validate_region(value: &str, source: &Source) -> Result<String, Error> {
-    let value = value.trim();
-    if value
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        Ok(value.to_string())
+    endpoint::parse_region(value, endpoint::From::Setting(&source.0))
+}
+
+/// The environment variables of a key pair; the first token variable set wins.
+struct KeyPairEnv {
+    id: &'static str,
+    secret: &'static str,
+    tokens: &'static [&'static str],
+}
+
+type ResolvedKeyPair = (
+    Option<Sourced<String>>,
+    Option<Sourced<Secret>>,
+    Option<Sourced<Secret>>,
+);
+
+/// A key pair with its token, all three from one place: the environment when it holds the
+/// id or the secret (and no profile was named), else the file (`[id, secret, token]`). A
+/// token in the environment without its pair is ignored with a warning.
+fn resolve_key_pair(
+    ctx: &Ctx,
+    names: &KeyPairEnv,
+    file: [Option<&String>; 3],
+    warnings: &mut Vec<String>,
+) -> ResolvedKeyPair {
+    let env_id = ctx.env.get(names.id);
+    let env_secret = ctx.env.get(names.secret);
+    let env_token = names
+        .tokens
+        .iter()
+        .find_map(|name| ctx.env.get(name).map(|value| (*name, value)));
+    let [file_id, file_secret, file_token] = file;
+    let (id, secret_value, token) = if !ctx.explicit && (env_id.is_some() || env_secret.is_some()) {
+        (
+            from_env(env_id),
+            from_env(env_secret),
+            from_env(env_token.map(|(_, value)| value)),
+        )
     } else {
-        Err(Error::config(format!(
-            "invalid region '{value}' (from {}): expected a region such as ap-jakarta",
-            source.0
-        )))
-    }
+        if let Some((token_name, _)) = env_token.filter(|_| !ctx.explicit) {
+            warnings.push(format!(
+                "{token_name} is set but {} and {} are not; it is ignored",
+                names.id, names.secret
+            ));
+        }
+        (
+            from_file(file_id),
+            from_file(file_secret),
+            from_file(file_token),
+        )
+    };
+    (id, secret(secret_value), secret(token))
 }
 
 fn resolve_tencent(
@@ -406,38 +424,24 @@ fn resolve_tencent(
     scope: ProfileScope,
     warnings: &mut Vec<String>,
 ) -> Result<TencentSettings, Error> {
-    let env_id = ctx.env.get(vars::TENCENTCLOUD_SECRET_ID);
-    let env_key = ctx.env.get(vars::TENCENTCLOUD_SECRET_KEY);
-    let env_token = ctx
-        .env
-        .get(vars::TENCENTCLOUD_TOKEN)
-        .or_else(|| ctx.env.get(vars::TENCENTCLOUD_SESSION_TOKEN));
-    let (secret_id, secret_key, token) = if !ctx.explicit && (env_id.is_some() || env_key.is_some())
-    {
-        (from_env(env_id), from_env(env_key), from_env(env_token))
-    } else {
-        if env_token.is_some() && !ctx.explicit {
-            warnings.push(format!(
-                "{} is set but {} and {} are not; it is ignored",
-                if ctx.env.get(vars::TENCENTCLOUD_TOKEN).is_some() {
-                    vars::TENCENTCLOUD_TOKEN
-                } else {
-                    vars::TENCENTCLOUD_SESSION_TOKEN
-                },
-                vars::TENCENTCLOUD_SECRET_ID,
-                vars::TENCENTCLOUD_SECRET_KEY
-            ));
-        }
-        (
-            from_file(raw.secret_id.as_ref()),
-            from_file(raw.secret_key.as_ref()),
-            from_file(raw.token.as_ref()),
-        )
-    };
+    let (secret_id, secret_key, token) = resolve_key_pair(
+        ctx,
+        &KeyPairEnv {
+            id: vars::TENCENTCLOUD_SECRET_ID,
+            secret: vars::TENCENTCLOUD_SECRET_KEY,
+            tokens: &[vars::TENCENTCLOUD_TOKEN, vars::TENCENTCLOUD_SESSION_TOKEN],
+        },
+        [
+            raw.secret_id.as_ref(),
+            raw.secret_key.as_ref(),
+            raw.token.as_ref(),
+        ],
+        warnings,
+    );
     Ok(TencentSettings {
         secret_id,
-        secret_key: secret(secret_key),
-        token: secret(token),
+        secret_key,
+        token,
         region: ctx.setting(
             vars::TENCENTCLOUD_REGION,
             "tencent",
@@ -473,31 +477,24 @@ fn resolve_alibaba(
     scope: ProfileScope,
     warnings: &mut Vec<String>,
 ) -> Result<AlibabaSettings, Error> {
-    let env_id = ctx.env.get(vars::ALIBABA_CLOUD_ACCESS_KEY_ID);
-    let env_secret = ctx.env.get(vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET);
-    let env_token = ctx.env.get(vars::ALIBABA_CLOUD_SECURITY_TOKEN);
-    let (access_key_id, access_key_secret, security_token) =
-        if !ctx.explicit && (env_id.is_some() || env_secret.is_some()) {
-            (from_env(env_id), from_env(env_secret), from_env(env_token))
-        } else {
-            if env_token.is_some() && !ctx.explicit {
-                warnings.push(format!(
-                    "{} is set but {} and {} are not; it is ignored",
-                    vars::ALIBABA_CLOUD_SECURITY_TOKEN,
-                    vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
-                    vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET
-                ));
-            }
-            (
-                from_file(raw.access_key_id.as_ref()),
-                from_file(raw.access_key_secret.as_ref()),
-                from_file(raw.security_token.as_ref()),
-            )
-        };
+    let (access_key_id, access_key_secret, security_token) = resolve_key_pair(
+        ctx,
+        &KeyPairEnv {
+            id: vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
+            secret: vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+            tokens: &[vars::ALIBABA_CLOUD_SECURITY_TOKEN],
+        },
+        [
+            raw.access_key_id.as_ref(),
+            raw.access_key_secret.as_ref(),
+            raw.security_token.as_ref(),
+        ],
+        warnings,
+    );
     Ok(AlibabaSettings {
         access_key_id,
-        access_key_secret: secret(access_key_secret),
-        security_token: secret(security_token),
+        access_key_secret,
+        security_token,
         endpoint: ctx.setting(
             vars::AIGCUSAGE_MODELROUTER_ENDPOINT,
             "alibaba",
@@ -662,17 +659,14 @@ token = "platform-v1-work-0003"
         );
         assert_eq!(t.sub_app_id, Some(Sourced::new(200000004, Origin::File)));
         let c = t.credentials().unwrap();
-        assert_eq!(c.secret_id, "AKIDdefault000000001");
-        assert_eq!(c.secret_key.expose(), "default-secret-key-0001");
+        assert_eq!(c.id, "AKIDdefault000000001");
+        assert_eq!(c.secret.expose(), "default-secret-key-0001");
         assert_eq!(c.token, None);
         assert_eq!(
             s.alibaba.endpoint,
             Sourced::new("http://127.0.0.1:8080".to_string(), Origin::File)
         );
-        assert_eq!(
-            s.alibaba.credentials().unwrap().access_key_id,
-            "LTAIdefault00000001"
-        );
+        assert_eq!(s.alibaba.credentials().unwrap().id, "LTAIdefault00000001");
         assert_eq!(
             s.acedata.token().unwrap().expose(),
             "platform-v1-default-0001"
@@ -731,8 +725,8 @@ token = "platform-v1-work-0003"
             Sourced::new("http://127.0.0.1:9002".to_string(), Origin::Env)
         );
         let a = s.alibaba.credentials().unwrap();
-        assert_eq!(a.access_key_id, "LTAIenv0000009");
-        assert_eq!(a.security_token.unwrap().expose(), "env-sts-0009");
+        assert_eq!(a.id, "LTAIenv0000009");
+        assert_eq!(a.token.unwrap().expose(), "env-sts-0009");
         assert_eq!(s.alibaba.endpoint.origin, Origin::Env);
         assert_eq!(s.acedata.token.as_ref().unwrap().origin, Origin::Env);
         assert_eq!(s.acedata.endpoint.value, "http://127.0.0.1:9004");
@@ -829,8 +823,8 @@ token = "platform-v1-work-0003"
         assert_eq!(s.profile, Sourced::new("prod".to_string(), Origin::Flag));
         assert!(s.profile_explicit);
         let c = s.tencent.credentials().unwrap();
-        assert_eq!(c.secret_id, "AKIDprod000000000002");
-        assert_eq!(c.secret_key.expose(), "prod-secret-key-0002");
+        assert_eq!(c.id, "AKIDprod000000000002");
+        assert_eq!(c.secret.expose(), "prod-secret-key-0002");
         assert_eq!(
             c.token, None,
             "the env token must not ride along with prod's keys"
@@ -853,10 +847,7 @@ token = "platform-v1-work-0003"
         ))
         .unwrap();
         assert_eq!(s.profile, Sourced::new("prod".to_string(), Origin::Env));
-        assert_eq!(
-            s.tencent.credentials().unwrap().secret_id,
-            "AKIDprod000000000002"
-        );
+        assert_eq!(s.tencent.credentials().unwrap().id, "AKIDprod000000000002");
     }
 
     #[test]
@@ -913,10 +904,7 @@ token = "platform-v1-work-0003"
             ],
         ))
         .unwrap();
-        assert_eq!(
-            s.tencent.credentials().unwrap().secret_id,
-            "AKIDenv0000000000009"
-        );
+        assert_eq!(s.tencent.credentials().unwrap().id, "AKIDenv0000000000009");
         // Alibaba has no env vars set: the default profile's keys are used.
         assert_eq!(
             s.alibaba.access_key_id.as_ref().unwrap().origin,

@@ -15,6 +15,28 @@ struct Entry {
     value: Option<(Value, Origin)>,
 }
 
+/// One setting of a provider's section as `config show` shows it: its key, and its value
+/// (already redacted) with its origin, `None` when not set.
+pub struct Shown {
+    pub key: &'static str,
+    pub value: Option<(Value, Origin)>,
+}
+
+/// A setting shown with `show` (`text`, `id`, `secret`, or any other).
+pub fn shown<T, U: ?Sized>(
+    key: &'static str,
+    value: Option<&Sourced<T>>,
+    show: impl Fn(&U) -> Value,
+) -> Shown
+where
+    T: std::borrow::Borrow<U>,
+{
+    Shown {
+        key,
+        value: value.map(|s| (show(s.value.borrow()), s.origin)),
+    }
+}
+
 fn entry<T, U: ?Sized>(
     section: Option<&'static str>,
     key: &'static str,
@@ -24,53 +46,44 @@ fn entry<T, U: ?Sized>(
 where
     T: std::borrow::Borrow<U>,
 {
+    let Shown { key, value } = shown(key, value, show);
     Entry {
         section,
         key,
-        value: value.map(|s| (show(s.value.borrow()), s.origin)),
+        value,
     }
 }
 
-fn text(s: &str) -> Value {
+/// A plain value.
+pub fn text(s: &str) -> Value {
     Value::String(s.to_string())
 }
 
-fn id(s: &str) -> Value {
+/// An id, redacted to its last 4 characters.
+pub fn id(s: &str) -> Value {
     Value::String(redact_id(s))
 }
 
-fn secret(s: &Secret) -> Value {
+/// A secret, redacted to its last 4 characters.
+pub fn secret(s: &Secret) -> Value {
     Value::String(s.redacted())
 }
 
+/// The general settings, then every registered provider's section.
 fn entries(s: &Settings) -> Vec<Entry> {
-    let (t, a, c) = (&s.tencent, &s.alibaba, &s.acedata);
-    let tc = Some("tencent");
-    let al = Some("alibaba");
-    let ac = Some("acedata");
-    vec![
+    let mut entries = vec![
         entry(None, "profile", Some(&s.profile), text),
         entry(None, "output", Some(&s.output), text),
         entry(None, "tz", Some(&s.tz), |z| Value::String(z.to_string())),
-        entry(tc, "secret_id", t.secret_id.as_ref(), id),
-        entry(tc, "secret_key", t.secret_key.as_ref(), secret),
-        entry(tc, "token", t.token.as_ref(), secret),
-        entry(tc, "region", Some(&t.region), text),
-        entry(tc, "vod_endpoint", Some(&t.vod_endpoint), text),
-        entry(tc, "lke_endpoint", Some(&t.lke_endpoint), text),
-        entry(tc, "sub_app_id", t.sub_app_id.as_ref(), |n| json!(n)),
-        entry(al, "access_key_id", a.access_key_id.as_ref(), id),
-        entry(
-            al,
-            "access_key_secret",
-            a.access_key_secret.as_ref(),
-            secret,
-        ),
-        entry(al, "security_token", a.security_token.as_ref(), secret),
-        entry(al, "endpoint", Some(&a.endpoint), text),
-        entry(ac, "token", c.token.as_ref(), secret),
-        entry(ac, "endpoint", Some(&c.endpoint), text),
-    ]
+    ];
+    for provider in crate::providers::REGISTRY {
+        entries.extend((provider.show)(s).into_iter().map(|shown| Entry {
+            section: Some(provider.id),
+            key: shown.key,
+            value: shown.value,
+        }));
+    }
+    entries
 }
 
 fn config_value(s: &Settings) -> Option<String> {
@@ -84,9 +97,17 @@ fn config_value(s: &Settings) -> Option<String> {
 
 fn explicit_note(s: &Settings) -> Option<String> {
     s.profile_explicit.then(|| {
+        let variables: Vec<&str> = crate::providers::REGISTRY
+            .iter()
+            .map(|p| p.credential_variables)
+            .collect();
+        let listed = match variables.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
         format!(
-            "credentials come only from profile '{}' (named by {}); TENCENTCLOUD_*, ALIBABA_CLOUD_* \
-             and ACEDATACLOUD_PLATFORM_TOKEN are ignored",
+            "credentials come only from profile '{}' (named by {}); {listed} are ignored",
             s.profile.value,
             s.tencent.scope.named_by_text()
         )

@@ -6,10 +6,8 @@ use std::path::Path;
 
 use crate::error::Error;
 
-/// The file `config init` writes: every section of spec §3 with commented-out examples.
-/// Example lines are `# key = value` (and `# [table]`), prose lines are `# ` followed by
-/// text that is not a key, so a test can uncomment exactly the examples.
-pub const TEMPLATE: &str = r#"# aigcusage configuration.
+/// What comes before the providers' sections.
+const HEAD: &str = r#"# aigcusage configuration.
 #
 # Each top-level table is a profile; pick one with --profile NAME or AIGCUSAGE_PROFILE.
 # Without either, the profile [default] is used (it may be absent).
@@ -27,37 +25,32 @@ pub const TEMPLATE: &str = r#"# aigcusage configuration.
 # output = "table"               # table, json, ndjson or csv
 # tz = "Asia/Shanghai"           # IANA name, UTC, or an offset such as +08:00
 
-[default.tencent]
-# Tencent Cloud (vod, lke). Environment: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY,
-# TENCENTCLOUD_TOKEN, TENCENTCLOUD_REGION.
-# secret_id = "AKIDxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-# secret_key = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-# token = "xxxxxxxx"             # only for temporary credentials
-# region = "ap-jakarta"          # lke region
-# vod_endpoint = "https://vod.intl.tencentcloudapi.com"
-# lke_endpoint = "https://lke.intl.tencentcloudapi.com"
-# sub_app_id = 200000004         # default --sub-app-id
+"#;
 
-[default.alibaba]
-# Alibaba Cloud (modelrouter). Environment: ALIBABA_CLOUD_ACCESS_KEY_ID,
-# ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN.
-# access_key_id = "LTAIxxxxxxxxxxxxxxxxxxxx"
-# access_key_secret = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-# security_token = "xxxxxxxx"    # only for STS credentials
-# endpoint = "https://aicontent.aliyuncs.com"
-
-[default.acedata]
-# AceData Cloud. Environment: ACEDATACLOUD_PLATFORM_TOKEN.
-# token = "platform-v1-xxxxxxxxxxxxxxxxxxxxxxxx"
-# endpoint = "https://platform.acedata.cloud"
-
-# Another profile, used with --profile work:
+/// What comes after them.
+const TAIL: &str = r#"# Another profile, used with --profile work:
 # [work]
 # [work.acedata]
 # token = "platform-v1-xxxxxxxxxxxxxxxxxxxxxxxx"
 "#;
 
-/// Writes `TEMPLATE` at `path`, creating parent directories (0700 where new). A new file is
+/// The file `config init` writes: every section of spec §3 with commented-out examples,
+/// one `[default.<provider>]` section per registered provider (its `config_template`).
+/// Example lines are `# key = value` (and `# [table]`), prose lines are `# ` followed by
+/// text that is not a key, so a test can uncomment exactly the examples.
+pub fn template() -> String {
+    let mut text = HEAD.to_string();
+    for provider in crate::providers::REGISTRY {
+        text.push_str(&format!(
+            "[default.{}]\n{}\n",
+            provider.id, provider.config_template
+        ));
+    }
+    text.push_str(TAIL);
+    text
+}
+
+/// Writes `template()` at `path`, creating parent directories (0700 where new). A new file is
 /// created with mode 0600 (never chmod-ed after the fact). An existing file is a usage error
 /// (exit 2) unless `force`, which truncates it and sets its mode to 0600 before writing.
 pub fn init(path: &Path, force: bool) -> Result<(), Error> {
@@ -93,7 +86,7 @@ pub fn init(path: &Path, force: bool) -> Result<(), Error> {
         }
         Err(e) => return Err(fail("create", e)),
     };
-    file.write_all(TEMPLATE.as_bytes())
+    file.write_all(template().as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| fail("write", e))
 }
@@ -140,9 +133,10 @@ fn create_dirs(dir: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::file::{self, ACEDATA_KEYS, ALIBABA_KEYS, PROFILE_KEYS, TENCENT_KEYS};
+    use super::super::file::{self, GENERAL_KEYS};
     use super::super::{load, Inputs, Origin};
     use super::*;
+    use crate::providers::REGISTRY;
 
     #[cfg(unix)]
     fn mode(path: &Path) -> u32 {
@@ -152,7 +146,7 @@ mod tests {
 
     /// The template with every example line (`# key = …`, `# [table]`) uncommented.
     fn uncommented() -> String {
-        TEMPLATE
+        template()
             .lines()
             .map(|line| match line.strip_prefix("# ") {
                 Some(rest)
@@ -174,7 +168,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/config.toml");
         init(&path, false).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), TEMPLATE);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), template());
         #[cfg(unix)]
         {
             assert_eq!(mode(&path), 0o600);
@@ -204,7 +198,7 @@ mod tests {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         }
         init(&path, true).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), TEMPLATE);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), template());
         #[cfg(unix)]
         assert_eq!(mode(&path), 0o600);
     }
@@ -243,10 +237,20 @@ mod tests {
             v.sort();
             v
         };
-        assert_eq!(keys(&table["default"]), sorted(PROFILE_KEYS));
-        assert_eq!(keys(&default["tencent"]), sorted(TENCENT_KEYS));
-        assert_eq!(keys(&default["alibaba"]), sorted(ALIBABA_KEYS));
-        assert_eq!(keys(&default["acedata"]), sorted(ACEDATA_KEYS));
+        let profile_keys: Vec<&str> = GENERAL_KEYS
+            .iter()
+            .copied()
+            .chain(REGISTRY.iter().map(|p| p.id))
+            .collect();
+        assert_eq!(keys(&table["default"]), sorted(&profile_keys));
+        for provider in REGISTRY {
+            assert_eq!(
+                keys(&default[provider.id]),
+                sorted(provider.config_keys),
+                "{}",
+                provider.id
+            );
+        }
         // Every example endpoint passes validation, and the example values load.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");

@@ -1,5 +1,6 @@
 //! `--demo`: recorded example answers instead of the network. Each provider folder has a
-//! `demo.rs` that answers its own requests; this file asks them in turn.
+//! `demo.rs` that answers its own requests; this responder asks them in turn. The helpers
+//! they share live in `recorded.rs`, which imports no provider (no import circle).
 
 use crate::transport::{HttpRequest, HttpResponse, Responder};
 
@@ -7,56 +8,8 @@ pub struct DemoResponder;
 
 impl Responder for DemoResponder {
     fn answer(&self, request: &HttpRequest) -> Option<HttpResponse> {
-        // One entry per provider.
-        let providers: [fn(&HttpRequest) -> Option<HttpResponse>; 3] = [
-            super::tencent::demo::answer,
-            super::alibaba::demo::answer,
-            super::acedata::demo::answer,
-        ];
-        providers.iter().find_map(|answer| answer(request))
-    }
-}
-
-pub fn json_response(body: serde_json::Value) -> HttpResponse {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::CONTENT_TYPE,
-        reqwest::header::HeaderValue::from_static("application/json"),
-    );
-    HttpResponse {
-        status: 200,
-        headers,
-        body: body.to_string().into_bytes(),
-    }
-}
-
-/// A factor between 0.5 and 1.5 that depends only on `key`: demo values vary from bucket
-/// to bucket, and are the same on every run.
-pub fn variation(key: &str) -> f64 {
-    // FNV-1a: small, stable across platforms and releases.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in key.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    // A splitmix64 finish, so that keys differing only in their last digit (consecutive
-    // days) land far apart.
-    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    hash ^= hash >> 31;
-    0.5 + (hash % 1001) as f64 / 1000.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variation_is_stable_and_bounded() {
-        assert_eq!(variation("2025-11-18"), variation("2025-11-18"));
-        for day in 1..=28 {
-            let v = variation(&format!("2025-11-{day:02}"));
-            assert!((0.5..=1.5).contains(&v));
-        }
+        super::REGISTRY
+            .iter()
+            .find_map(|provider| (provider.demo_answer)(request))
     }
 }

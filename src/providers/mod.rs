@@ -1,6 +1,211 @@
 //! One folder per provider. Each turns requests into `Series` and never prints.
+//!
+//! The rest of the crate reaches a provider through its `Provider` descriptor in
+//! `REGISTRY`: adding a provider is a folder and one line there.
 
 pub mod acedata;
 pub mod alibaba;
 pub mod demo;
+pub mod recorded;
 pub mod tencent;
+
+use chrono::{DateTime, Utc};
+use futures::future::LocalBoxFuture;
+
+use crate::config::Settings;
+use crate::error::Error;
+use crate::series::{apply_window, Series};
+use crate::timerange::TimeRange;
+use crate::transport::{HttpRequest, HttpResponse, Transport};
+use crate::zone::Zone;
+
+/// Every provider, in the order `report` and the help list them. One line per provider.
+pub const REGISTRY: &[&Provider] = &[
+    &tencent::DESCRIPTOR,
+    &alibaba::DESCRIPTOR,
+    &acedata::DESCRIPTOR,
+];
+
+/// What the rest of the crate knows of a provider.
+#[derive(Debug)]
+pub struct Provider {
+    /// The label in series, failures and messages: `tencent`.
+    pub id: &'static str,
+    /// `Tencent Cloud`.
+    pub display_name: &'static str,
+    /// The sources it serves, each a `--providers` name of `report`.
+    pub sources: &'static [Source],
+    /// Whether the settings hold its credentials (`report` skips it otherwise).
+    pub has_credentials: fn(&Settings) -> bool,
+    /// Its credential variables in short (`TENCENTCLOUD_*`), for "ignored" notes.
+    pub credential_variables: &'static str,
+    /// What to set, for "no credentials" messages.
+    pub credentials_hint: &'static str,
+    /// The keys of its config-file section (others are warned about as typos).
+    pub config_keys: &'static [&'static str],
+    /// Its section of `config show`: every setting, redacted, with its origin.
+    pub show: fn(&Settings) -> Vec<crate::config::Shown>,
+    /// Its section of `config init`'s template (the lines under `[default.<id>]`).
+    pub config_template: &'static str,
+    /// The environment variables it reads, with their meaning.
+    pub environment: &'static [EnvVar],
+    /// Its recorded `--demo` answer to a request, `None` for requests of other providers.
+    pub demo_answer: fn(&HttpRequest) -> Option<HttpResponse>,
+}
+
+/// One source of series.
+#[derive(Debug)]
+pub struct Source {
+    /// The name `report --providers` takes: `vod`.
+    pub name: &'static str,
+    /// The source id in series and failures: `vod.aigc_usage`.
+    pub id: &'static str,
+    /// The service's own name: `Video on Demand`.
+    pub service_display_name: &'static str,
+    /// Every series of the source over a range, with its defaults (`report`).
+    pub fetch: Fetch,
+    /// The offset east of UTC, in seconds, at which the provider's days start; `None` when
+    /// it answers in sub-daily buckets (its calendar never shows).
+    pub day_offset_seconds: Option<i32>,
+}
+
+/// How a source's series are fetched for `report` (and later `sync`).
+pub type Fetch = for<'a> fn(&'a FetchInput<'a>) -> LocalBoxFuture<'a, Result<Fetched, Error>>;
+
+/// What a fetch is given: everything resolved, nothing of the app or the command line
+/// beyond plain values.
+pub struct FetchInput<'a> {
+    pub transport: &'a Transport,
+    pub settings: &'a Settings,
+    pub zone: Zone,
+    /// The clock series are windowed against (future points are dropped).
+    pub now: DateTime<Utc>,
+    /// `--demo`: demo credentials; the transport answers from recordings.
+    pub demo: bool,
+    pub range: TimeRange,
+    /// Options `report` passes to a source by name (`vod-type`); a source reads its own.
+    pub options: &'a [(&'static str, Vec<String>)],
+}
+
+impl FetchInput<'_> {
+    /// The values of option `name`, empty when not given.
+    pub fn option(&self, name: &str) -> &[String] {
+        self.options
+            .iter()
+            .find(|(option, _)| *option == name)
+            .map_or(&[], |(_, values)| values.as_slice())
+    }
+
+    /// `series` cut to the range (and to now); returns how many points were dropped.
+    pub fn window(&self, series: &mut [Series]) -> usize {
+        let mut dropped = 0;
+        for s in series {
+            let before = s.points.len();
+            apply_window(s, self.range.start, self.range.end, self.now);
+            dropped += before - s.points.len();
+        }
+        dropped
+    }
+}
+
+/// A usage command (`vod usage`, `lke tokens`, ...): its parsed arguments know their
+/// range options and how to fetch what they ask. The app resolves the range, builds the
+/// input and prints the result; the command refuses what it must before credentials or
+/// the network.
+pub trait UsageCommand {
+    /// `vod usage`, for the query's `commands`.
+    fn name(&self) -> &'static str;
+    fn range(&self) -> &crate::cli::RangeOpts;
+    fn fetch<'a>(&'a self, input: &'a FetchInput<'a>)
+        -> LocalBoxFuture<'a, Result<Fetched, Error>>;
+}
+
+/// A fetch's series, windowed, and what the user should be told about them.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    pub series: Vec<Series>,
+    pub notes: Vec<Note>,
+}
+
+/// Something to warn about, as data: the app words and prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// The provider answered points outside the range; they were dropped.
+    OutsideRange { label: &'static str, dropped: usize },
+    /// An answer's own total is not the sum of its rows.
+    TotalMismatch {
+        label: &'static str,
+        total: f64,
+        sum: f64,
+        rows: usize,
+    },
+}
+
+/// An environment variable and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvVar {
+    pub name: &'static str,
+    pub meaning: &'static str,
+}
+
+/// China Standard Time, the calendar of VOD and ModelRouter days.
+pub const UTC_PLUS_8: Option<i32> = Some(8 * 3600);
+
+/// Every source of every provider, with its provider.
+pub fn sources() -> impl Iterator<Item = (&'static Provider, &'static Source)> {
+    REGISTRY.iter().flat_map(|provider| {
+        provider
+            .sources
+            .iter()
+            .map(move |source| (*provider, source))
+    })
+}
+
+/// The source `report --providers` calls `name`.
+pub fn source_named(name: &str) -> Option<(&'static Provider, &'static Source)> {
+    sources().find(|(_, source)| source.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_ids_are_unique_across_the_registry() {
+        let mut names: Vec<_> = sources().map(|(_, s)| s.name).collect();
+        let mut ids: Vec<_> = sources().map(|(_, s)| s.id).collect();
+        let mut providers: Vec<_> = REGISTRY.iter().map(|p| p.id).collect();
+        for list in [&mut names, &mut ids, &mut providers] {
+            let before = list.len();
+            list.sort_unstable();
+            list.dedup();
+            assert_eq!(list.len(), before, "{list:?}");
+        }
+    }
+
+    #[test]
+    fn every_source_id_starts_with_its_name() {
+        for (_, source) in sources() {
+            assert!(
+                source.id.starts_with(&format!("{}.", source.name)),
+                "{}",
+                source.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_provider_names_its_credential_variables_in_its_hint() {
+        for provider in REGISTRY {
+            assert!(!provider.environment.is_empty(), "{}", provider.id);
+            assert!(
+                provider
+                    .environment
+                    .iter()
+                    .any(|var| provider.credentials_hint.contains(var.name)),
+                "{}",
+                provider.id
+            );
+        }
+    }
+}

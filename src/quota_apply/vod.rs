@@ -134,8 +134,8 @@ mod tests {
         ));
         let transport = Transport::new(TransportOptions::default(), sink).unwrap();
         let credentials = TencentCredentials {
-            secret_id: "AKIDEXAMPLE".into(),
-            secret_key: Secret::new("secret-key-example"),
+            id: "AKIDEXAMPLE".into(),
+            secret: Secret::new("secret-key-example"),
             token: None,
         };
         (transport, credentials)

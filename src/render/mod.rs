@@ -109,11 +109,14 @@ pub fn render(
     }
 }
 
-/// `report`'s output. For a table: the per-series summary with trends, then the
-/// breakdown by bucket as one table per source (so that each fits side by side, time rows
-/// by series columns); the other formats carry the same data as for any report.
+/// `report`'s output: `report` is every source together, `per_source` the same series
+/// kept apart, one report per source in the order to print them. For a table: the
+/// per-series summary with trends, then the breakdown by bucket as one table per source
+/// (so that each fits side by side, time rows by series columns); the other formats carry
+/// the same data as for any report.
 pub fn render_combined(
     report: &Report,
+    per_source: &[Report],
     format: Format,
     options: &RenderOptions,
     out: &mut dyn Write,
@@ -122,22 +125,9 @@ pub fn render_combined(
         return render(report, format, options, out);
     }
     summary::write(report, options, out)?;
-    // Series are sorted by (provider, source, ...), so each source is one run.
-    let mut start = 0;
-    while start < report.series.len() {
-        let key = (&report.series[start].provider, &report.series[start].source);
-        let len = report.series[start..]
-            .iter()
-            .take_while(|s| (&s.provider, &s.source) == key)
-            .count();
-        let part = Report {
-            query: report.query.clone(),
-            series: report.series[start..start + len].to_vec(),
-            failures: None,
-        };
+    for part in per_source.iter().filter(|part| !part.series.is_empty()) {
         writeln!(out)?;
-        table::write(&part, options, out)?;
-        start += len;
+        table::write(part, options, out)?;
     }
     Ok(())
 }

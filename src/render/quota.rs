@@ -70,7 +70,7 @@ pub fn write_change(
             writeln!(out)
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
+            let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record([
                 "action",
                 "sub_app_id",
@@ -87,9 +87,17 @@ pub fn write_change(
                 doc.api_token.clone().unwrap_or_default(),
                 doc.request_id.clone().unwrap_or_default(),
             ])?;
-            w.flush()
+            out.write_all(&csv_bytes(w)?)
         }
     }
+}
+
+/// The bytes a csv writer over memory holds. Rows are built in memory and written once,
+/// so that the csv writer never flushes the stream it would otherwise wrap.
+fn csv_bytes(writer: csv::Writer<Vec<u8>>) -> io::Result<Vec<u8>> {
+    writer
+        .into_inner()
+        .map_err(|e| io::Error::other(e.error().to_string()))
 }
 
 fn number_text(n: Option<&Number>) -> String {
@@ -122,7 +130,7 @@ pub fn write_list(
             Ok(())
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
+            let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record([
                 "sub_app_id",
                 "quota_type",
@@ -146,7 +154,7 @@ pub fn write_list(
                     },
                 ])?;
             }
-            w.flush()
+            out.write_all(&csv_bytes(w)?)
         }
     }
 }

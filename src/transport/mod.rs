@@ -17,7 +17,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 
 use crate::error::{first_line, Error, Target};
 use limit::RateLimiter;
-pub use retry::RetryPolicy;
+pub use retry::{Decision, RetryPolicy};
 use trace::Sink;
 
 /// Refuse answers larger than this (spec §7).
@@ -105,6 +105,8 @@ pub struct TransportOptions {
     pub requests_per_second: usize,
     /// When set, every request is answered by it and nothing goes to the network.
     pub offline: Option<std::sync::Arc<dyn Responder>>,
+    /// A PEM bundle of roots to trust besides the built-in ones (`SSL_CERT_FILE`).
+    pub extra_roots: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for TransportOptions {
@@ -117,6 +119,7 @@ impl std::fmt::Debug for TransportOptions {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("requests_per_second", &self.requests_per_second)
             .field("offline", &self.offline.is_some())
+            .field("extra_roots", &self.extra_roots)
             .finish()
     }
 }
@@ -131,6 +134,7 @@ impl Default for TransportOptions {
             max_body_bytes: MAX_BODY_BYTES,
             requests_per_second: REQUESTS_PER_SECOND,
             offline: None,
+            extra_roots: None,
         }
     }
 }
@@ -142,6 +146,8 @@ pub struct Transport {
     log: Sink,
     dry_run_requests: Mutex<Vec<String>>,
     rng: Mutex<StdRng>,
+    /// When the command's `--deadline` started counting.
+    started: Instant,
 }
 
 /// How one attempt ended before the caller's judgement.
@@ -149,7 +155,7 @@ enum Attempt {
     Answered(HttpResponse),
     /// Failed; `reached` says whether the request may have reached the server.
     Failed {
-        reason: String,
+        reason: FailReason,
         reached: bool,
         retryable: bool,
     },
@@ -160,22 +166,76 @@ enum Attempt {
     },
 }
 
+/// Why an attempt got no answer.
+enum FailReason {
+    /// No answer within the per-attempt timeout.
+    TimedOut(Duration),
+    Other(String),
+}
+
+impl std::fmt::Display for FailReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailReason::TimedOut(timeout) => write!(f, "timed out after {} s", fmt_secs(*timeout)),
+            FailReason::Other(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// One attempt judged: see `Transport::judge`.
+struct Judged {
+    outcome: String,
+    retry_reason: Option<String>,
+    retry_after: Option<Duration>,
+    result: Result<HttpResponse, Error>,
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// ` (host)` after one attempt, ` (after 3 attempts, host)` after several: spec §6 asks a
+/// network failure to name the host and the attempts made.
+fn attempts_note(attempts: u32, url: &str) -> String {
+    if attempts == 1 {
+        format!(" ({})", host_of(url))
+    } else {
+        format!(" (after {attempts} attempts, {})", host_of(url))
+    }
+}
+
+/// `host[:port]` of a URL, for messages; the URL itself when it has no host.
+fn host_of(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) => match (parsed.host_str(), parsed.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_string(),
+            _ => url.to_string(),
+        },
+        Err(_) => url.to_string(),
+    }
+}
+
 impl Transport {
     pub fn new(options: TransportOptions, log: Sink) -> Result<Self, Error> {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("aigcusage/", env!("CARGO_PKG_VERSION")))
             .use_rustls_tls();
-        if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
-            let pem = std::fs::read(&path).map_err(|e| {
+        if let Some(path) = &options.extra_roots {
+            let pem = std::fs::read(path).map_err(|e| {
                 Error::config(format!(
                     "SSL_CERT_FILE={}: cannot read it: {e}",
-                    path.to_string_lossy()
+                    path.display()
                 ))
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
                 Error::config(format!(
                     "SSL_CERT_FILE={}: not a PEM certificate bundle: {e}",
-                    path.to_string_lossy()
+                    path.display()
                 ))
             })?;
             for cert in certs {
@@ -192,6 +252,7 @@ impl Transport {
             log,
             dry_run_requests: Mutex::new(Vec::new()),
             rng: Mutex::new(StdRng::from_entropy()),
+            started: Instant::now(),
         })
     }
 
@@ -225,8 +286,7 @@ impl Transport {
         B: Fn() -> Result<HttpRequest, Error>,
         C: Fn(&HttpResponse) -> Verdict,
     {
-        let max_retries = self.options.retry.max_retries;
-        let mut retry = 0u32;
+        let mut retries_done = 0u32;
         loop {
             if self.options.dry_run {
                 let request = build()?;
@@ -244,85 +304,145 @@ impl Transport {
             let started = Instant::now();
             let attempt = self.attempt(&request).await;
             let elapsed = started.elapsed();
+            let attempts = retries_done + 1;
+            let failure = self.judge(call, &request, attempt, attempts, &classify);
 
-            let (outcome, retry_reason, retry_after, final_result) = match attempt {
-                Attempt::Answered(response) => {
-                    let status_text = status_text(response.status);
-                    if response.status == 429 {
-                        let after = retry_after(&response);
-                        (
-                            status_text,
-                            Some("HTTP 429 Too Many Requests".to_string()),
-                            after,
-                            Ok(response),
-                        )
-                    } else if response.status >= 500 {
-                        let detail =
-                            format!("HTTP {}: {}", status_text, first_line(&response.body));
-                        let can_retry = call.idempotent;
-                        let after = retry_after(&response);
-                        let reason = can_retry.then(|| format!("HTTP {}", response.status));
-                        (
-                            status_text,
-                            reason,
-                            after,
-                            Err(self.network_error(call, detail, true)),
-                        )
-                    } else {
-                        match classify(&response) {
-                            Verdict::Accept => (status_text, None, None, Ok(response)),
-                            Verdict::Retry(reason) => {
-                                let after = retry_after(&response);
-                                (status_text, Some(reason), after, Ok(response))
-                            }
-                        }
-                    }
-                }
-                Attempt::TooLarge { cap } => (
-                    "failed".to_string(),
-                    None,
-                    None,
-                    Err(Error::TooLarge {
-                        target: call.target.clone(),
-                        cap_bytes: cap,
-                    }),
-                ),
-                Attempt::Failed {
-                    reason,
-                    reached,
-                    retryable,
-                } => {
-                    let can_retry = retryable && (call.idempotent || !reached);
-                    let retry_reason = can_retry.then(|| reason.clone());
-                    (
-                        "failed".to_string(),
-                        retry_reason,
-                        None,
-                        Err(self.network_error(call, reason, reached)),
+            let time_left = self
+                .options
+                .retry
+                .deadline
+                .saturating_sub(self.started.elapsed());
+            let decision = match &failure.retry_reason {
+                None => Decision::GiveUp,
+                Some(_) => {
+                    let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+                    self.options.retry.decide(
+                        retries_done,
+                        true,
+                        failure.retry_after,
+                        time_left,
+                        &mut *rng,
                     )
                 }
             };
-
-            let will_retry = retry_reason.is_some() && retry < max_retries;
-            let wait = will_retry.then(|| {
-                let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
-                self.options.retry.delay(retry, retry_after, &mut *rng)
-            });
             if self.options.verbose {
-                let retry_note = match (&retry_reason, wait) {
-                    (Some(reason), Some(wait)) => Some((reason.as_str(), wait)),
+                let retry_note = match (&failure.retry_reason, decision) {
+                    (Some(reason), Decision::RetryAfter(wait)) => Some((reason.as_str(), wait)),
                     _ => None,
                 };
-                let line =
-                    trace::attempt_line(&request, &outcome, elapsed, retry_note, &call.redact);
+                let line = trace::attempt_line(
+                    &request,
+                    &failure.outcome,
+                    elapsed,
+                    retry_note,
+                    &call.redact,
+                );
                 trace::write_line(&self.log, &line);
             }
-            match wait {
-                Some(wait) => {
+            match decision {
+                Decision::RetryAfter(wait) => {
                     tokio::time::sleep(wait).await;
-                    retry += 1;
+                    retries_done += 1;
                 }
-                None => return final_result,
+                Decision::GiveUp => return failure.result,
+                Decision::DeadlineReached => {
+                    let reason = failure.retry_reason.unwrap_or_default();
+                    return Err(Error::network(
+                        &call.target,
+                        format!(
+                            "{reason}; stopped after {attempts} attempt{}: the --deadline of {} s was reached ({})",
+                            plural(attempts),
+                            fmt_secs(self.options.retry.deadline),
+                            host_of(&request.url)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// What one attempt means: its status text for `--verbose`, why it is worth retrying
+    /// (if it is), the server's `Retry-After`, and what to return when no retry follows.
+    fn judge<C>(
+        &self,
+        call: &Call,
+        request: &HttpRequest,
+        attempt: Attempt,
+        attempts: u32,
+        classify: &C,
+    ) -> Judged
+    where
+        C: Fn(&HttpResponse) -> Verdict,
+    {
+        match attempt {
+            Attempt::Answered(response) => {
+                let outcome = status_text(response.status);
+                if response.status == 429 {
+                    Judged {
+                        outcome,
+                        retry_reason: Some("HTTP 429 Too Many Requests".to_string()),
+                        retry_after: retry_after(&response),
+                        result: Ok(response),
+                    }
+                } else if response.status >= 500 {
+                    let detail = format!(
+                        "HTTP {}: {}{}",
+                        outcome,
+                        first_line(&response.body),
+                        attempts_note(attempts, &request.url)
+                    );
+                    Judged {
+                        retry_reason: call.idempotent.then(|| format!("HTTP {}", response.status)),
+                        retry_after: retry_after(&response),
+                        result: Err(self.network_error(call, detail, true)),
+                        outcome,
+                    }
+                } else {
+                    match classify(&response) {
+                        Verdict::Accept => Judged {
+                            outcome,
+                            retry_reason: None,
+                            retry_after: None,
+                            result: Ok(response),
+                        },
+                        Verdict::Retry(reason) => Judged {
+                            outcome,
+                            retry_reason: Some(reason),
+                            retry_after: retry_after(&response),
+                            result: Ok(response),
+                        },
+                    }
+                }
+            }
+            Attempt::TooLarge { cap } => Judged {
+                outcome: "failed".to_string(),
+                retry_reason: None,
+                retry_after: None,
+                result: Err(Error::TooLarge {
+                    target: call.target.clone(),
+                    cap_bytes: cap,
+                }),
+            },
+            Attempt::Failed {
+                reason,
+                reached,
+                retryable,
+            } => {
+                let can_retry = retryable && (call.idempotent || !reached);
+                let detail = match &reason {
+                    FailReason::TimedOut(timeout) if attempts > 1 => format!(
+                        "timed out after {attempts} attempts of {} s each ({})",
+                        fmt_secs(*timeout),
+                        host_of(&request.url)
+                    ),
+                    other => format!("{other}{}", attempts_note(attempts, &request.url)),
+                };
+                Judged {
+                    outcome: "failed".to_string(),
+                    retry_reason: can_retry.then(|| reason.to_string()),
+                    retry_after: None,
+                    result: Err(self.network_error(call, detail, reached)),
+                }
             }
         }
     }
@@ -340,7 +460,10 @@ impl Transport {
             return match responder.answer(request) {
                 Some(response) => Attempt::Answered(response),
                 None => Attempt::Failed {
-                    reason: format!("no recorded answer for {} {}", request.method, request.url),
+                    reason: FailReason::Other(format!(
+                        "no recorded answer for {} {}",
+                        request.method, request.url
+                    )),
                     reached: false,
                     retryable: false,
                 },
@@ -350,7 +473,7 @@ impl Transport {
         match tokio::time::timeout(timeout, self.exchange(request)).await {
             Ok(result) => result,
             Err(_) => Attempt::Failed {
-                reason: format!("timed out after {} s", fmt_secs(timeout)),
+                reason: FailReason::TimedOut(timeout),
                 reached: true,
                 retryable: true,
             },
@@ -377,7 +500,9 @@ impl Transport {
                 }
                 _ => {
                     return Attempt::Failed {
-                        reason: format!("header {name} holds characters HTTP does not allow"),
+                        reason: FailReason::Other(format!(
+                            "header {name} holds characters HTTP does not allow"
+                        )),
                         reached: false,
                         retryable: false,
                     }
@@ -394,7 +519,7 @@ impl Transport {
             Err(e) => {
                 let reached = !(e.is_connect() || e.is_builder());
                 return Attempt::Failed {
-                    reason: describe_reqwest_error(&e),
+                    reason: FailReason::Other(describe_reqwest_error(&e)),
                     reached,
                     retryable: !e.is_builder(),
                 };
@@ -425,10 +550,10 @@ impl Transport {
                 Ok(None) => break,
                 Err(e) => {
                     return Attempt::Failed {
-                        reason: format!(
+                        reason: FailReason::Other(format!(
                             "reading the answer failed: {}",
                             describe_reqwest_error(&e)
-                        ),
+                        )),
                         reached: true,
                         retryable: true,
                     }
@@ -571,9 +696,12 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.exit_code(), 5);
+        let host = server.uri().trim_start_matches("http://").to_string();
         assert_eq!(
             err.to_string(),
-            "test Action: HTTP 503 Service Unavailable: <html>busy</html>"
+            format!(
+                "test Action: HTTP 503 Service Unavailable: <html>busy</html> (after 3 attempts, {host})"
+            )
         );
         let log = String::from_utf8(log.lock().unwrap().clone()).unwrap();
         assert_eq!(log.lines().count(), 3, "{log}");

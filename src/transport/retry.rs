@@ -1,4 +1,6 @@
-//! Retry policy as plain data: how many retries, how long to wait, what `Retry-After` means.
+//! Retry policy as plain data: how many retries, how long to wait, what `Retry-After` means,
+//! and the one per-attempt decision (`RetryPolicy::decide`) the transport follows, including
+//! the command's overall `--deadline` (spec §7).
 
 use std::time::Duration;
 
@@ -15,6 +17,20 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// A server's `Retry-After` is honoured up to this long.
     pub max_retry_after: Duration,
+    /// The whole command's time limit (`--deadline`): no wait is started that would end
+    /// after it.
+    pub deadline: Duration,
+}
+
+/// What to do after an attempt that did not succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Wait this long, then send the request again.
+    RetryAfter(Duration),
+    /// Stop: the failure is not retryable, or the retries are used up.
+    GiveUp,
+    /// Stop: the wait before the next attempt would end after the deadline.
+    DeadlineReached,
 }
 
 impl Default for RetryPolicy {
@@ -24,6 +40,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
+            deadline: Duration::from_secs(300),
         }
     }
 }
@@ -47,6 +64,30 @@ impl RetryPolicy {
         match retry_after {
             Some(wait) => wait.min(self.max_retry_after),
             None => self.backoff(retry, rng),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The decision after a failed attempt: `retries_done` retries were already made,
+    /// `retryable` says whether the failure is worth another attempt, `retry_after` is the
+    /// server's wish, `time_left` what remains of the deadline.
+    pub fn decide(
+        &self,
+        retries_done: u32,
+        retryable: bool,
+        retry_after: Option<Duration>,
+        time_left: Duration,
+        rng: &mut impl Rng,
+    ) -> Decision {
+        if !retryable || retries_done >= self.max_retries {
+            return Decision::GiveUp;
+        }
+        let wait = self.delay(retries_done, retry_after, rng);
+        if wait > time_left {
+            Decision::DeadlineReached
+        } else {
+            Decision::RetryAfter(wait)
         }
     }
 }
@@ -100,6 +141,97 @@ mod tests {
             policy.delay(0, Some(Duration::from_secs(3600)), &mut rng),
             policy.max_retry_after
         );
+    }
+
+    fn seconds(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn decide_gives_up_on_what_is_not_retryable_and_when_retries_run_out() {
+        let policy = RetryPolicy::default();
+        let mut rng = StdRng::seed_from_u64(3);
+        assert_eq!(
+            policy.decide(0, false, None, seconds(300), &mut rng),
+            Decision::GiveUp
+        );
+        assert_eq!(
+            policy.decide(3, true, None, seconds(300), &mut rng),
+            Decision::GiveUp
+        );
+        assert!(matches!(
+            policy.decide(2, true, None, seconds(300), &mut rng),
+            Decision::RetryAfter(_)
+        ));
+    }
+
+    #[test]
+    fn decide_waits_what_the_server_asks_capped_at_60_s() {
+        let policy = RetryPolicy {
+            max_retries: 10,
+            ..RetryPolicy::default()
+        };
+        let mut rng = StdRng::seed_from_u64(3);
+        assert_eq!(
+            policy.decide(0, true, Some(seconds(5)), seconds(300), &mut rng),
+            Decision::RetryAfter(seconds(5))
+        );
+        assert_eq!(
+            policy.decide(0, true, Some(seconds(3600)), seconds(300), &mut rng),
+            Decision::RetryAfter(seconds(60))
+        );
+    }
+
+    #[test]
+    fn decide_starts_no_wait_that_would_end_after_the_deadline() {
+        let policy = RetryPolicy {
+            max_retries: 10,
+            ..RetryPolicy::default()
+        };
+        let mut rng = StdRng::seed_from_u64(3);
+        assert_eq!(
+            policy.decide(0, true, Some(seconds(60)), seconds(2), &mut rng),
+            Decision::DeadlineReached
+        );
+        // A capped Retry-After counts as 60 s: 61 s left is enough.
+        assert_eq!(
+            policy.decide(0, true, Some(seconds(3600)), seconds(61), &mut rng),
+            Decision::RetryAfter(seconds(60))
+        );
+        assert_eq!(
+            policy.decide(0, true, Some(seconds(1)), Duration::ZERO, &mut rng),
+            Decision::DeadlineReached
+        );
+        // Not retryable stays a plain give-up even past the deadline.
+        assert_eq!(
+            policy.decide(0, false, None, Duration::ZERO, &mut rng),
+            Decision::GiveUp
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_retry_wait_never_outlasts_the_time_left(
+            retries_done in 0u32..10,
+            after in proptest::option::of(0u64..10_000),
+            left_ms in 0u64..100_000,
+            seed in 0u64..1000,
+        ) {
+            let policy = RetryPolicy { max_retries: 10, ..RetryPolicy::default() };
+            let mut rng = StdRng::seed_from_u64(seed);
+            let left = Duration::from_millis(left_ms);
+            let decision = policy.decide(
+                retries_done,
+                true,
+                after.map(Duration::from_secs),
+                left,
+                &mut rng,
+            );
+            if let Decision::RetryAfter(wait) = decision {
+                proptest::prop_assert!(wait <= left);
+                proptest::prop_assert!(wait <= policy.max_retry_after.max(policy.max_delay));
+            }
+        }
     }
 
     #[test]

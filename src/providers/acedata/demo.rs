@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration};
 use serde_json::json;
 
-use crate::providers::demo::{json_response, variation};
+use crate::providers::recorded::{json_response, variation};
 use crate::transport::{HttpRequest, HttpResponse};
 
 const PATH: &str = "/api/v1/usage/apis/aggregate/";

@@ -58,10 +58,10 @@ impl Client<'_> {
         };
 
         let mut redact = vec![
-            self.credentials.access_key_id.clone(),
-            self.credentials.access_key_secret.expose().to_string(),
+            self.credentials.id.clone(),
+            self.credentials.secret.expose().to_string(),
         ];
-        if let Some(token) = &self.credentials.security_token {
+        if let Some(token) = &self.credentials.token {
             redact.push(token.expose().to_string());
         }
         let call = Call {
@@ -82,7 +82,7 @@ impl Client<'_> {
                 &date,
                 &nonce,
                 b"",
-                self.credentials.security_token.as_ref(),
+                self.credentials.token.as_ref(),
             );
             // Signed exactly as sent; reqwest's own user-agent is not signed (the gateway
             // only requires host and the x-acs-* headers to be).
@@ -95,8 +95,8 @@ impl Client<'_> {
                     headers: &headers,
                     body: b"",
                 },
-                &self.credentials.access_key_id,
-                &self.credentials.access_key_secret,
+                &self.credentials.id,
+                &self.credentials.secret,
             );
             headers.push(("authorization".to_string(), signature.authorization));
             Ok(HttpRequest {

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::providers::demo::{json_response, variation};
+use crate::providers::recorded::{json_response, variation};
 use crate::transport::{HttpRequest, HttpResponse};
 
 const PATH: &str = "/api/v1/modelRouter/open/billing/cost/trend";

@@ -1,4 +1,71 @@
+//! Alibaba Cloud: ACS3 signing and the AiContent ModelRouter cost trend.
+
 pub mod client;
+pub mod commands;
+pub mod credentials;
 pub mod demo;
 pub mod modelrouter;
 pub mod sign;
+
+use futures::FutureExt;
+
+use crate::error::Error;
+use crate::providers::{FetchInput, Fetched, Provider, Source, UTC_PLUS_8};
+
+/// Alibaba Cloud in the registry.
+pub const DESCRIPTOR: Provider = Provider {
+    id: "alibaba",
+    display_name: "Alibaba Cloud",
+    sources: &[Source {
+        name: "modelrouter",
+        id: "modelrouter.cost_trend",
+        service_display_name: "AiContent ModelRouter",
+        fetch: |input| report_cost(input).boxed_local(),
+        day_offset_seconds: UTC_PLUS_8,
+    }],
+    has_credentials: credentials::has_credentials,
+    credential_variables: credentials::VARIABLES,
+    credentials_hint: credentials::HINT,
+    config_template: credentials::CONFIG_TEMPLATE,
+    show: credentials::show,
+    config_keys: credentials::CONFIG_KEYS,
+    environment: credentials::ENVIRONMENT,
+    demo_answer: demo::answer,
+};
+
+/// The ModelRouter cost trend of `request` (whose range is the input's), windowed.
+pub async fn fetch_cost(
+    input: &FetchInput<'_>,
+    request: &modelrouter::CostRequest,
+    endpoint: String,
+) -> Result<Fetched, Error> {
+    let credentials = if input.demo {
+        credentials::demo()
+    } else {
+        input.settings.alibaba.credentials()?
+    };
+    let client = client::Client {
+        transport: input.transport,
+        credentials: &credentials,
+        endpoint,
+    };
+    let mut series = modelrouter::cost(&client, request, &input.zone).await?;
+    input.window(&mut series);
+    Ok(Fetched {
+        series,
+        notes: Vec::new(),
+    })
+}
+
+/// `report`'s ModelRouter: every model type, the profile's endpoint.
+async fn report_cost(input: &FetchInput<'_>) -> Result<Fetched, Error> {
+    let request = modelrouter::CostRequest {
+        range: input.range,
+        model_types: Vec::new(),
+        client_id: None,
+        granularity: None,
+        page_size: None,
+    };
+    let endpoint = input.settings.alibaba.endpoint.value.clone();
+    fetch_cost(input, &request, endpoint).await
+}

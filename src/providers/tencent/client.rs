@@ -100,8 +100,8 @@ impl Client<'_> {
         let payload = serde_json::to_vec(body)
             .map_err(|e| Error::Internal(format!("serializing the request: {e}")))?;
 
-        redact.push(self.credentials.secret_id.clone());
-        redact.push(self.credentials.secret_key.expose().to_string());
+        redact.push(self.credentials.id.clone());
+        redact.push(self.credentials.secret.expose().to_string());
         if let Some(token) = &self.credentials.token {
             redact.push(token.expose().to_string());
         }
@@ -125,8 +125,8 @@ impl Client<'_> {
             };
             let signature = sign::sign(
                 &request,
-                &self.credentials.secret_id,
-                &self.credentials.secret_key,
+                &self.credentials.id,
+                &self.credentials.secret,
                 timestamp,
             );
             let headers = sign::headers(

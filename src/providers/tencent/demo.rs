@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone};
 use serde_json::{json, Value};
 
-use crate::providers::demo::{json_response, variation};
+use crate::providers::recorded::{json_response, variation};
 use crate::transport::{HttpRequest, HttpResponse};
 
 fn header<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {

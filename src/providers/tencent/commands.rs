@@ -1,0 +1,274 @@
+//! Tencent Cloud `vod` and `lke`: its clap subcommands and their help (doc comments are the help text).
+
+use clap::{Args, Subcommand};
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
+
+use super::lke::TokenFilters;
+use super::{fetch_lke, fetch_vod, VodQuery};
+use crate::cli::RangeOpts;
+use crate::config::endpoint;
+use crate::error::Error;
+use crate::providers::{FetchInput, Fetched, UsageCommand};
+
+#[derive(Debug, Subcommand)]
+pub enum VodCommand {
+    /// AIGC usage per specification (DescribeAigcUsageData): seconds of video, images,
+    /// tokens, and task counts
+    #[command(after_help = "\
+Examples:
+  aigcusage vod usage --type Video
+  aigcusage vod usage --type all --last 30d -o csv
+  aigcusage vod usage --type Video,Image --start 2025-11-18 --end 2025-11-19 -o json
+
+Ranges over 90 days are split into several calls and merged; VOD keeps 365 days.
+A range of more than one day gives daily points, otherwise 5-minute points.")]
+    Usage(VodUsageArgs),
+
+    /// AIGC quotas: set, create, delete, list (with --warn-at/--fail-at for cron and CI)
+    #[command(subcommand)]
+    Quota(QuotaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuotaCommand {
+    /// Set a quota's limit (ModifyAigcQuota); safe to retry
+    #[command(after_help = "\
+Examples:
+  aigcusage vod quota set --type Image --limit 2000 --sub-app-id 200000004
+  aigcusage vod quota set --type Text --limit 5000000 --api-token \"$AIGC_TOKEN\" --dry-run
+
+Units: Image in images, Video in seconds, Text in tokens.")]
+    Set(QuotaSetArgs),
+
+    /// Create a quota (CreateAigcQuota); not retried once it may have reached the server
+    #[command(after_help = "\
+Example:
+  aigcusage vod quota create --type Video --limit 3600 --sub-app-id 200000004")]
+    Create(QuotaSetArgs),
+
+    /// Delete a quota (DeleteAigcQuota); asks on a terminal, needs --yes otherwise
+    #[command(after_help = "\
+Example:
+  aigcusage vod quota delete --type Image --sub-app-id 200000004 --yes")]
+    Delete(QuotaDeleteArgs),
+
+    /// List quotas with their usage (DescribeAigcQuotas, every page)
+    #[command(after_help = "\
+Examples:
+  aigcusage vod quota list --sub-app-id 200000004
+  aigcusage vod quota list --warn-at 80 --fail-at 95   # exit 7 at or above 95 % used")]
+    List(QuotaListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QuotaSetArgs {
+    /// Quota type: Image, Video or Text (case-insensitive)
+    #[arg(long = "type", value_name = "TYPE")]
+    pub quota_type: String,
+
+    /// The limit: a whole number >= 0 (images, seconds or tokens)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub limit: String,
+
+    #[command(flatten)]
+    pub target: QuotaTargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct QuotaDeleteArgs {
+    /// Quota type: Image, Video or Text (case-insensitive)
+    #[arg(long = "type", value_name = "TYPE")]
+    pub quota_type: String,
+
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(short, long)]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub target: QuotaTargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct QuotaListArgs {
+    /// Only quotas of this type: Image, Video or Text
+    #[arg(long = "type", value_name = "TYPE")]
+    pub quota_type: Option<String>,
+
+    /// Print a warning on stderr for each quota at or above PCT % used
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
+    pub warn_at: Option<String>,
+
+    /// Like --warn-at, then exit 7 after printing the list
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
+    pub fail_at: Option<String>,
+
+    #[command(flatten)]
+    pub target: QuotaTargetArgs,
+}
+
+/// Options shared by every quota action.
+#[derive(Debug, Args)]
+pub struct QuotaTargetArgs {
+    /// VOD application id (default: the profile's tencent.sub_app_id)
+    #[arg(long, value_name = "N")]
+    pub sub_app_id: Option<u64>,
+
+    /// The AIGC api token of a Text quota (shown redacted in every output)
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
+    pub api_token: Option<String>,
+
+    /// VOD endpoint base URL [env: AIGCUSAGE_VOD_ENDPOINT]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LkeCommand {
+    /// Token usage over time (DescribeTokenUsageGraph): total, input and output tokens
+    #[command(after_help = "\
+Examples:
+  aigcusage lke tokens --last 1d
+  aigcusage lke tokens --model cs-normal --start 2025-11-01 --end 2025-11-30 -o csv
+  aigcusage lke tokens --app-biz-id 1730000000000000000 --region ap-jakarta -o json")]
+    Tokens(LkeTokensArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LkeTokensArgs {
+    /// Only this model (ModelName)
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
+
+    /// Sub-business type (SubBizType), e.g. KnowledgeQA, Embedding, fileparse
+    #[arg(long, value_name = "T")]
+    pub sub_biz_type: Option<String>,
+
+    /// Only this application (AppBizIds; repeatable)
+    #[arg(long = "app-biz-id", value_name = "ID")]
+    pub app_biz_ids: Vec<String>,
+
+    /// Only this root account (UinAccount; repeatable)
+    #[arg(long = "uin-account", value_name = "UIN")]
+    pub uin_accounts: Vec<String>,
+
+    /// Application type (AppType)
+    #[arg(long, value_name = "T")]
+    pub app_type: Option<String>,
+
+    /// Only this sub-scene (SubScenes; repeatable)
+    #[arg(long = "sub-scene", value_name = "S")]
+    pub sub_scenes: Vec<String>,
+
+    /// Region sent as X-TC-Region [env: TENCENTCLOUD_REGION] [default: ap-jakarta]
+    #[arg(long, value_name = "R")]
+    pub region: Option<String>,
+
+    /// LKE endpoint base URL [env: AIGCUSAGE_LKE_ENDPOINT]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    #[command(flatten)]
+    pub range: RangeOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct VodUsageArgs {
+    /// AIGC types: Video, Image, Text, Audio, SceneAigcVideo, SceneAigcImage,
+    /// SceneAigcTime, or all (comma-separated or repeated, case-insensitive)
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        required = true,
+        value_delimiter = ','
+    )]
+    pub types: Vec<String>,
+
+    /// VOD application id (default: the profile's tencent.sub_app_id)
+    #[arg(long, value_name = "N")]
+    pub sub_app_id: Option<u64>,
+
+    /// Only usage made with this AIGC API key (repeatable)
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_keys: Vec<String>,
+
+    /// VOD endpoint base URL [env: AIGCUSAGE_VOD_ENDPOINT]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    #[command(flatten)]
+    pub range: RangeOpts,
+}
+
+impl UsageCommand for VodUsageArgs {
+    fn name(&self) -> &'static str {
+        "vod usage"
+    }
+
+    fn range(&self) -> &RangeOpts {
+        &self.range
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        input: &'a FetchInput<'a>,
+    ) -> LocalBoxFuture<'a, Result<Fetched, Error>> {
+        async move {
+            let endpoint = endpoint::flag_or_setting(
+                self.endpoint.as_deref(),
+                &input.settings.tencent.vod_endpoint.value,
+            )?;
+            let query = VodQuery::new(
+                input,
+                &self.types,
+                self.sub_app_id,
+                self.api_keys.clone(),
+                endpoint,
+            )?;
+            fetch_vod(input, query).await
+        }
+        .boxed_local()
+    }
+}
+
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl UsageCommand for LkeTokensArgs {
+    fn name(&self) -> &'static str {
+        "lke tokens"
+    }
+
+    fn range(&self) -> &RangeOpts {
+        &self.range
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        input: &'a FetchInput<'a>,
+    ) -> LocalBoxFuture<'a, Result<Fetched, Error>> {
+        async move {
+            let tencent = &input.settings.tencent;
+            let region = match &self.region {
+                Some(flag) => endpoint::parse_region(flag, endpoint::From::Flag("--region"))?,
+                None => tencent.region.value.clone(),
+            };
+            let endpoint =
+                endpoint::flag_or_setting(self.endpoint.as_deref(), &tencent.lke_endpoint.value)?;
+            let filters = TokenFilters {
+                model: given(&self.model),
+                sub_biz_type: given(&self.sub_biz_type),
+                app_biz_ids: self.app_biz_ids.clone(),
+                uin_accounts: self.uin_accounts.clone(),
+                app_type: given(&self.app_type),
+                sub_scenes: self.sub_scenes.clone(),
+            };
+            fetch_lke(input, &filters, region, endpoint).await
+        }
+        .boxed_local()
+    }
+}
