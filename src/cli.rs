@@ -31,7 +31,9 @@ or from a profile in the config file: run `aigcusage config init` to write a com
     version,
     propagate_version = true,
     after_help = AFTER_HELP,
-    max_term_width = 100
+    max_term_width = 100,
+    // `help` is ours: it also prints topics (`aigcusage help exit-codes`).
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -44,16 +46,27 @@ pub struct Cli {
 /// Options valid before or after the subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Output format [env: AIGCUSAGE_OUTPUT] [default: table]
+    /// Output format; prom is Prometheus' text format, focus a FOCUS 1.2 cost CSV (implies
+    /// --cost) [env: AIGCUSAGE_OUTPUT] [default: table]
     #[arg(
         short = 'o',
         long,
         global = true,
         value_name = "FORMAT",
-        value_parser = ["table", "json", "ndjson", "csv"],
+        value_parser = crate::render::Format::NAMES,
         help_heading = "Global options"
     )]
     pub output: Option<String>,
+
+    /// Write the output to PATH instead of stdout, atomically: PATH changes only when the
+    /// command printed its output (a new file gets mode 0644, an existing one keeps its mode)
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        help_heading = "Global options"
+    )]
+    pub output_file: Option<PathBuf>,
 
     /// Short for `-o json`
     #[arg(
@@ -206,6 +219,20 @@ then 6.")]
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+
+    /// Print the help of a command, or a topic: exit-codes, environment, time, prices, store
+    #[command(after_help = "\
+Examples:
+  aigcusage help exit-codes
+  aigcusage help vod quota apply")]
+    Help {
+        /// A topic, or a command path (`vod quota`)
+        #[arg(value_name = "TOPIC|COMMAND")]
+        topic: Vec<String>,
+    },
+
+    /// Print the manual page (roff) of the whole command tree: aigcusage man | man -l -
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ pub mod exit {
     pub const NETWORK: u8 = 5;
     pub const PARTIAL: u8 = 6;
     pub const THRESHOLD: u8 = 7;
+    pub const INTERRUPTED: u8 = 130;
 
     /// Every exit code with its meaning (spec §6), for `aigcusage help exit-codes`.
     pub const TABLE: &[(u8, &str)] = &[
@@ -35,7 +36,7 @@ pub mod exit {
         (NETWORK, "network failure, timeout, HTTP 5xx, an unreadable or oversized response, or a paging loop, after retries"),
         (PARTIAL, "report: some providers failed, others succeeded"),
         (THRESHOLD, "a threshold you set was reached: vod quota list --fail-at, report/forecast --budget"),
-        (130, "interrupted (Ctrl-C, SIGINT): nothing partial on stdout or in --output-file, no half-written store"),
+        (INTERRUPTED, "interrupted (Ctrl-C, SIGINT): nothing partial on stdout or in --output-file, no half-written store"),
         (143, "terminated (SIGTERM), with the same guarantees as 130"),
     ];
 }
@@ -103,6 +104,11 @@ pub enum Error {
     #[error("{0}")]
     Threshold(String),
 
+    /// Ctrl-C (SIGINT) stopped the command between requests; what was done is on stderr.
+    /// Exit 130.
+    #[error("interrupted")]
+    Interrupted,
+
     /// `--dry-run` stopped a request after printing it; not a failure.
     #[error("dry run: request printed, nothing sent")]
     DryRun,
@@ -148,6 +154,7 @@ impl Error {
             Error::Network { .. } | Error::TooLarge { .. } => exit::NETWORK,
             Error::PartialFailure { .. } => exit::PARTIAL,
             Error::Threshold(_) => exit::THRESHOLD,
+            Error::Interrupted => exit::INTERRUPTED,
             Error::DryRun => exit::OK,
             Error::Io(_) if self.is_broken_pipe() => exit::OK,
             Error::Io(_) | Error::Internal(_) => exit::INTERNAL,

@@ -1,14 +1,28 @@
-//! The process's standard output: taken and locked once per command, buffered, and flushed
-//! once when the command is done. Renderers write into it and never flush.
+//! The command's output: standard output, taken and locked once per command, or the
+//! `--output-file` (spec §11), buffered either way and completed once when the command is
+//! done. Renderers write into it and never flush.
+//!
+//! A file is completed ([`Output::finish`]: renamed over PATH) only when the command printed
+//! its output; [`Output::discard`] (or dropping it) leaves PATH as it was.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use crate::error::Error;
+use crate::outfile::OutputFile;
 
 /// Room for a whole typical report, so that it reaches the reader in one write.
 const CAPACITY: usize = 256 * 1024;
 
+enum Sink {
+    Stream(BufWriter<Box<dyn Write>>),
+    /// `None` once committed or discarded.
+    File(Option<OutputFile>),
+}
+
 pub struct Output {
-    writer: RefCell<BufWriter<Box<dyn Write>>>,
+    sink: RefCell<Sink>,
 }
 
 impl Output {
@@ -20,8 +34,16 @@ impl Output {
     /// Any sink, for tests.
     pub fn new(sink: Box<dyn Write>) -> Self {
         Self {
-            writer: RefCell::new(BufWriter::with_capacity(CAPACITY, sink)),
+            sink: RefCell::new(Sink::Stream(BufWriter::with_capacity(CAPACITY, sink))),
         }
+    }
+
+    /// `--output-file PATH`: a temporary file beside PATH, renamed over it by
+    /// [`Output::finish`]. Fails (nothing changed) when PATH's folder cannot take it.
+    pub fn file(path: &Path) -> Result<Self, Error> {
+        Ok(Self {
+            sink: RefCell::new(Sink::File(Some(OutputFile::create(path)?))),
+        })
     }
 
     /// Runs `write` with the one writer. Calls do not nest: a writer never asks for it again.
@@ -29,13 +51,46 @@ impl Output {
         &self,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()> {
-        let mut writer = self.writer.borrow_mut();
-        write(&mut *writer)
+        match &mut *self.sink.borrow_mut() {
+            Sink::Stream(writer) => write(writer),
+            Sink::File(Some(file)) => write(file),
+            Sink::File(None) => Err(io::Error::other("the output file is already complete")),
+        }
     }
 
-    /// Sends everything written so far to the sink.
-    pub fn finish(&self) -> io::Result<()> {
-        self.writer.borrow_mut().flush()
+    /// The one writer, held across a command's awaits (`vod quota apply` prints its plan,
+    /// then asks and sends). Nothing else may ask for it while it is held.
+    pub fn lock(&self) -> io::Result<RefMut<'_, dyn Write>> {
+        RefMut::filter_map(self.sink.borrow_mut(), |sink| match sink {
+            Sink::Stream(writer) => Some(writer as &mut dyn Write),
+            Sink::File(Some(file)) => Some(file as &mut dyn Write),
+            Sink::File(None) => None,
+        })
+        .map_err(|_| io::Error::other("the output file is already complete"))
+    }
+
+    /// Completes the output: stdout gets everything written so far; the output file is
+    /// renamed over its PATH.
+    pub fn finish(&self) -> Result<(), Error> {
+        match &mut *self.sink.borrow_mut() {
+            Sink::Stream(writer) => Ok(writer.flush()?),
+            Sink::File(file) => match file.take() {
+                Some(file) => file.commit(),
+                None => Ok(()),
+            },
+        }
+    }
+
+    /// The command printed no output (it failed, or was interrupted): an output file's PATH
+    /// is left as it was. What went to stdout is still flushed, as a terminal shows it anyway.
+    pub fn discard(&self) -> io::Result<()> {
+        match &mut *self.sink.borrow_mut() {
+            Sink::Stream(writer) => writer.flush(),
+            Sink::File(file) => {
+                file.take();
+                Ok(())
+            }
+        }
     }
 }
 
@@ -73,5 +128,28 @@ mod tests {
         output.finish().unwrap();
         assert_eq!(*sink.bytes.lock().unwrap(), b"a,b\n1,2\n3,4\n");
         assert_eq!(*sink.writes.lock().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_file_appears_at_finish_and_not_when_discarded() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("out.txt");
+        let output = Output::file(&path).unwrap();
+        output.write_with(|w| w.write_all(b"done\n")).unwrap();
+        assert!(!path.exists());
+        output.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "done\n");
+
+        let output = Output::file(&path).unwrap();
+        output.write_with(|w| w.write_all(b"half")).unwrap();
+        output.discard().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "done\n");
+        assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_missing_folder_fails_at_creation() {
+        let folder = tempfile::tempdir().unwrap();
+        assert!(Output::file(&folder.path().join("no/such/out.txt")).is_err());
     }
 }

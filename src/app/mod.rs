@@ -1,6 +1,9 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
 mod config_cmd;
+mod exports;
+mod help;
+mod man;
 mod output;
 mod report;
 mod usage;
@@ -35,8 +38,10 @@ pub struct Context {
     pub transport: Transport,
     /// `--demo`: recorded answers, demo credentials.
     pub demo: bool,
-    /// Standard output, the only way to it.
+    /// Standard output (or `--output-file`), the only way to it.
     pub output: Output,
+    /// The one snapshot of the process environment (`vod quota apply`'s api token variables).
+    pub env: std::collections::HashMap<String, String>,
 }
 
 impl Context {
@@ -83,13 +88,22 @@ pub async fn run(
     env: std::collections::HashMap<String, String>,
 ) -> Result<(), Error> {
     let Cli { global, command } = cli;
-    let output = Output::stdout();
-    if let Command::Completions { shell } = command {
-        let written = output.write_with(|out| {
-            clap_complete::generate(shell, &mut Cli::command(), "aigcusage", out);
-            Ok(())
-        });
-        return finish(written.map_err(Error::from), &output);
+    // Before anything is read or sent: a folder that cannot take the file fails first.
+    let output = match &global.output_file {
+        Some(path) => Output::file(path)?,
+        None => Output::stdout(),
+    };
+    match &command {
+        Command::Completions { shell } => {
+            let written = output.write_with(|out| {
+                clap_complete::generate(*shell, &mut Cli::command(), "aigcusage", out);
+                Ok(())
+            });
+            return finish(written.map_err(Error::from), &output);
+        }
+        Command::Help { topic } => return finish(help::run(&output, topic), &output),
+        Command::Man => return finish(man::run(&output), &output),
+        _ => {}
     }
 
     let tolerate_missing_file = matches!(
@@ -118,6 +132,11 @@ pub async fn run(
         }
     }
     let format: Format = settings.output.value.parse()?;
+    if matches!(format, Format::Prom | Format::Focus) && !prints_series(&command) {
+        return Err(Error::usage(format!(
+            "-o {format} is for the usage commands and report"
+        )));
+    }
     let zone = settings.tz.value;
     let transport = Transport::new(
         TransportOptions {
@@ -128,7 +147,8 @@ pub async fn run(
                 ..RetryPolicy::default()
             },
             verbose: global.verbose,
-            dry_run: global.dry_run,
+            // `vod quota apply --dry-run` sends its reads and stops after the plan (spec §4).
+            dry_run: global.dry_run && !is_quota_apply(&command),
             extra_roots: settings.ssl_cert_file.clone(),
             offline: demo.then(|| {
                 std::sync::Arc::new(crate::providers::demo::DemoResponder)
@@ -148,6 +168,7 @@ pub async fn run(
         transport,
         demo,
         output,
+        env: inputs.env,
     };
     if demo && !ctx.global.quiet {
         eprintln!("note: --demo: this is demo data from built-in example answers, not your account's usage");
@@ -166,7 +187,7 @@ pub async fn run(
         Command::Lke(LkeCommand::Tokens(args)) => usage::run(&ctx, &args).await,
         Command::Acedata(AcedataCommand::Usage(args)) => usage::run(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
-        Command::Completions { .. } => Ok(()),
+        Command::Completions { .. } | Command::Help { .. } | Command::Man => Ok(()),
     };
     let result = match result {
         Err(Error::DryRun) => output::print_dry_run(&ctx),
@@ -175,14 +196,46 @@ pub async fn run(
     finish(result, &ctx.output)
 }
 
-/// Flushes stdout once at the end. What was printed before an error (a quota list before
-/// `--fail-at`'s exit 7) is still the reader's; the command's own error wins over a
-/// failed flush.
+/// Completes the output once at the end when the command printed it: on success, and with
+/// exit 6 or 7 (some providers failed, a threshold was reached: the output is complete).
+/// Any other failure leaves `--output-file`'s PATH as it was; what went to stdout before it
+/// is still flushed. The command's own error wins over a failed flush.
 fn finish(result: Result<(), Error>, output: &Output) -> Result<(), Error> {
-    let flushed = output.finish();
-    result?;
-    flushed?;
-    Ok(())
+    let printed = match &result {
+        Ok(()) => true,
+        Err(error) => matches!(
+            error.exit_code(),
+            crate::error::exit::PARTIAL | crate::error::exit::THRESHOLD
+        ),
+    };
+    if printed {
+        let completed = output.finish();
+        result?;
+        completed
+    } else {
+        let flushed = output.discard();
+        result?;
+        Ok(flushed?)
+    }
+}
+
+/// The commands whose output is series (usage commands and `report`): `-o prom|focus`.
+fn prints_series(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Vod(VodCommand::Usage(_))
+            | Command::Lke(_)
+            | Command::Modelrouter(_)
+            | Command::Acedata(_)
+            | Command::Report(_)
+    )
+}
+
+fn is_quota_apply(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Vod(VodCommand::Quota(crate::cli::QuotaCommand::Apply(_)))
+    )
 }
 
 /// The clock, unless `AIGCUSAGE_NOW` pins it (`Settings::now`). Requests are still signed

@@ -12,17 +12,19 @@ type RenderFn = fn(&Report, render::Format, &RenderOptions, &mut dyn Write) -> s
 
 /// Renders into the command's one stdout writer.
 fn print_with(ctx: &Context, report: &Report, render_fn: RenderFn) -> Result<(), Error> {
-    let options = render_options(ctx);
+    let options = render_options(ctx, report);
     ctx.output
         .write_with(|out| render_fn(report, ctx.format, &options, out))?;
     Ok(())
 }
 
-fn render_options(ctx: &Context) -> RenderOptions {
+fn render_options(ctx: &Context, report: &Report) -> RenderOptions {
     RenderOptions {
         width: ctx.terminal.width,
         color: ctx.terminal.color,
         no_header: ctx.global.no_header,
+        now: ctx.now,
+        asked_sources: super::exports::asked_sources(report),
         ..RenderOptions::default()
     }
 }
@@ -55,7 +57,7 @@ pub fn print_dry_run(ctx: &Context) -> Result<(), Error> {
 
 /// `report`: the summary with trends above the breakdown by source for a table.
 pub fn print_combined(ctx: &Context, report: &Report, per_source: &[Report]) -> Result<(), Error> {
-    let options = render_options(ctx);
+    let options = render_options(ctx, report);
     ctx.output
         .write_with(|out| render::render_combined(report, per_source, ctx.format, &options, out))?;
     Ok(())

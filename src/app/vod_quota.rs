@@ -5,7 +5,12 @@ use std::io::{BufRead, Write};
 
 use serde_json::Value;
 
-use crate::cli::{QuotaCommand, QuotaDeleteArgs, QuotaListArgs, QuotaSetArgs, QuotaTargetArgs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crate::cli::{
+    QuotaApplyArgs, QuotaCommand, QuotaDeleteArgs, QuotaListArgs, QuotaSetArgs, QuotaTargetArgs,
+};
 use crate::error::Error;
 use crate::providers::tencent::client::{Client, Service};
 use crate::providers::tencent::vod::{SERVICE, VERSION};
@@ -13,8 +18,11 @@ use crate::providers::tencent::vod_quota::{
     self, check_api_token, parse_limit, unit_of, ChangeKind, ListRequest, Quota, QuotaChange,
     QuotaType,
 };
+use crate::quota_apply::flow::{run_flow, FlowEnd, FlowIo, FlowOptions};
+use crate::quota_apply::{self, confirm, file};
 use crate::render::number::{format_value, json_number};
 use crate::render::quota::{self, ChangeDoc, QuotaRow};
+use crate::render::Format;
 use crate::secret::redact_id;
 
 use super::Context;
@@ -25,6 +33,96 @@ pub async fn run(ctx: &Context, command: &QuotaCommand) -> Result<(), Error> {
         QuotaCommand::Create(args) => set_or_create(ctx, args, ChangeKind::Create).await,
         QuotaCommand::Delete(args) => delete(ctx, args).await,
         QuotaCommand::List(args) => list(ctx, args).await,
+        QuotaCommand::Apply(args) => apply(ctx, args).await,
+    }
+}
+
+/// `vod quota apply` (spec §4 v3): the file validated before anything is sent, the current
+/// quotas read, then the plan, consent and changes of `quota_apply::flow`. `--dry-run`
+/// (global, before or after `apply`) is the plan only: the transport sends the reads.
+/// Ctrl-C while changes are sent lets the request in flight finish, lists what was
+/// applied, and exits 130.
+async fn apply(ctx: &Context, args: &QuotaApplyArgs) -> Result<(), Error> {
+    let desired = file::load(&args.file, &ctx.env)?;
+    let sub_app_id = desired.resolve_sub_app_id(
+        args.sub_app_id,
+        ctx.settings.tencent.sub_app_id.as_ref().map(|s| s.value),
+    )?;
+    let endpoint = crate::config::endpoint::flag_or_setting(
+        args.endpoint.as_deref(),
+        &ctx.settings.tencent.vod_endpoint.value,
+    )?;
+    let credentials = ctx.settings.tencent.credentials()?;
+    let client = Client {
+        transport: &ctx.transport,
+        credentials: &credentials,
+        service: vod_service(endpoint),
+    };
+    let current = quota_apply::vod::current_quotas(&client, sub_app_id).await?;
+    let plan = quota_apply::plan::plan(&desired.quotas, &current, args.prune);
+
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let listener = {
+        let interrupted = Arc::clone(&interrupted);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupted.store(true, Ordering::SeqCst);
+            }
+        })
+    };
+    let options = FlowOptions {
+        sub_app_id,
+        dry_run: ctx.global.dry_run,
+        yes: args.yes,
+        interactive: ctx.terminal.stdin_is_tty && ctx.terminal.stderr_is_tty,
+        json: ctx.format == Format::Json,
+    };
+    let mut executor = quota_apply::vod::VodExecutor {
+        client: &client,
+        sub_app_id,
+    };
+    let end = {
+        let mut stdout = ctx.output.lock()?;
+        // The plan must be on the screen before the question is asked.
+        let mut stdout = FlushEachWrite(&mut *stdout);
+        let mut stderr = std::io::stderr();
+        let mut ask = |question: &str| -> std::io::Result<bool> {
+            let mut err = std::io::stderr().lock();
+            write!(err, "{question}")?;
+            err.flush()?;
+            let mut answer = String::new();
+            std::io::stdin().lock().read_line(&mut answer)?;
+            Ok(confirm::is_yes(&answer))
+        };
+        let io = FlowIo {
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            ask: &mut ask,
+        };
+        run_flow(&plan, options, &mut executor, io, || {
+            interrupted.load(Ordering::SeqCst)
+        })
+        .await
+    };
+    listener.abort();
+    match end? {
+        FlowEnd::Done => Ok(()),
+        FlowEnd::Interrupted => Err(Error::Interrupted),
+    }
+}
+
+/// Writes through and flushes after every write.
+struct FlushEachWrite<'a>(&'a mut dyn Write);
+
+impl Write for FlushEachWrite<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.0.write(buf)?;
+        self.0.flush()?;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 

@@ -176,7 +176,7 @@ pub mod defaults {
     pub const OUTPUT: &str = "table";
     pub const PROFILE: &str = "default";
     /// The output formats `-o` accepts.
-    pub const OUTPUTS: &[&str] = &["table", "json", "ndjson", "csv"];
+    pub const OUTPUTS: &[&str] = &crate::render::Format::NAMES;
 }
 
 /// Where a setting came from.

@@ -289,7 +289,8 @@ fn resolve_output(
             Ok(v)
         } else {
             Err(format!(
-                "invalid output format '{value}' (from {source}): use table, json, ndjson or csv"
+                "invalid output format '{value}' (from {source}): use {}",
+                defaults::OUTPUTS.join(", ")
             ))
         }
     };
@@ -1200,7 +1201,7 @@ token = "platform-v1-work-0003"
         assert_eq!(e.exit_code(), 2);
         assert_eq!(
             e.to_string(),
-            "invalid output format 'xml' (from --output): use table, json, ndjson or csv"
+            "invalid output format 'xml' (from --output): use table, json, ndjson, csv, prom, focus"
         );
         let e = load(&inputs(&f.path, &[("AIGCUSAGE_OUTPUT", "xml")])).unwrap_err();
         assert_eq!(e.exit_code(), 3);

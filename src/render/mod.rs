@@ -8,6 +8,8 @@ use std::fmt;
 use std::io::{self, Write};
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
+
 use crate::error::Error;
 use crate::series::Report;
 
@@ -33,10 +35,24 @@ pub enum Format {
     Json,
     Ndjson,
     Csv,
+    /// Prometheus text exposition (spec §11).
+    Prom,
+    /// FOCUS 1.2 CSV (spec §11); written by the app from priced series, implies `--cost`.
+    Focus,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Table, Format::Json, Format::Ndjson, Format::Csv];
+    pub const ALL: [Format; 6] = [
+        Format::Table,
+        Format::Json,
+        Format::Ndjson,
+        Format::Csv,
+        Format::Prom,
+        Format::Focus,
+    ];
+
+    /// The names `-o` takes, in the order help lists them.
+    pub const NAMES: [&'static str; 6] = ["table", "json", "ndjson", "csv", "prom", "focus"];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -44,6 +60,8 @@ impl Format {
             Format::Json => "json",
             Format::Ndjson => "ndjson",
             Format::Csv => "csv",
+            Format::Prom => "prom",
+            Format::Focus => "focus",
         }
     }
 }
@@ -64,7 +82,8 @@ impl FromStr for Format {
             .find(|f| f.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 Error::usage(format!(
-                    "invalid output format '{s}': choose one of table, json, ndjson, csv"
+                    "invalid output format '{s}': choose one of {}",
+                    Format::NAMES.join(", ")
                 ))
             })
     }
@@ -81,6 +100,11 @@ pub struct RenderOptions {
     pub max_table_rows: usize,
     /// `--no-header`: CSV without its header line.
     pub no_header: bool,
+    /// `-o prom`: when the output is made (`aigcusage_last_run_timestamp_seconds`).
+    pub now: DateTime<Utc>,
+    /// `-o prom`: every (provider, source) that was asked, for `aigcusage_provider_up`
+    /// (a failed one is down when the report's failures name it).
+    pub asked_sources: Vec<(String, String)>,
 }
 
 impl Default for RenderOptions {
@@ -90,6 +114,8 @@ impl Default for RenderOptions {
             color: false,
             max_table_rows: 60,
             no_header: false,
+            now: DateTime::UNIX_EPOCH,
+            asked_sources: Vec::new(),
         }
     }
 }
@@ -106,7 +132,55 @@ pub fn render(
         Format::Json => json::write(report, out),
         Format::Ndjson => ndjson::write(report, out),
         Format::Csv => csv::write(report, options.no_header, out),
+        Format::Prom => write_prom(report, options, out),
+        // FOCUS rows are cost points with their quantities and the providers' names, which
+        // only the app has (it prices the series first); a report alone cannot make them.
+        Format::Focus => Err(io::Error::other(
+            "internal error: -o focus is written from priced series by the app",
+        )),
     }
+}
+
+/// `-o prom` of a report: totals as `aigcusage_value` (cost series, metric `cost`, as
+/// `aigcusage_cost`), every asked source up unless the report's failures name it.
+fn write_prom(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let (costs, values): (Vec<_>, Vec<_>) = report
+        .series
+        .iter()
+        .cloned()
+        .partition(|s| s.metric == crate::cost::price::COST_METRIC);
+    let failures = report.failures.as_deref().unwrap_or(&[]);
+    let mut asked: Vec<(&str, &str)> = options
+        .asked_sources
+        .iter()
+        .map(|(p, s)| (p.as_str(), s.as_str()))
+        .chain(
+            report
+                .series
+                .iter()
+                .map(|s| (s.provider.as_str(), s.source.as_str())),
+        )
+        .chain(
+            failures
+                .iter()
+                .map(|f| (f.provider.as_str(), f.source.as_str())),
+        )
+        .collect();
+    asked.sort_unstable();
+    asked.dedup();
+    let sources = prom::source_statuses(asked, failures);
+    prom::write(
+        &prom::PromInput {
+            values: &values,
+            costs: &costs,
+            total: &|s: &crate::series::Series| s.total(),
+            range_start: report.query.start,
+            range_end: report.query.end,
+            sources: &sources,
+            generated_at: options.now,
+        },
+        out,
+    )
 }
 
 /// `report`'s output: `report` is every source together, `per_source` the same series
@@ -170,7 +244,7 @@ mod tests {
         let err = "yaml".parse::<Format>().unwrap_err();
         assert_eq!(err.exit_code(), crate::error::exit::USAGE);
         let msg = err.to_string();
-        for choice in ["table", "json", "ndjson", "csv", "yaml"] {
+        for choice in ["table", "json", "ndjson", "csv", "prom", "focus", "yaml"] {
             assert!(msg.contains(choice), "{msg}");
         }
     }
@@ -178,7 +252,7 @@ mod tests {
     #[test]
     fn render_dispatches_every_format() {
         let report = fixtures::report();
-        for f in Format::ALL {
+        for f in Format::ALL.into_iter().filter(|f| *f != Format::Focus) {
             let mut out = Vec::new();
             render(&report, f, &RenderOptions::default(), &mut out).unwrap();
             assert!(!out.is_empty(), "{f}");
@@ -267,7 +341,7 @@ mod tests {
     #[test]
     fn renderers_do_not_flush() {
         let report = fixtures::report();
-        for f in Format::ALL {
+        for f in Format::ALL.into_iter().filter(|f| *f != Format::Focus) {
             let mut out = NoFlush(Vec::new());
             render(&report, f, &RenderOptions::default(), &mut out).unwrap();
         }

@@ -60,7 +60,8 @@ pub fn write_change(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Table => writeln!(out, "{line}"),
+        // prom and focus are refused for quota commands before anything is sent.
+        Format::Table | Format::Prom | Format::Focus => writeln!(out, "{line}"),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, doc)?;
             writeln!(out)
@@ -112,7 +113,9 @@ pub fn write_list(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Table => write!(out, "{}", list_table(sub_app_id, rows)),
+        Format::Table | Format::Prom | Format::Focus => {
+            write!(out, "{}", list_table(sub_app_id, rows))
+        }
         Format::Json => {
             let doc = ListDoc {
                 sub_app_id,

@@ -59,6 +59,50 @@ Examples:
   aigcusage vod quota list --sub-app-id 200000004
   aigcusage vod quota list --warn-at 80 --fail-at 95   # exit 7 at or above 95 % used")]
     List(QuotaListArgs),
+
+    /// Make the quotas those of a file (TOML): plan, then delete, modify, create
+    #[command(after_help = "\
+Examples:
+  aigcusage vod quota apply -f quotas.toml --dry-run     # the plan only (reads are sent)
+  aigcusage vod quota apply -f quotas.toml
+  aigcusage vod quota apply -f quotas.toml --prune --yes # also delete quotas not in the file
+
+The file:
+  sub_app_id = 200000004          # optional; else --sub-app-id or the profile's sub_app_id
+  [[quota]]
+  type = \"Image\"                  # Image | Video | Text
+  limit = 2000
+  [[quota]]
+  type = \"Text\"
+  limit = 5000000
+  api_token_env = \"AIGC_TOKEN_A\"  # Text only: the variable holding the api token
+
+Here --dry-run (before or after `apply`) sends the reads (DescribeAigcQuotas) and stops after
+the plan; no change is sent. Deletes need --yes, or a y answer on a terminal.")]
+    Apply(QuotaApplyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QuotaApplyArgs {
+    /// The desired quotas (TOML)
+    #[arg(short, long, value_name = "FILE")]
+    pub file: std::path::PathBuf,
+
+    /// VOD application id (beats the file's sub_app_id, which beats the profile's)
+    #[arg(long, value_name = "N")]
+    pub sub_app_id: Option<u64>,
+
+    /// Also delete the quotas that are not in the file
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Do not ask before deleting (required for deletes when stdin is not a terminal)
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// VOD endpoint base URL [env: AIGCUSAGE_VOD_ENDPOINT]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
 }
 
 #[derive(Debug, Args)]
