@@ -1,7 +1,118 @@
-//! What `-o prom` needs beyond the series: the sources a run asked, from the registry.
+//! What `-o prom` and `-o focus` need beyond the series: the sources a run asked, and
+//! for FOCUS the priced series with their exact decimals and the providers' names.
 
+use std::path::Path;
+
+use crate::cost::book::{self, PriceBook};
+use crate::cost::price::{self, Priced};
+use crate::error::Error;
 use crate::providers;
+use crate::render::focus::{self, ChargePeriod, FocusRow, Quantity};
 use crate::series::Report;
+use crate::zone::Zone;
+
+use super::Context;
+
+/// `-o focus` (spec §11, implies `--cost`): the report's series priced with the price
+/// book, one FOCUS row per cost point, on the output. Unpriced series give no rows and the
+/// usual warning.
+pub fn print_focus(ctx: &Context, report: &Report) -> Result<(), Error> {
+    let book = price_book(ctx)?;
+    // Non-additive series (a level, not an amount) are not costs.
+    let additive: Vec<_> = report
+        .series
+        .iter()
+        .filter(|s| s.total().is_some())
+        .cloned()
+        .collect();
+    let priced = price::price(&additive, &book, book.currency)?;
+    if let Some(warning) = priced.unpriced_warning() {
+        if !ctx.global.quiet {
+            eprintln!("{warning}");
+        }
+    }
+    let account = ctx.settings.profile.value.as_str();
+    let rows = focus_rows(&priced, account, ctx.zone)?;
+    ctx.output.write_with(|out| focus::write(&rows, out))?;
+    Ok(())
+}
+
+/// The price book of spec §8: the demo book under `--demo`, else `AIGCUSAGE_PRICES`, else
+/// the default path (a missing default file is an empty book).
+// The `--prices` flag and the profile's `prices` key arrive with the `--cost` wiring.
+fn price_book(ctx: &Context) -> Result<PriceBook, Error> {
+    if ctx.demo {
+        return PriceBook::parse(
+            crate::cost::demo::DEMO_PRICE_BOOK,
+            Path::new("(demo price book)"),
+        );
+    }
+    let env = |name: &str| ctx.env.get(name).map(String::as_str);
+    let location = book::locate(
+        None,
+        env("AIGCUSAGE_PRICES"),
+        None,
+        book::default_path(env("XDG_CONFIG_HOME"), env("HOME")),
+    );
+    PriceBook::load(location.as_ref())
+}
+
+/// One row per cost point, from the exact decimals the pricing kept. `account` is the
+/// account of a series without an `account` label (the profile's).
+pub fn focus_rows<'a>(
+    priced: &'a Priced,
+    account: &'a str,
+    tz: Zone,
+) -> Result<Vec<FocusRow<'a>>, Error> {
+    let mut rows = Vec::new();
+    for cost in &priced.cost_series {
+        let series = &cost.series;
+        let (provider, source) = providers::sources()
+            .find(|(p, s)| p.id == series.provider && s.id == series.source)
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "no provider registered for {} {}",
+                    series.provider, series.source
+                ))
+            })?;
+        if cost.details.len() != series.points.len() {
+            return Err(Error::Internal(format!(
+                "cost series {} has {} details for {} points",
+                series.name,
+                cost.details.len(),
+                series.points.len()
+            )));
+        }
+        let account = series
+            .labels
+            .get(focus::ACCOUNT)
+            .map_or(account, String::as_str);
+        let price_source = match cost.price_source {
+            price::PriceSource::PriceBook => focus::PriceSource::PriceBook,
+            price::PriceSource::Provider => focus::PriceSource::Provider,
+        };
+        for (point, detail) in series.points.iter().zip(&cost.details) {
+            rows.push(FocusRow {
+                cost: detail.cost,
+                currency: cost.currency.as_str(),
+                account,
+                provider_name: provider.display_name,
+                service_name: source.service_display_name,
+                period: ChargePeriod::of_bucket(point.time, series.granularity, &tz),
+                source: &series.source,
+                series: &series.name,
+                priced_metric: &cost.priced_metric,
+                quantity: detail.quantity.map(|amount| Quantity {
+                    amount,
+                    unit: cost.priced_unit.as_deref().unwrap_or(""),
+                }),
+                price_source,
+                partial: point.partial,
+            });
+        }
+    }
+    Ok(rows)
+}
 
 /// Every (provider, source id) the report's commands asked: `report vod` asks the source
 /// `report --providers` calls `vod`, a usage command (`vod usage`) the source named by its

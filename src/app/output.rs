@@ -12,6 +12,9 @@ type RenderFn = fn(&Report, render::Format, &RenderOptions, &mut dyn Write) -> s
 
 /// Renders into the command's one stdout writer.
 fn print_with(ctx: &Context, report: &Report, render_fn: RenderFn) -> Result<(), Error> {
+    if ctx.format == render::Format::Focus {
+        return super::exports::print_focus(ctx, report);
+    }
     let options = render_options(ctx, report);
     ctx.output
         .write_with(|out| render_fn(report, ctx.format, &options, out))?;
@@ -57,6 +60,9 @@ pub fn print_dry_run(ctx: &Context) -> Result<(), Error> {
 
 /// `report`: the summary with trends above the breakdown by source for a table.
 pub fn print_combined(ctx: &Context, report: &Report, per_source: &[Report]) -> Result<(), Error> {
+    if ctx.format == render::Format::Focus {
+        return super::exports::print_focus(ctx, report);
+    }
     let options = render_options(ctx, report);
     ctx.output
         .write_with(|out| render::render_combined(report, per_source, ctx.format, &options, out))?;

@@ -14,3 +14,4 @@ mod report;
 mod support;
 mod vod_quota;
 mod vod_usage;
+mod quota_apply;
