@@ -16,13 +16,10 @@ pub fn run(output: &Output, words: &[String]) -> Result<(), Error> {
 
 /// The text `help WORDS` prints.
 pub fn help_text(words: &[String]) -> Result<String, Error> {
-    let mut root = Cli::command();
-    // Propagates the global options and gives each command its full name (`aigcusage vod`).
-    root.build();
     if words.is_empty() {
         return Ok(format!(
             "{}\n{}",
-            root.render_long_help(),
+            command_help(&[])?,
             help_topics::topic_list()
         ));
     }
@@ -35,9 +32,9 @@ pub fn help_text(words: &[String]) -> Result<String, Error> {
             return Ok(text);
         }
     }
-    let mut command = &mut root;
+    let mut command = &Cli::command();
     for word in words {
-        command = command.find_subcommand_mut(word).ok_or_else(|| {
+        command = command.find_subcommand(word).ok_or_else(|| {
             Error::usage(format!(
                 "no help topic or command '{}'\n\n{}",
                 words.join(" "),
@@ -45,7 +42,22 @@ pub fn help_text(words: &[String]) -> Result<String, Error> {
             ))
         })?;
     }
-    Ok(command.render_long_help().to_string())
+    command_help(words)
+}
+
+/// Exactly what `aigcusage WORDS --help` prints: clap answers `--help` with an "error" that
+/// carries the help text.
+fn command_help(words: &[String]) -> Result<String, Error> {
+    let args = std::iter::once("aigcusage")
+        .chain(words.iter().map(String::as_str))
+        .chain(std::iter::once("--help"));
+    match Cli::command().try_get_matches_from(args) {
+        Err(help) if help.kind() == clap::error::ErrorKind::DisplayHelp => {
+            Ok(help.render().to_string())
+        }
+        Err(other) => Err(Error::usage(other.to_string())),
+        Ok(_) => Err(Error::Internal("--help printed no help".to_string())),
+    }
 }
 
 #[cfg(test)]

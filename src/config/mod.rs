@@ -104,7 +104,7 @@ pub mod vars {
 const GENERAL_ENVIRONMENT: &[EnvVar] = &[
     EnvVar {
         name: vars::AIGCUSAGE_OUTPUT,
-        meaning: "default output format (table, json, ndjson, csv)",
+        meaning: "default output format (table, json, ndjson, csv, prom, focus)",
     },
     EnvVar {
         name: vars::AIGCUSAGE_TZ,

@@ -137,8 +137,14 @@ async fn the_plan_then_the_changes_and_a_second_run_changes_nothing() {
     let output = apply(&vod, &file, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let out = stdout(&output);
-    assert!(out.contains("1 to create, 1 to modify, 0 to delete, 0 unchanged, 1 not in the file"), "{out}");
-    assert!(out.contains("1000 → 2000") || out.contains("1000 -> 2000"), "{out}");
+    assert!(
+        out.contains("1 to create, 1 to modify, 0 to delete, 0 unchanged, 1 not in the file"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1000 → 2000") || out.contains("1000 -> 2000"),
+        "{out}"
+    );
     assert_eq!(
         actions(&vod.server).await,
         ["DescribeAigcQuotas", "ModifyAigcQuota", "CreateAigcQuota"]
@@ -156,7 +162,8 @@ async fn the_plan_then_the_changes_and_a_second_run_changes_nothing() {
     let output = apply(&vod, &file, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
-        stdout(&output).contains("0 to create, 0 to modify, 0 to delete, 2 unchanged, 1 not in the file"),
+        stdout(&output)
+            .contains("0 to create, 0 to modify, 0 to delete, 2 unchanged, 1 not in the file"),
         "{}",
         stdout(&output)
     );
@@ -180,7 +187,11 @@ async fn dry_run_sends_only_the_read_before_or_after_the_subcommand() {
         }
         let output = run(&mut cmd);
         assert!(output.status.success(), "{position}: {}", stderr(&output));
-        assert!(stdout(&output).contains("1 to create, 1 to modify"), "{}", stdout(&output));
+        assert!(
+            stdout(&output).contains("1 to create, 1 to modify"),
+            "{}",
+            stdout(&output)
+        );
         assert_eq!(
             actions(&vod.server).await[before..],
             ["DescribeAigcQuotas"],
@@ -196,7 +207,12 @@ async fn prune_deletes_first_and_needs_yes_without_a_terminal() {
     let file = quotas_file(FILE);
     let output = apply(&vod, &file, &["--prune"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stdout(&output).contains("1 to create, 1 to modify, 1 to delete, 0 unchanged, 0 not in the file"), "{}", stdout(&output));
+    assert!(
+        stdout(&output)
+            .contains("1 to create, 1 to modify, 1 to delete, 0 unchanged, 0 not in the file"),
+        "{}",
+        stdout(&output)
+    );
     assert!(stderr(&output).contains("--yes"), "{}", stderr(&output));
     assert_eq!(actions(&vod.server).await, ["DescribeAigcQuotas"]);
 
@@ -205,9 +221,19 @@ async fn prune_deletes_first_and_needs_yes_without_a_terminal() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         actions(&vod.server).await[before..],
-        ["DescribeAigcQuotas", "DeleteAigcQuota", "ModifyAigcQuota", "CreateAigcQuota"]
+        [
+            "DescribeAigcQuotas",
+            "DeleteAigcQuota",
+            "ModifyAigcQuota",
+            "CreateAigcQuota"
+        ]
     );
-    assert!(!vod.quotas.lock().unwrap().iter().any(|(t, _, _)| t == "Video"));
+    assert!(!vod
+        .quotas
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|(t, _, _)| t == "Video"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -218,7 +244,10 @@ async fn a_failure_in_the_middle_stops_with_exit_4_and_lists_what_was_applied() 
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
     let err = stderr(&output);
     assert!(err.contains("InvalidParameterValue"), "{err}");
-    assert!(err.contains("Image") && err.contains("2000"), "the applied modify is listed: {err}");
+    assert!(
+        err.contains("Image") && err.contains("2000"),
+        "the applied modify is listed: {err}"
+    );
     assert_eq!(
         actions(&vod.server).await,
         ["DescribeAigcQuotas", "ModifyAigcQuota", "CreateAigcQuota"]
@@ -255,7 +284,10 @@ async fn an_invalid_file_is_exit_2_with_its_line_and_nothing_is_sent() {
     let output = apply(&vod, &file, &["--sub-app-id", "1"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let err = stderr(&output);
-    assert!(err.contains(&format!("{}:", file.path().display())), "{err}");
+    assert!(
+        err.contains(&format!("{}:", file.path().display())),
+        "{err}"
+    );
     assert!(err.contains("UNSET_TOKEN_VAR"), "{err}");
     assert!(actions(&vod.server).await.is_empty());
 }
