@@ -5,7 +5,7 @@
 //! A file is completed ([`Output::finish`]: renamed over PATH) only when the command printed
 //! its output; [`Output::discard`] (or dropping it) leaves PATH as it was.
 
-use std::cell::{RefCell, RefMut};
+use std::cell::RefCell;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
@@ -56,17 +56,6 @@ impl Output {
             Sink::File(Some(file)) => write(file),
             Sink::File(None) => Err(io::Error::other("the output file is already complete")),
         }
-    }
-
-    /// The one writer, held across a command's awaits (`vod quota apply` prints its plan,
-    /// then asks and sends). Nothing else may ask for it while it is held.
-    pub fn lock(&self) -> io::Result<RefMut<'_, dyn Write>> {
-        RefMut::filter_map(self.sink.borrow_mut(), |sink| match sink {
-            Sink::Stream(writer) => Some(writer as &mut dyn Write),
-            Sink::File(Some(file)) => Some(file as &mut dyn Write),
-            Sink::File(None) => None,
-        })
-        .map_err(|_| io::Error::other("the output file is already complete"))
     }
 
     /// Completes the output: stdout gets everything written so far; the output file is

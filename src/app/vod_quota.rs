@@ -82,9 +82,8 @@ async fn apply(ctx: &Context, args: &QuotaApplyArgs) -> Result<(), Error> {
         sub_app_id,
     };
     let end = {
-        let mut stdout = ctx.output.lock()?;
         // The plan must be on the screen before the question is asked.
-        let mut stdout = FlushEachWrite(&mut *stdout);
+        let mut stdout = FlushEachWrite(&ctx.output);
         let mut stderr = std::io::stderr();
         let mut ask = |question: &str| -> std::io::Result<bool> {
             let mut err = std::io::stderr().lock();
@@ -111,18 +110,22 @@ async fn apply(ctx: &Context, args: &QuotaApplyArgs) -> Result<(), Error> {
     }
 }
 
-/// Writes through and flushes after every write.
-struct FlushEachWrite<'a>(&'a mut dyn Write);
+/// Writes into the command's output and flushes after every write (into the temporary
+/// file for `--output-file`, which still appears only at the end). Takes the writer per
+/// write, so that it is not held while requests are awaited.
+struct FlushEachWrite<'a>(&'a crate::output::Output);
 
 impl Write for FlushEachWrite<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let written = self.0.write(buf)?;
-        self.0.flush()?;
-        Ok(written)
+        self.0.write_with(|out| {
+            out.write_all(buf)?;
+            out.flush()
+        })?;
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
+        self.0.write_with(|out| out.flush())
     }
 }
 

@@ -21,6 +21,15 @@ struct Vod {
 
 /// A VOD holding `initial`; `fail_action` answers that action with a provider error.
 async fn vod(initial: &[(&str, Option<&str>, i64)], fail_action: Option<&str>) -> Vod {
+    vod_with(initial, fail_action, None).await
+}
+
+/// As [`vod`]; `slow_action` answers after two seconds.
+async fn vod_with(
+    initial: &[(&str, Option<&str>, i64)],
+    fail_action: Option<&str>,
+    slow_action: Option<&str>,
+) -> Vod {
     let server = MockServer::start().await;
     let quotas: Quotas = Arc::new(Mutex::new(
         initial
@@ -45,11 +54,17 @@ async fn vod(initial: &[(&str, Option<&str>, i64)], fail_action: Option<&str>) -
     for action in ["CreateAigcQuota", "ModifyAigcQuota", "DeleteAigcQuota"] {
         let q = quotas.clone();
         let fails = fail_action == Some(action);
+        let slow = slow_action == Some(action);
         mount_tencent(&server, "vod", "2018-07-17", action, move |body| {
             if fails {
                 return tencent_error("InvalidParameterValue", "refused", "req-fail");
             }
-            change(&q, action, body)
+            let answer = change(&q, action, body);
+            if slow {
+                answer.set_delay(std::time::Duration::from_secs(2))
+            } else {
+                answer
+            }
         })
         .await;
     }
@@ -290,4 +305,46 @@ async fn an_invalid_file_is_exit_2_with_its_line_and_nothing_is_sent() {
     );
     assert!(err.contains("UNSET_TOKEN_VAR"), "{err}");
     assert!(actions(&vod.server).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_lets_the_request_in_flight_finish_sends_nothing_after_it_and_exits_130() {
+    let vod = vod_with(&initial(), None, Some("ModifyAigcQuota")).await;
+    let file = quotas_file(FILE);
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aigcusage"))
+        .args(["vod", "quota", "apply", "-f"])
+        .arg(file.path())
+        .env_clear()
+        .env("HOME", "/nonexistent-aigcusage-test-home")
+        .env("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+        .env("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+        .env("AIGCUSAGE_VOD_ENDPOINT", vod.server.uri())
+        .env(TOKEN_ENV, API_TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !actions(&vod.server)
+        .await
+        .contains(&"ModifyAigcQuota".to_string())
+    {
+        assert!(started.elapsed().as_secs() < 20, "the modify never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // SAFETY: sends SIGINT to the child this test started.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("interrupted: 1 change not sent"), "{err}");
+    assert!(err.contains("2000"), "the applied modify is listed: {err}");
+    assert_eq!(
+        actions(&vod.server).await,
+        ["DescribeAigcQuotas", "ModifyAigcQuota"]
+    );
+    assert_eq!(vod.quotas.lock().unwrap()[0].2, 2000, "the modify finished");
 }
