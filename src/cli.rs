@@ -24,7 +24,8 @@ or from a profile in the config file: run `aigcusage config init` to write a com
 ///
 /// One command tree over Tencent Cloud VOD and LKE, Alibaba Cloud ModelRouter and AceData
 /// Cloud, with one normalized time series and one set of output formats (table, json,
-/// ndjson, csv). Try `aigcusage report --demo`: no credentials needed.
+/// ndjson, csv, and prom and focus for Prometheus and FinOps tools). Try
+/// `aigcusage report --demo`: no credentials needed.
 #[derive(Debug, Parser)]
 #[command(
     name = "aigcusage",
