@@ -174,7 +174,10 @@ pub async fn run(
         eprintln!("note: --demo: this is demo data from built-in example answers, not your account's usage");
     }
 
-    let result = match command {
+    // `vod quota apply` handles Ctrl-C itself: the request in flight finishes first.
+    let interruptible = !is_quota_apply(&command);
+    let work = async {
+        match command {
         Command::Vod(VodCommand::Usage(args)) => usage::run(&ctx, &args).await,
         Command::Report(args) => report::run(&ctx, &args).await,
         Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
@@ -188,6 +191,12 @@ pub async fn run(
         Command::Acedata(AcedataCommand::Usage(args)) => usage::run(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } | Command::Help { .. } | Command::Man => Ok(()),
+        }
+    };
+    let result = if interruptible {
+        until_interrupted(work).await
+    } else {
+        work.await
     };
     let result = match result {
         Err(Error::DryRun) => output::print_dry_run(&ctx),
@@ -216,6 +225,18 @@ fn finish(result: Result<(), Error>, output: &Output) -> Result<(), Error> {
         let flushed = output.discard();
         result?;
         Ok(flushed?)
+    }
+}
+
+/// Runs `work` unless Ctrl-C comes first: then the work is dropped (no request is awaited
+/// any more, nothing is printed) and the command ends with exit 130, its `--output-file`
+/// left as it was.
+async fn until_interrupted(
+    work: impl std::future::Future<Output = Result<(), Error>>,
+) -> Result<(), Error> {
+    tokio::select! {
+        result = work => result,
+        Ok(()) = tokio::signal::ctrl_c() => Err(Error::Interrupted),
     }
 }
 

@@ -441,10 +441,11 @@ async fn sigint_leaves_the_output_file_as_it_was() {
         0
     );
     let status = child.wait().unwrap();
-    use std::os::unix::process::ExitStatusExt;
-    assert!(
-        status.code() == Some(130) || status.signal() == Some(libc::SIGINT),
-        "{status:?}"
-    );
+    assert_eq!(status.code(), Some(130), "{status:?}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "previous\n");
+    assert_eq!(
+        std::fs::read_dir(folder.path()).unwrap().count(),
+        1,
+        "the temporary file is removed"
+    );
 }
