@@ -138,7 +138,7 @@ pub fn asked_sources(report: &Report) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::series::Query;
+    use crate::series::{Granularity, Point, Query, Series};
     use crate::zone::Zone;
 
     fn report(commands: &[&str]) -> Report {
@@ -152,6 +152,63 @@ mod tests {
             },
             Vec::new(),
         )
+    }
+
+    fn day_series(provider: &str, source: &str, metric: &str, unit: &str, value: f64) -> Series {
+        let time = chrono::DateTime::parse_from_rfc3339("2025-11-18T00:00:00+08:00").unwrap();
+        Series {
+            provider: provider.into(),
+            source: source.into(),
+            name: "spec".into(),
+            metric: metric.into(),
+            unit: Some(unit.into()),
+            granularity: Some(Granularity::Day),
+            aggregation: Default::default(),
+            labels: Default::default(),
+            points: vec![Point::new(time, value)],
+        }
+    }
+
+    #[test]
+    fn focus_rows_carry_the_exact_decimals_and_the_registry_names() {
+        let book = PriceBook::parse(
+            "[[price]]\nprovider = \"tencent\"\nsource = \"vod.aigc_usage\"\nseries = \"spec\"\n\
+             metric = \"usage\"\nunit = \"seconds\"\nprice = \"0.1\"\ncurrency = \"CNY\"\n",
+            Path::new("prices.toml"),
+        )
+        .unwrap();
+        let series = [
+            day_series("tencent", "vod.aigc_usage", "usage", "seconds", 3.0),
+            day_series(
+                "alibaba",
+                "modelrouter.cost_trend",
+                "total_amount",
+                "元",
+                12.34,
+            ),
+        ];
+        let priced = price::price(&series, &book, None).unwrap();
+        let utc = Zone::Fixed(chrono::FixedOffset::east_opt(0).unwrap());
+        let rows = focus_rows(&priced, "acct", utc).unwrap();
+        assert_eq!(rows.len(), 2);
+        let vod = rows.iter().find(|r| r.source == "vod.aigc_usage").unwrap();
+        // 3 × 0.1 exactly, not the float 0.30000000000000004.
+        assert_eq!(vod.cost.to_string(), "0.3");
+        assert_eq!(vod.quantity.as_ref().unwrap().amount.to_string(), "3");
+        assert_eq!(vod.quantity.as_ref().unwrap().unit, "seconds");
+        assert_eq!(vod.provider_name, "Tencent Cloud");
+        assert_eq!(vod.service_name, "Video on Demand");
+        assert_eq!(vod.account, "acct");
+        assert_eq!(vod.price_source, focus::PriceSource::PriceBook);
+        let money = rows
+            .iter()
+            .find(|r| r.source == "modelrouter.cost_trend")
+            .unwrap();
+        assert_eq!(money.cost.to_string(), "12.34");
+        assert_eq!(money.currency, "CNY");
+        assert!(money.quantity.is_none());
+        assert_eq!(money.provider_name, "Alibaba Cloud");
+        assert_eq!(money.price_source, focus::PriceSource::Provider);
     }
 
     #[test]

@@ -43,8 +43,22 @@ impl QuotaExecutor for VodExecutor<'_> {
         api_token: Option<&str>,
         limit: i64,
     ) -> Result<Option<String>, Error> {
-        self.send(ChangeKind::Create, quota_type, api_token, Some(limit))
+        match self
+            .send(ChangeKind::Create, quota_type, api_token, Some(limit))
             .await
+        {
+            // Not sent again (it may have been created): say how to find out.
+            Err(Error::Network { target, detail }) => Err(Error::Network {
+                target,
+                detail: format!(
+                    "{detail}. The quota may or may not have been created: run \
+                     `aigcusage vod quota list --sub-app-id {} --type {}` to see whether it took effect",
+                    self.sub_app_id,
+                    quota_type.as_str()
+                ),
+            }),
+            other => other,
+        }
     }
 
     async fn modify(

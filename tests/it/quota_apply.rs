@@ -348,3 +348,32 @@ async fn sigint_lets_the_request_in_flight_finish_sends_nothing_after_it_and_exi
     );
     assert_eq!(vod.quotas.lock().unwrap()[0].2, 2000, "the modify finished");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_that_may_have_reached_the_server_is_not_resent() {
+    let server = MockServer::start().await;
+    mount_tencent(&server, "vod", "2018-07-17", "DescribeAigcQuotas", |_| {
+        tencent_ok(json!({"QuotaSet": [], "TotalCount": 0, "RequestId": "req-list"}))
+    })
+    .await;
+    mount_tencent(&server, "vod", "2018-07-17", "CreateAigcQuota", |_| {
+        ResponseTemplate::new(502)
+    })
+    .await;
+    let vod = Vod {
+        server,
+        quotas: Quotas::default(),
+    };
+    let file = quotas_file("[[quota]]\ntype = \"Image\"\nlimit = 10\n");
+    let output = apply(&vod, &file, &["--sub-app-id", "7"]);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("may or may not have been created"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        actions(&vod.server).await,
+        ["DescribeAigcQuotas", "CreateAigcQuota"]
+    );
+}
