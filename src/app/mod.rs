@@ -131,11 +131,16 @@ pub async fn run(
             eprintln!("warning: {warning}");
         }
     }
-    let format: Format = settings.output.value.parse()?;
+    let mut format: Format = settings.output.value.parse()?;
     if matches!(format, Format::Prom | Format::Focus) && !prints_series(&command) {
-        return Err(Error::usage(format!(
-            "-o {format} is for the usage commands and report"
-        )));
+        // A default (AIGCUSAGE_OUTPUT=prom for a cron job) does not break the other
+        // commands: they print their table; asked for on the command line it is an error.
+        if settings.output.origin == config::Origin::Flag {
+            return Err(Error::usage(format!(
+                "-o {format} is for the usage commands and report"
+            )));
+        }
+        format = Format::Table;
     }
     let zone = settings.tz.value;
     let transport = Transport::new(

@@ -449,3 +449,49 @@ async fn sigint_leaves_the_output_file_as_it_was() {
         "the temporary file is removed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_7_still_writes_the_output_file() {
+    let server = MockServer::start().await;
+    mount_tencent(&server, "vod", "2018-07-17", "DescribeAigcQuotas", |_| {
+        tencent_ok(serde_json::json!({
+            "QuotaSet": [{"QuotaType": "Image", "QuotaLimit": 100, "Usage": 99}],
+            "TotalCount": 1,
+            "RequestId": "req-list"
+        }))
+    })
+    .await;
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("quotas.json");
+    let output = run(with_tencent(&server.uri())
+        .args([
+            "vod",
+            "quota",
+            "list",
+            "--sub-app-id",
+            "1",
+            "--fail-at",
+            "90",
+        ])
+        .args(["-o", "json", "--output-file"])
+        .arg(&path));
+    assert_eq!(output.status.code(), Some(7), "{}", stderr(&output));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(doc["quotas"][0]["usage"], 99);
+}
+
+#[test]
+fn prom_asked_for_a_quota_command_is_a_usage_error_but_a_default_is_not() {
+    let output = run(aigcusage().args(["vod", "quota", "list", "--sub-app-id", "1", "-o", "prom"]));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("-o prom"), "{}", stderr(&output));
+    // From the environment: the quota command goes on (and needs credentials, exit 3).
+    let output = run(aigcusage().env("AIGCUSAGE_OUTPUT", "prom").args([
+        "vod",
+        "quota",
+        "list",
+        "--sub-app-id",
+        "1",
+    ]));
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+}
