@@ -24,6 +24,10 @@ pub mod exit {
     pub const NETWORK: u8 = 5;
     pub const PARTIAL: u8 = 6;
     pub const THRESHOLD: u8 = 7;
+    /// SIGINT: 128 + 2.
+    pub const INTERRUPTED: u8 = 130;
+    /// SIGTERM: 128 + 15.
+    pub const TERMINATED: u8 = 143;
 
     /// Every exit code with its meaning (spec §6), for `aigcusage help exit-codes`.
     pub const TABLE: &[(u8, &str)] = &[
@@ -35,8 +39,8 @@ pub mod exit {
         (NETWORK, "network failure, timeout, HTTP 5xx, an unreadable or oversized response, or a paging loop, after retries"),
         (PARTIAL, "report: some providers failed, others succeeded"),
         (THRESHOLD, "a threshold you set was reached: vod quota list --fail-at, report/forecast --budget"),
-        (130, "interrupted (Ctrl-C, SIGINT): nothing partial on stdout or in --output-file, no half-written store"),
-        (143, "terminated (SIGTERM), with the same guarantees as 130"),
+        (INTERRUPTED, "interrupted (Ctrl-C, SIGINT): nothing partial on stdout or in --output-file, no half-written store"),
+        (TERMINATED, "terminated (SIGTERM), with the same guarantees as 130"),
     ];
 }
 
@@ -111,6 +115,11 @@ pub enum Error {
     #[error("writing output: {0}")]
     Io(#[from] std::io::Error),
 
+    /// SIGINT (Ctrl-C) or SIGTERM arrived; the command was dropped before printing
+    /// anything. Exit 130 or 143 (spec §6).
+    #[error("interrupted")]
+    Interrupted { sigterm: bool },
+
     /// A bug: an invariant did not hold. Exit 1.
     #[error("internal error: {0}")]
     Internal(String),
@@ -151,6 +160,8 @@ impl Error {
             Error::DryRun => exit::OK,
             Error::Io(_) if self.is_broken_pipe() => exit::OK,
             Error::Io(_) | Error::Internal(_) => exit::INTERNAL,
+            Error::Interrupted { sigterm: false } => exit::INTERRUPTED,
+            Error::Interrupted { sigterm: true } => exit::TERMINATED,
         }
     }
 
@@ -275,6 +286,8 @@ mod tests {
         );
         assert_eq!(Error::Threshold("x".into()).exit_code(), 7);
         assert_eq!(Error::DryRun.exit_code(), 0);
+        assert_eq!(Error::Interrupted { sigterm: false }.exit_code(), 130);
+        assert_eq!(Error::Interrupted { sigterm: true }.exit_code(), 143);
         let pipe = Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
         assert!(pipe.is_broken_pipe());
         assert_eq!(pipe.exit_code(), 0);

@@ -3,12 +3,16 @@
 
 use std::cell::RefCell;
 use std::io::{self, BufWriter, Write};
+use std::rc::Rc;
 
 /// Room for a whole typical report, so that it reaches the reader in one write.
 const CAPACITY: usize = 256 * 1024;
 
+/// Clones share the one writer (the command's context holds one, `app::run` another to
+/// flush or discard it at the end).
+#[derive(Clone)]
 pub struct Output {
-    writer: RefCell<BufWriter<Box<dyn Write>>>,
+    writer: Rc<RefCell<BufWriter<Box<dyn Write>>>>,
 }
 
 impl Output {
@@ -20,7 +24,7 @@ impl Output {
     /// Any sink, for tests.
     pub fn new(sink: Box<dyn Write>) -> Self {
         Self {
-            writer: RefCell::new(BufWriter::with_capacity(CAPACITY, sink)),
+            writer: Rc::new(RefCell::new(BufWriter::with_capacity(CAPACITY, sink))),
         }
     }
 
@@ -31,6 +35,15 @@ impl Output {
     ) -> io::Result<()> {
         let mut writer = self.writer.borrow_mut();
         write(&mut *writer)
+    }
+
+    /// Drops everything written so far without sending it: an interrupted command leaves
+    /// nothing partial on stdout.
+    pub fn discard(&self) {
+        let empty: Box<dyn Write> = Box::new(io::sink());
+        let written = std::mem::replace(&mut *self.writer.borrow_mut(), BufWriter::new(empty));
+        // `into_parts` hands back the buffer instead of flushing it, as dropping would.
+        let _ = written.into_parts();
     }
 
     /// Sends everything written so far to the sink.
@@ -73,5 +86,17 @@ mod tests {
         output.finish().unwrap();
         assert_eq!(*sink.bytes.lock().unwrap(), b"a,b\n1,2\n3,4\n");
         assert_eq!(*sink.writes.lock().unwrap(), 1);
+    }
+
+    #[test]
+    fn discarded_output_never_reaches_the_sink() {
+        let sink = Sink::default();
+        let output = Output::new(Box::new(sink.clone()));
+        output
+            .write_with(|w| w.write_all(b"half a report"))
+            .unwrap();
+        output.discard();
+        output.finish().unwrap();
+        assert!(sink.bytes.lock().unwrap().is_empty());
     }
 }

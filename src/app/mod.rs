@@ -9,6 +9,7 @@ mod vod_quota;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+
 use clap::CommandFactory;
 
 use crate::cli::{
@@ -43,7 +44,7 @@ impl Context {
     /// A warning on stderr, unless `--quiet`.
     pub fn warn(&self, message: &str) {
         if !self.global.quiet {
-            eprintln!("warning: {message}");
+            crate::term::line_to_stderr(&format!("warning: {message}"));
         }
     }
 
@@ -77,19 +78,71 @@ impl Context {
 
 /// Runs one command line. `Ok` means exit 0; errors carry their exit code.
 /// `env` is the one snapshot of the process environment (`config::Inputs::from_process_env`).
+///
+/// SIGINT or SIGTERM drops the command where it waits (nothing it buffered for stdout is
+/// written) and ends the run with `Error::Interrupted` (exit 130 or 143).
 pub async fn run(
     cli: Cli,
     terminal: Terminal,
     env: std::collections::HashMap<String, String>,
 ) -> Result<(), Error> {
-    let Cli { global, command } = cli;
     let output = Output::stdout();
+    let command = run_command(cli, terminal, env, &output);
+    let interrupted = tokio::select! {
+        result = command => return finish(result, &output),
+        sigterm = interrupt() => sigterm,
+    };
+    output.discard();
+    Err(Error::Interrupted {
+        sigterm: interrupted,
+    })
+}
+
+/// Waits for SIGINT (`false`) or SIGTERM (`true`). Where a handler cannot be installed
+/// that signal keeps its default action (the process ends), so this never fails.
+async fn interrupt() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let sigterm = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut stream) => {
+                    stream.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c() => false,
+            _ = sigterm => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        ctrl_c().await;
+        false
+    }
+}
+
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await
+    }
+}
+
+async fn run_command(
+    cli: Cli,
+    terminal: Terminal,
+    env: std::collections::HashMap<String, String>,
+    output: &Output,
+) -> Result<(), Error> {
+    let Cli { global, command } = cli;
     if let Command::Completions { shell } = command {
-        let written = output.write_with(|out| {
-            clap_complete::generate(shell, &mut Cli::command(), "aigcusage", out);
-            Ok(())
-        });
-        return finish(written.map_err(Error::from), &output);
+        // Generated into memory first: clap_complete panics when its writer fails.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "aigcusage", &mut script);
+        output.write_with(|out| out.write_all(&script))?;
+        return Ok(());
     }
 
     let tolerate_missing_file = matches!(
@@ -114,7 +167,7 @@ pub async fn run(
     let now = now(settings.now, demo);
     if !global.quiet {
         for warning in &settings.warnings {
-            eprintln!("warning: {warning}");
+            crate::term::line_to_stderr(&format!("warning: {warning}"));
         }
     }
     let format: Format = settings.output.value.parse()?;
@@ -147,11 +200,8 @@ pub async fn run(
         global,
         transport,
         demo,
-        output,
+        output: output.clone(),
     };
-    if demo && !ctx.global.quiet {
-        eprintln!("note: --demo: this is demo data from built-in example answers, not your account's usage");
-    }
 
     let result = match command {
         Command::Vod(VodCommand::Usage(args)) => usage::run(&ctx, &args).await,
@@ -172,7 +222,23 @@ pub async fn run(
         Err(Error::DryRun) => output::print_dry_run(&ctx),
         other => other,
     };
-    finish(result, &ctx.output)
+    // The note goes with demo data only: not before a refusal or a usage error. Stdout
+    // is still buffered here, so the note comes first on a terminal.
+    if ctx.demo && !ctx.global.quiet && shows_data(&result) {
+        crate::term::line_to_stderr(
+            "note: --demo: this is demo data from built-in example answers, not your account's usage",
+        );
+    }
+    result
+}
+
+/// True when the command printed data: it succeeded, or it failed after printing
+/// (some providers failed, a threshold was reached).
+fn shows_data(result: &Result<(), Error>) -> bool {
+    matches!(
+        result,
+        Ok(()) | Err(Error::PartialFailure { .. } | Error::Threshold(_))
+    )
 }
 
 /// Flushes stdout once at the end. What was printed before an error (a quota list before

@@ -166,6 +166,18 @@ pub fn source_named(name: &str) -> Option<(&'static Provider, &'static Source)> 
     sources().find(|(_, source)| source.name == name)
 }
 
+/// Every name `report --providers` takes: each source's (`vod`), then each provider's
+/// (`tencent`, meaning all its sources) that is not also a source's.
+pub fn report_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = sources().map(|(_, s)| s.name).collect();
+    for provider in REGISTRY {
+        if !names.contains(&provider.id) {
+            names.push(provider.id);
+        }
+    }
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
