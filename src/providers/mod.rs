@@ -96,8 +96,35 @@ impl FetchInput<'_> {
             .map_or(&[], |(_, values)| values.as_slice())
     }
 
+    /// The range to ask a provider answering in day buckets dated at
+    /// `calendar_offset_seconds` east of UTC: for a whole-day range, the same dates in
+    /// that calendar ("dates mean the provider's dates", spec §5); otherwise the range.
+    pub fn day_range(&self, calendar_offset_seconds: i32) -> TimeRange {
+        match (
+            self.range.whole_days,
+            chrono::FixedOffset::east_opt(calendar_offset_seconds),
+        ) {
+            (Some(days), Some(calendar)) => crate::calendar::request_range(days, calendar),
+            _ => self.range,
+        }
+    }
+
     /// `series` cut to the range (and to now); returns how many points were dropped.
+    /// Day (or longer) buckets of a whole-day range are kept by their dates
+    /// (`calendar::window`); anything else by the overlap rule.
     pub fn window(&self, series: &mut [Series]) -> usize {
+        let mut dropped = 0;
+        for s in series {
+            let before = s.points.len();
+            crate::calendar::window(s, &self.range, self.now);
+            dropped += before - s.points.len();
+        }
+        dropped
+    }
+
+    /// `series` cut to the range by the overlap rule only (LKE, whose days are not dated
+    /// in a calendar of its own).
+    pub fn window_overlap(&self, series: &mut [Series]) -> usize {
         let mut dropped = 0;
         for s in series {
             let before = s.points.len();

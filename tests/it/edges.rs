@@ -488,3 +488,38 @@ async fn usage_commands_show_a_spinner_on_a_terminal_naming_what_they_wait_for()
     let csv = std::fs::read_to_string(&out).unwrap();
     assert!(csv.starts_with("time,"), "{csv}");
 }
+
+// ---- a short read says so once (item 26) ----
+
+#[test]
+fn a_short_answer_says_reading_failed_once() {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Announces 1000 bytes, sends a few, closes.
+    let server = std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut request);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"results\": [",
+            );
+        }
+    });
+    let output = run(aigcusage()
+        .env("ACEDATACLOUD_PLATFORM_TOKEN", ACEDATA_TOKEN)
+        .env(
+            "AIGCUSAGE_ACEDATA_ENDPOINT",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .args(["--retries", "0", "acedata", "usage", "--last", "2d"])
+        .timeout(Duration::from_secs(30)));
+    server.join().unwrap();
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert_eq!(
+        message.matches("reading the answer failed").count(),
+        1,
+        "{message}"
+    );
+}

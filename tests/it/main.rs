@@ -10,6 +10,7 @@ mod endpoint;
 mod lke_tokens;
 mod modelrouter;
 mod numbers;
+mod provider_dates;
 mod registry;
 mod report;
 mod support;
