@@ -5,6 +5,7 @@ mod broken_pipe;
 mod cli;
 mod config_cmd;
 mod deadline;
+mod demo_bounds;
 mod edges;
 mod endpoint;
 mod lke_tokens;
