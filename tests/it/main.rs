@@ -6,6 +6,7 @@ mod cli;
 mod config_cmd;
 mod deadline;
 mod demo_bounds;
+mod docs;
 mod edges;
 mod endpoint;
 mod lke_tokens;
