@@ -174,8 +174,47 @@ pub struct GlobalArgs {
 fn parse_timeout(value: &str) -> Result<f64, String> {
     match value.parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => Ok(secs),
-        _ => Err("expected a number of seconds greater than 0, e.g. 30 or 2.5".to_string()),
+        _ => Err(
+            "expected a number of seconds greater than 0 and at most 86400 (one day), e.g. 30 or 2.5"
+                .to_string(),
+        ),
     }
+}
+
+/// Accepts any text (the command checks it and says what is wrong in its own words) but
+/// offers `values` to shell completion. The help lists the values itself, so clap's
+/// `[possible values: ...]` is hidden where this is used.
+#[derive(Clone, Copy)]
+pub struct Suggest(pub fn() -> Vec<&'static str>);
+
+impl clap::builder::TypedValueParser for Suggest {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            (self.0)()
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
+/// `--type`'s values for completion: every VOD AIGC type and `all`.
+pub fn vod_type_values() -> Vec<&'static str> {
+    let mut values = crate::providers::tencent::vod::AIGC_TYPES.to_vec();
+    values.push("all");
+    values
 }
 
 #[derive(Debug, Subcommand)]
@@ -239,7 +278,13 @@ Examples:
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Providers to query, comma-separated [default: every provider with credentials]
-    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "NAME,...",
+        value_delimiter = ',',
+        value_parser = Suggest(crate::providers::report_names),
+        hide_possible_values = true
+    )]
     pub providers: Vec<String>,
 
     /// VOD AIGC types, as `vod usage --type`
@@ -247,7 +292,9 @@ pub struct ReportArgs {
         long,
         value_name = "TYPE",
         value_delimiter = ',',
-        default_value = "all"
+        default_value = "all",
+        value_parser = Suggest(vod_type_values),
+        hide_possible_values = true
     )]
     pub vod_type: Vec<String>,
 

@@ -24,7 +24,10 @@ pub mod exit {
     pub const NETWORK: u8 = 5;
     pub const PARTIAL: u8 = 6;
     pub const THRESHOLD: u8 = 7;
+    /// SIGINT: 128 + 2.
     pub const INTERRUPTED: u8 = 130;
+    /// SIGTERM: 128 + 15.
+    pub const TERMINATED: u8 = 143;
 
     /// Every exit code with its meaning (spec §6), for `aigcusage help exit-codes`.
     pub const TABLE: &[(u8, &str)] = &[
@@ -37,7 +40,7 @@ pub mod exit {
         (PARTIAL, "report: some providers failed, others succeeded"),
         (THRESHOLD, "a threshold you set was reached: vod quota list --fail-at, report/forecast --budget"),
         (INTERRUPTED, "interrupted (Ctrl-C, SIGINT): nothing partial on stdout or in --output-file, no half-written store"),
-        (143, "terminated (SIGTERM), with the same guarantees as 130"),
+        (TERMINATED, "terminated (SIGTERM), with the same guarantees as 130"),
     ];
 }
 
@@ -104,11 +107,6 @@ pub enum Error {
     #[error("{0}")]
     Threshold(String),
 
-    /// Ctrl-C (SIGINT) stopped the command between requests; what was done is on stderr.
-    /// Exit 130.
-    #[error("interrupted")]
-    Interrupted,
-
     /// `--dry-run` stopped a request after printing it; not a failure.
     #[error("dry run: request printed, nothing sent")]
     DryRun,
@@ -116,6 +114,12 @@ pub enum Error {
     /// Writing the output failed (a closed pipe is handled by `main`).
     #[error("writing output: {0}")]
     Io(#[from] std::io::Error),
+
+    /// SIGINT (Ctrl-C) or SIGTERM arrived: the command was dropped before printing anything
+    /// (`vod quota apply`: after the request in flight, with what was applied on stderr).
+    /// Exit 130 or 143 (spec §6).
+    #[error("interrupted")]
+    Interrupted { sigterm: bool },
 
     /// A bug: an invariant did not hold. Exit 1.
     #[error("internal error: {0}")]
@@ -154,10 +158,11 @@ impl Error {
             Error::Network { .. } | Error::TooLarge { .. } => exit::NETWORK,
             Error::PartialFailure { .. } => exit::PARTIAL,
             Error::Threshold(_) => exit::THRESHOLD,
-            Error::Interrupted => exit::INTERRUPTED,
             Error::DryRun => exit::OK,
             Error::Io(_) if self.is_broken_pipe() => exit::OK,
             Error::Io(_) | Error::Internal(_) => exit::INTERNAL,
+            Error::Interrupted { sigterm: false } => exit::INTERRUPTED,
+            Error::Interrupted { sigterm: true } => exit::TERMINATED,
         }
     }
 
@@ -282,6 +287,8 @@ mod tests {
         );
         assert_eq!(Error::Threshold("x".into()).exit_code(), 7);
         assert_eq!(Error::DryRun.exit_code(), 0);
+        assert_eq!(Error::Interrupted { sigterm: false }.exit_code(), 130);
+        assert_eq!(Error::Interrupted { sigterm: true }.exit_code(), 143);
         let pipe = Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
         assert!(pipe.is_broken_pipe());
         assert_eq!(pipe.exit_code(), 0);

@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::error::Error;
 use crate::outfile::OutputFile;
@@ -21,8 +22,14 @@ enum Sink {
     File(Option<OutputFile>),
 }
 
+/// Clones share the one sink (the command's context holds one, `app::run` another to
+/// complete or discard it at the end).
+#[derive(Clone)]
 pub struct Output {
-    sink: RefCell<Sink>,
+    sink: Rc<RefCell<Sink>>,
+    /// Something was written: the command printed its output (perhaps before failing, as
+    /// `report` does when every provider failed, or `--fail-at` with exit 7).
+    written: Rc<std::cell::Cell<bool>>,
 }
 
 impl Output {
@@ -34,7 +41,10 @@ impl Output {
     /// Any sink, for tests.
     pub fn new(sink: Box<dyn Write>) -> Self {
         Self {
-            sink: RefCell::new(Sink::Stream(BufWriter::with_capacity(CAPACITY, sink))),
+            sink: Rc::new(RefCell::new(Sink::Stream(BufWriter::with_capacity(
+                CAPACITY, sink,
+            )))),
+            written: Rc::default(),
         }
     }
 
@@ -42,7 +52,8 @@ impl Output {
     /// [`Output::finish`]. Fails (nothing changed) when PATH's folder cannot take it.
     pub fn file(path: &Path) -> Result<Self, Error> {
         Ok(Self {
-            sink: RefCell::new(Sink::File(Some(OutputFile::create(path)?))),
+            sink: Rc::new(RefCell::new(Sink::File(Some(OutputFile::create(path)?)))),
+            written: Rc::default(),
         })
     }
 
@@ -51,6 +62,7 @@ impl Output {
         &self,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()> {
+        self.written.set(true);
         match &mut *self.sink.borrow_mut() {
             Sink::Stream(writer) => write(writer),
             Sink::File(Some(file)) => write(file),
@@ -70,14 +82,23 @@ impl Output {
         }
     }
 
-    /// The command printed no output (it failed, or was interrupted): an output file's PATH
-    /// is left as it was. What went to stdout is still flushed, as a terminal shows it anyway.
-    pub fn discard(&self) -> io::Result<()> {
+    /// True once the command has written any of its output.
+    pub fn has_output(&self) -> bool {
+        self.written.get()
+    }
+
+    /// The command printed no output (it failed, or was interrupted): nothing it buffered
+    /// reaches stdout, and an output file's PATH is left as it was.
+    pub fn discard(&self) {
         match &mut *self.sink.borrow_mut() {
-            Sink::Stream(writer) => writer.flush(),
+            Sink::Stream(writer) => {
+                let empty: Box<dyn Write> = Box::new(io::sink());
+                let written = std::mem::replace(writer, BufWriter::new(empty));
+                // `into_parts` hands back the buffer instead of flushing it, as dropping would.
+                let _ = written.into_parts();
+            }
             Sink::File(file) => {
                 file.take();
-                Ok(())
             }
         }
     }
@@ -131,7 +152,7 @@ mod tests {
 
         let output = Output::file(&path).unwrap();
         output.write_with(|w| w.write_all(b"half")).unwrap();
-        output.discard().unwrap();
+        output.discard();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "done\n");
         assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 1);
     }
@@ -140,5 +161,17 @@ mod tests {
     fn a_missing_folder_fails_at_creation() {
         let folder = tempfile::tempdir().unwrap();
         assert!(Output::file(&folder.path().join("no/such/out.txt")).is_err());
+    }
+
+    #[test]
+    fn discarded_output_never_reaches_the_sink() {
+        let sink = Sink::default();
+        let output = Output::new(Box::new(sink.clone()));
+        output
+            .write_with(|w| w.write_all(b"half a report"))
+            .unwrap();
+        output.discard();
+        output.finish().unwrap();
+        assert!(sink.bytes.lock().unwrap().is_empty());
     }
 }

@@ -1,6 +1,19 @@
 //! What the terminal allows: colour, width, progress. Decided once in `main`, passed down.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+
+/// Writes `text` to stderr, ignoring failure: a full or closed stderr (`2>/dev/full`) must
+/// neither panic (as `eprintln!` does) nor change the command's own exit code.
+pub fn to_stderr(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
+}
+
+/// `to_stderr` with a line break.
+pub fn line_to_stderr(line: &str) {
+    to_stderr(&format!("{line}\n"));
+}
 
 /// Facts about where output goes, read once from the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,10 +80,10 @@ impl Spinner {
                 let mut frame = 0;
                 loop {
                     let names = pending.lock().map(|p| p.join(", ")).unwrap_or_default();
-                    eprint!(
+                    to_stderr(&format!(
                         "\r\x1b[2K{} waiting for {names}",
                         FRAMES[frame % FRAMES.len()]
-                    );
+                    ));
                     frame += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
@@ -90,7 +103,7 @@ impl Spinner {
     pub fn stop(mut self) {
         if let Some(task) = self.task.take() {
             task.abort();
-            eprint!("\r\x1b[2K");
+            to_stderr("\r\x1b[2K");
         }
     }
 }
@@ -99,7 +112,7 @@ impl Drop for Spinner {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
             task.abort();
-            eprint!("\r\x1b[2K");
+            to_stderr("\r\x1b[2K");
         }
     }
 }

@@ -9,14 +9,23 @@ use super::Context;
 
 pub fn run(ctx: &Context, command: &ConfigCommand) -> Result<(), Error> {
     let path = &ctx.settings.path.value;
+    if path.as_os_str().is_empty() {
+        // No --config, no AIGCUSAGE_CONFIG, and neither variable to build the default from.
+        return Err(Error::config(format!(
+            "no config path: {} and {} are unset (or empty); set HOME, or use --config or {}",
+            config::vars::HOME,
+            config::vars::XDG_CONFIG_HOME,
+            config::vars::AIGCUSAGE_CONFIG
+        )));
+    }
     let text = match command {
         ConfigCommand::Init { force } => {
             config::init(path, *force)?;
             if !ctx.global.quiet {
-                eprintln!(
+                crate::term::line_to_stderr(&format!(
                     "wrote a commented config template to {} (mode 0600); fill in the keys you use",
                     path.display()
-                );
+                ));
             }
             format!("{}\n", path.display())
         }

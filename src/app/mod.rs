@@ -12,6 +12,7 @@ mod vod_quota;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+
 use clap::CommandFactory;
 
 use crate::cli::{
@@ -48,7 +49,7 @@ impl Context {
     /// A warning on stderr, unless `--quiet`.
     pub fn warn(&self, message: &str) {
         if !self.global.quiet {
-            eprintln!("warning: {message}");
+            crate::term::line_to_stderr(&format!("warning: {message}"));
         }
     }
 
@@ -82,27 +83,84 @@ impl Context {
 
 /// Runs one command line. `Ok` means exit 0; errors carry their exit code.
 /// `env` is the one snapshot of the process environment (`config::Inputs::from_process_env`).
+///
+/// SIGINT or SIGTERM drops the command where it waits (nothing it buffered for stdout is
+/// written) and ends the run with `Error::Interrupted` (exit 130 or 143).
 pub async fn run(
     cli: Cli,
     terminal: Terminal,
     env: std::collections::HashMap<String, String>,
 ) -> Result<(), Error> {
-    let Cli { global, command } = cli;
     // Before anything is read or sent: a folder that cannot take the file fails first.
-    let output = match &global.output_file {
+    let output = match &cli.global.output_file {
         Some(path) => Output::file(path)?,
         None => Output::stdout(),
     };
-    match &command {
-        Command::Completions { shell } => {
-            let written = output.write_with(|out| {
-                clap_complete::generate(*shell, &mut Cli::command(), "aigcusage", out);
-                Ok(())
-            });
-            return finish(written.map_err(Error::from), &output);
+    // `vod quota apply` handles Ctrl-C itself: the request in flight finishes first.
+    let handles_interrupts = is_quota_apply(&cli.command);
+    let command = run_command(cli, terminal, env, &output);
+    if handles_interrupts {
+        return finish(command.await, &output);
+    }
+    let interrupted = tokio::select! {
+        result = command => return finish(result, &output),
+        sigterm = interrupt() => sigterm,
+    };
+    output.discard();
+    Err(Error::Interrupted {
+        sigterm: interrupted,
+    })
+}
+
+/// Waits for SIGINT (`false`) or SIGTERM (`true`). Where a handler cannot be installed
+/// that signal keeps its default action (the process ends), so this never fails.
+async fn interrupt() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let sigterm = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut stream) => {
+                    stream.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c() => false,
+            _ = sigterm => true,
         }
-        Command::Help { topic } => return finish(help::run(&output, topic), &output),
-        Command::Man => return finish(man::run(&output), &output),
+    }
+    #[cfg(not(unix))]
+    {
+        ctrl_c().await;
+        false
+    }
+}
+
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await
+    }
+}
+
+async fn run_command(
+    cli: Cli,
+    terminal: Terminal,
+    env: std::collections::HashMap<String, String>,
+    output: &Output,
+) -> Result<(), Error> {
+    let Cli { global, command } = cli;
+    if let Command::Completions { shell } = command {
+        // Generated into memory first: clap_complete panics when its writer fails.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "aigcusage", &mut script);
+        output.write_with(|out| out.write_all(&script))?;
+        return Ok(());
+    }
+    match &command {
+        Command::Help { topic } => return help::run(output, topic),
+        Command::Man => return man::run(output),
         _ => {}
     }
 
@@ -128,7 +186,7 @@ pub async fn run(
     let now = now(settings.now, demo);
     if !global.quiet {
         for warning in &settings.warnings {
-            eprintln!("warning: {warning}");
+            crate::term::line_to_stderr(&format!("warning: {warning}"));
         }
     }
     let mut format: Format = settings.output.value.parse()?;
@@ -172,17 +230,11 @@ pub async fn run(
         global,
         transport,
         demo,
-        output,
+        output: output.clone(),
         env: inputs.env,
     };
-    if demo && !ctx.global.quiet {
-        eprintln!("note: --demo: this is demo data from built-in example answers, not your account's usage");
-    }
 
-    // `vod quota apply` handles Ctrl-C itself: the request in flight finishes first.
-    let interruptible = !is_quota_apply(&command);
-    let work = async {
-        match command {
+    let result = match command {
         Command::Vod(VodCommand::Usage(args)) => usage::run(&ctx, &args).await,
         Command::Report(args) => report::run(&ctx, &args).await,
         Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
@@ -196,55 +248,45 @@ pub async fn run(
         Command::Acedata(AcedataCommand::Usage(args)) => usage::run(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } | Command::Help { .. } | Command::Man => Ok(()),
-        }
-    };
-    let result = if interruptible {
-        until_interrupted(work).await
-    } else {
-        work.await
     };
     let result = match result {
         Err(Error::DryRun) => output::print_dry_run(&ctx),
         other => other,
     };
-    finish(result, &ctx.output)
+    // The note goes with demo data only: not before a refusal or a usage error. Stdout
+    // is still buffered here, so the note comes first on a terminal.
+    if ctx.demo && !ctx.global.quiet && shows_data(&result) {
+        crate::term::line_to_stderr(
+            "note: --demo: this is demo data from built-in example answers, not your account's usage",
+        );
+    }
+    result
 }
 
-/// Completes the output once at the end when the command printed it: on success, and with
-/// exit 6 or 7 (some providers failed, a threshold was reached: the output is complete).
-/// Any other failure leaves `--output-file`'s PATH as it was; what went to stdout before it
-/// is still flushed. The command's own error wins over a failed flush.
+/// True when the command printed data: it succeeded, or it failed after printing
+/// (some providers failed, a threshold was reached).
+fn shows_data(result: &Result<(), Error>) -> bool {
+    matches!(
+        result,
+        Ok(()) | Err(Error::PartialFailure { .. } | Error::Threshold(_))
+    )
+}
+
+/// Completes the output once at the end when the command printed it: on success, and
+/// whenever it wrote its output before failing (exit 6 or 7, or `report` whose every
+/// provider failed: its document lists the failures). A command that failed before
+/// printing leaves stdout empty and `--output-file`'s PATH as it was. The command's own
+/// error wins over a failed completion.
 fn finish(result: Result<(), Error>, output: &Output) -> Result<(), Error> {
-    let printed = match &result {
-        Ok(()) => true,
-        Err(error) => matches!(
-            error.exit_code(),
-            crate::error::exit::PARTIAL | crate::error::exit::THRESHOLD
-        ),
-    };
-    if printed {
+    if result.is_ok() || output.has_output() {
         let completed = output.finish();
         result?;
         completed
     } else {
-        let flushed = output.discard();
-        result?;
-        Ok(flushed?)
+        output.discard();
+        result
     }
 }
-
-/// Runs `work` unless Ctrl-C comes first: then the work is dropped (no request is awaited
-/// any more, nothing is printed) and the command ends with exit 130, its `--output-file`
-/// left as it was.
-async fn until_interrupted(
-    work: impl std::future::Future<Output = Result<(), Error>>,
-) -> Result<(), Error> {
-    tokio::select! {
-        result = work => result,
-        Ok(()) = tokio::signal::ctrl_c() => Err(Error::Interrupted),
-    }
-}
-
 /// The commands whose output is series (usage commands and `report`): `-o prom|focus`.
 fn prints_series(command: &Command) -> bool {
     matches!(

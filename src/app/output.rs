@@ -49,11 +49,11 @@ pub fn print_dry_run(ctx: &Context) -> Result<(), Error> {
         Ok(())
     })?;
     if !ctx.global.quiet {
-        eprintln!(
+        crate::term::line_to_stderr(&format!(
             "dry run: {} request{} built and signed, nothing sent",
             requests.len(),
             if requests.len() == 1 { "" } else { "s" }
-        );
+        ));
     }
     Ok(())
 }

@@ -37,15 +37,22 @@ fn select(ctx: &Context, args: &ReportArgs) -> Result<Vec<ReportSource>, Error> 
         let mut chosen: Vec<usize> = Vec::new();
         for name in &args.providers {
             let name = name.trim().to_ascii_lowercase();
-            match all.iter().position(|s| s.name() == name) {
-                Some(index) if !chosen.contains(&index) => chosen.push(index),
-                Some(_) => {}
-                None => {
-                    let names: Vec<_> = all.iter().map(ReportSource::name).collect();
-                    return Err(Error::usage(format!(
-                        "invalid --providers '{name}': choose from {}",
-                        names.join(", ")
-                    )));
+            // A source's name (`vod`), or a provider's (`tencent`) for all its sources.
+            let matching: Vec<usize> = all
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.name() == name || s.provider.id == name)
+                .map(|(index, _)| index)
+                .collect();
+            if matching.is_empty() {
+                return Err(Error::usage(format!(
+                    "invalid --providers '{name}': choose from {}",
+                    providers::report_names().join(", ")
+                )));
+            }
+            for index in matching {
+                if !chosen.contains(&index) {
+                    chosen.push(index);
                 }
             }
         }
@@ -109,7 +116,7 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     // Each source's series stay apart: the table prints one breakdown per source.
     let mut per_source: Vec<Vec<Series>> = Vec::new();
     let mut failures = Vec::new();
-    let mut first_error = None;
+    let mut errors = Vec::new();
     let mut dry_run = false;
     for (source, result) in sources.iter().zip(results) {
         match result {
@@ -125,18 +132,21 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
             }
             Err(Error::DryRun) => dry_run = true,
             Err(error) => {
-                eprintln!("error: {error}");
                 failures.push(failure(source, &error));
-                first_error.get_or_insert(error);
+                errors.push(error);
             }
         }
     }
     if dry_run {
         return Err(Error::DryRun);
     }
-    if let Some(error) = first_error.filter(|_| failures.len() == sources.len()) {
-        // Nothing to show: the run fails as the (first) provider did.
-        return Err(error);
+    let all_failed = !errors.is_empty() && errors.len() == sources.len();
+    let mut errors = errors.into_iter();
+    // When every provider failed the run fails as the first did, and `main` prints that
+    // one: each failure is on stderr exactly once.
+    let first_error = if all_failed { errors.next() } else { None };
+    for error in errors {
+        crate::term::line_to_stderr(&format!("error: {error}"));
     }
     let query = usage::query(
         ctx,
@@ -158,6 +168,13 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         .collect();
     let mut report = Report::new(query, all);
     report.failures = Some(failures);
+    if let Some(error) = first_error {
+        // Nothing to show but the failures; a JSON reader still gets its document.
+        if ctx.format == crate::render::Format::Json {
+            output::print_combined(ctx, &report, &parts)?;
+        }
+        return Err(error);
+    }
     output::print_combined(ctx, &report, &parts)?;
     let failed = report.failures.as_ref().map_or(0, Vec::len);
     if failed > 0 {

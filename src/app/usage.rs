@@ -63,6 +63,12 @@ fn note_text(note: &Note) -> String {
 pub async fn run(ctx: &Context, command: &dyn UsageCommand) -> Result<(), Error> {
     let range = ctx.range(command.range())?;
     let input = ctx.fetch_input(range, &[]);
-    let fetched = command.fetch(&input).await?;
-    print(ctx, command.name(), &range, fetched)
+    // A usage command can wait minutes (timeouts, retries): say what it waits for.
+    let spinner = crate::term::Spinner::start(
+        ctx.terminal.stderr_is_tty && !ctx.global.quiet && !ctx.global.dry_run,
+        vec![command.name().to_string()],
+    );
+    let fetched = command.fetch(&input).await;
+    spinner.stop();
+    print(ctx, command.name(), &range, fetched?)
 }

@@ -106,7 +106,7 @@ async fn apply(ctx: &Context, args: &QuotaApplyArgs) -> Result<(), Error> {
     listener.abort();
     match end? {
         FlowEnd::Done => Ok(()),
-        FlowEnd::Interrupted => Err(Error::Interrupted),
+        FlowEnd::Interrupted => Err(Error::Interrupted { sigterm: false }),
     }
 }
 

@@ -16,11 +16,25 @@ pub(crate) const GENERAL_KEYS: &[&str] = &["output", "tz"];
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(expecting = "a profile table such as [default]")]
 pub(crate) struct RawProfile {
-    pub output: Option<String>,
-    pub tz: Option<String>,
+    /// Spanned so that a value of the right type but wrong content is named with its line.
+    pub output: Option<toml::Spanned<String>>,
+    pub tz: Option<toml::Spanned<String>>,
     pub tencent: Option<RawTencent>,
     pub alibaba: Option<RawAlibaba>,
     pub acedata: Option<RawAcedata>,
+    /// The 1-based line of `output` and `tz`, from their spans (filled by `parse`).
+    #[serde(skip)]
+    pub lines: BTreeMap<&'static str, usize>,
+}
+
+impl RawProfile {
+    pub fn output(&self) -> Option<&str> {
+        self.output.as_ref().map(|v| v.get_ref().as_str())
+    }
+
+    pub fn tz(&self) -> Option<&str> {
+        self.tz.as_ref().map(|v| v.get_ref().as_str())
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -93,18 +107,58 @@ impl ConfigFile {
     }
 }
 
+/// The largest config file read (spec §3): a config is a few lines; anything larger is
+/// a mistaken path.
+pub(crate) const MAX_BYTES: u64 = 10 * 1024 * 1024;
+
+/// The one device read as a config: empty.
+const DEV_NULL: &str = "/dev/null";
+
 /// Reads and parses the file at `path`; `Ok(None)` when it does not exist.
+///
+/// Only a regular file (or `/dev/null`, an empty config) of at most `MAX_BYTES` is read:
+/// `/dev/zero` would never end, a named pipe would block.
 pub(crate) fn read(path: &Path) -> Result<Option<ConfigFile>, Error> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::config(format!(
-                "cannot read config file {}: {e}",
-                path.display()
-            )))
-        }
+    if path == Path::new(DEV_NULL) {
+        return parse(path, "").map(Some);
+    }
+    let cannot_read = |e: std::io::Error| {
+        Error::config(format!("cannot read config file {}: {e}", path.display()))
     };
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(cannot_read(e)),
+    };
+    if !metadata.is_file() {
+        return Err(Error::config(format!(
+            "config file {} is not a regular file (it is {}); --config and AIGCUSAGE_CONFIG name a TOML file",
+            path.display(),
+            kind_of(&metadata)
+        )));
+    }
+    let too_large = || {
+        Error::config(format!(
+            "config file {} is larger than 10 MiB; is it the right file?",
+            path.display()
+        ))
+    };
+    if metadata.len() > MAX_BYTES {
+        return Err(too_large());
+    }
+    // Read at most one byte over the limit, in case the file grew since `metadata`.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path).map_err(cannot_read)?,
+            MAX_BYTES + 1,
+        ),
+        &mut bytes,
+    )
+    .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(too_large());
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = line_of(e.as_bytes(), e.utf8_error().valid_up_to());
         Error::config(format!("{}:{line}: not valid UTF-8", path.display()))
@@ -118,6 +172,29 @@ pub(crate) fn read(path: &Path) -> Result<Option<ConfigFile>, Error> {
     Ok(Some(file))
 }
 
+/// `a directory`, `a named pipe`, ... for the not-a-regular-file message.
+fn kind_of(metadata: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if metadata.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
 /// Parses config text; `path` is only used in messages.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, Error> {
     // First the syntax, into an untyped table (kept for the unknown-key check and for
@@ -126,16 +203,25 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, Error> {
         .map_err(|e| located(path, text, e.span(), None, one_line(e.message())))?;
     // `[[name]]` would otherwise get serde's puzzling "expected a string, found a table".
     if let Some((name, _)) = table.iter().find(|(_, v)| v.is_array()) {
-        let span = text.find(&format!("[[{name}]]")).map(|start| start..start);
+        if let Some(start) = text.find(&format!("[[{name}]]")) {
+            return Err(located(
+                path,
+                text,
+                Some(start..start),
+                None,
+                format!("[[{name}]] is an array of tables; a profile is one table: [{name}]"),
+            ));
+        }
+        // `default = [1, 2]`: a value where a profile table belongs.
         return Err(located(
             path,
             text,
-            span,
+            key_line_span(text, name),
             None,
-            format!("[[{name}]] is an array of tables; a profile is one table: [{name}]"),
+            format!("{name} is an array, but a top-level name is a profile and must be a table: [{name}]"),
         ));
     }
-    let profiles: BTreeMap<String, RawProfile> = toml::from_str(text).map_err(|e| {
+    let mut profiles: BTreeMap<String, RawProfile> = toml::from_str(text).map_err(|e| {
         let mut strings = Vec::new();
         collect_strings(&toml::Value::Table(table.clone()), &mut strings);
         let message = redact_all(
@@ -144,8 +230,40 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, Error> {
         );
         located(path, text, e.span(), key_at(text, e.span()), message)
     })?;
+    for profile in profiles.values_mut() {
+        let spans = [
+            ("output", profile.output.as_ref().map(toml::Spanned::span)),
+            ("tz", profile.tz.as_ref().map(toml::Spanned::span)),
+        ];
+        for (key, span) in spans {
+            if let Some(span) = span {
+                profile
+                    .lines
+                    .insert(key, line_of(text.as_bytes(), span.start));
+            }
+        }
+    }
     let warnings = unknown_keys(path, &table);
     Ok(ConfigFile { profiles, warnings })
+}
+
+/// Where a top-level `name = ...` starts, for a message's line.
+fn key_line_span(text: &str, name: &str) -> Option<std::ops::Range<usize>> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let key = trimmed.trim_start_matches(['"', '\'']);
+        if key.starts_with(name)
+            && key[name.len()..]
+                .trim_start_matches(['"', '\''])
+                .trim_start()
+                .starts_with('=')
+        {
+            return Some(offset..offset);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// `path:line: [key: ]message`, or `path: message` without a span.
@@ -316,7 +434,7 @@ token = "platform-v1-abc"
         let f = parse(p(), text).unwrap();
         assert_eq!(f.profile_list(), "default, work");
         let d = &f.profiles["default"];
-        assert_eq!(d.output.as_deref(), Some("json"));
+        assert_eq!(d.output(), Some("json"));
         assert_eq!(d.tencent.as_ref().unwrap().sub_app_id, Some(200000004));
         assert!(f.warnings.is_empty());
         assert!(f.holds_secret());
@@ -375,6 +493,43 @@ token = "platform-v1-abc"
             .unwrap_err()
             .to_string();
         assert_eq!(msg, "/cfg/config.toml:2: [[default]] is an array of tables; a profile is one table: [default]");
+    }
+
+    #[test]
+    fn an_array_where_a_profile_belongs_names_its_line() {
+        let msg = parse(p(), "# x\ndefault = [1, 2]\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(msg, "/cfg/config.toml:2: default is an array, but a top-level name is a profile and must be a table: [default]");
+    }
+
+    #[test]
+    fn output_and_tz_lines_are_kept() {
+        let file = parse(p(), "[default]\n\noutput = \"yaml\"\ntz = \"Mars\"\n").unwrap();
+        let profile = &file.profiles["default"];
+        assert_eq!(profile.output(), Some("yaml"));
+        assert_eq!(profile.lines["output"], 3);
+        assert_eq!(profile.lines["tz"], 4);
+    }
+
+    #[test]
+    fn a_device_or_directory_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let msg = read(dir.path()).unwrap_err().to_string();
+        assert!(
+            msg.contains("is not a regular file (it is a directory)"),
+            "{msg}"
+        );
+        assert!(read(Path::new("/dev/null"))
+            .unwrap()
+            .unwrap()
+            .profiles
+            .is_empty());
+        #[cfg(unix)]
+        assert!(read(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string()
+            .contains("a device"));
     }
 
     #[test]

@@ -237,11 +237,13 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// A snapshot of the process environment. Variables whose name or value is not valid
-    /// Unicode are left out (none of ours can be used that way).
+    /// A snapshot of the process environment. Variables whose name is not valid Unicode
+    /// are left out (none of ours is named so); a value that is not valid UTF-8 is kept
+    /// with U+FFFD for the invalid bytes, so that a credential holding it is reported as
+    /// invalid (`credential_value`) rather than as missing.
     pub fn from_process_env() -> HashMap<String, String> {
         std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.to_string_lossy().into_owned())))
             .collect()
     }
 }
@@ -423,6 +425,8 @@ struct KeyPairNames {
     env_glob: &'static str,
     id: (&'static str, &'static str),
     secret: (&'static str, &'static str),
+    /// The session token's variable(s), for messages.
+    token_env: &'static str,
 }
 
 const TENCENT_KEY_PAIR: KeyPairNames = KeyPairNames {
@@ -431,6 +435,7 @@ const TENCENT_KEY_PAIR: KeyPairNames = KeyPairNames {
     env_glob: "TENCENTCLOUD_*",
     id: (vars::TENCENTCLOUD_SECRET_ID, "secret_id"),
     secret: (vars::TENCENTCLOUD_SECRET_KEY, "secret_key"),
+    token_env: "TENCENTCLOUD_TOKEN (or TENCENTCLOUD_SESSION_TOKEN)",
 };
 
 const ALIBABA_KEY_PAIR: KeyPairNames = KeyPairNames {
@@ -439,6 +444,7 @@ const ALIBABA_KEY_PAIR: KeyPairNames = KeyPairNames {
     env_glob: "ALIBABA_CLOUD_*",
     id: (vars::ALIBABA_CLOUD_ACCESS_KEY_ID, "access_key_id"),
     secret: (vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET, "access_key_secret"),
+    token_env: vars::ALIBABA_CLOUD_SECURITY_TOKEN,
 };
 
 /// A key pair's resolved id, secret and token.
@@ -455,11 +461,31 @@ fn key_pair(
     names: &KeyPairNames,
 ) -> Result<KeyPair, Error> {
     match (id, secret) {
-        (Some(id), Some(secret)) => Ok(KeyPair {
-            id: id.value.clone(),
-            secret: secret.value.clone(),
-            token: token.as_ref().map(|t| t.value.clone()),
-        }),
+        (Some(id), Some(secret)) => {
+            credential_value(&id.value, id.origin, names.id, names.section, scope)?;
+            credential_value(
+                secret.value.expose(),
+                secret.origin,
+                names.secret,
+                names.section,
+                scope,
+            )?;
+            if let Some(token) = token {
+                let name = (names.token_env, "token");
+                credential_value(
+                    token.value.expose(),
+                    token.origin,
+                    name,
+                    names.section,
+                    scope,
+                )?;
+            }
+            Ok(KeyPair {
+                id: id.value.clone(),
+                secret: secret.value.clone(),
+                token: token.as_ref().map(|t| t.value.clone()),
+            })
+        }
         (id, secret) => Err(missing_credentials(
             names.what,
             names.section,
@@ -479,6 +505,35 @@ fn key_pair(
             ],
         )),
     }
+}
+
+/// Exit 3 when a credential cannot be sent in an HTTP header: a line break or another
+/// control character (`abc\r\nX-Evil: 1` would end in a transport error, or worse), or
+/// bytes that are not UTF-8 (U+FFFD from the environment snapshot). The message names
+/// where the value came from, never the value.
+fn credential_value(
+    value: &str,
+    origin: Origin,
+    (env, key): (&str, &str),
+    section: &str,
+    scope: &ProfileScope,
+) -> Result<(), Error> {
+    let problem = if value.contains(char::REPLACEMENT_CHARACTER) {
+        "is not valid UTF-8"
+    } else if value.chars().any(char::is_control) {
+        "holds a line break or another control character, which HTTP cannot carry"
+    } else {
+        return Ok(());
+    };
+    let name = match origin {
+        Origin::Env | Origin::Flag => env.to_string(),
+        Origin::File | Origin::Default => format!(
+            "{key} under [{}.{section}] in {}",
+            scope.profile,
+            scope.path_text()
+        ),
+    };
+    Err(Error::config(format!("{name} {problem}; nothing was sent")))
 }
 
 /// One required credential part: its environment variable, its key in the file, and
@@ -571,7 +626,16 @@ impl AlibabaSettings {
 impl AcedataSettings {
     pub fn token(&self) -> Result<Secret, Error> {
         match &self.token {
-            Some(token) => Ok(token.value.clone()),
+            Some(token) => {
+                credential_value(
+                    token.value.expose(),
+                    token.origin,
+                    (vars::ACEDATACLOUD_PLATFORM_TOKEN, "token"),
+                    "acedata",
+                    &self.scope,
+                )?;
+                Ok(token.value.clone())
+            }
             None => Err(missing_credentials(
                 "missing AceData Cloud token",
                 "acedata",

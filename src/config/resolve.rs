@@ -152,8 +152,8 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
         explicit: named_by.is_some(),
     };
 
-    let output = resolve_output(inputs, &ctx, raw.output.as_deref())?;
-    let tz = resolve_tz(inputs, &ctx, raw.tz.as_deref(), &mut warnings)?;
+    let output = resolve_output(inputs, &ctx, raw.output(), raw.lines.get("output"))?;
+    let tz = resolve_tz(inputs, &ctx, raw.tz(), raw.lines.get("tz"), &mut warnings)?;
     let tencent = resolve_tencent(
         &ctx,
         raw.tencent.as_ref().unwrap_or(&RawTencent::default()),
@@ -238,6 +238,18 @@ impl Ctx<'_> {
         Source::file(self.path, &section, key)
     }
 
+    /// `path:line: key under [profile]`, for a top-level key whose line is known.
+    fn file_source_at(&self, key: &str, line: Option<&usize>) -> Source {
+        match line {
+            Some(line) => Source(format!(
+                "{}:{line}: {key} under [{}]",
+                self.path.display(),
+                self.profile
+            )),
+            None => self.file_source(None, key),
+        }
+    }
+
     /// A plain (non-credential) setting: environment > file > default, validated.
     fn setting(
         &self,
@@ -282,6 +294,7 @@ fn resolve_output(
     inputs: &Inputs,
     ctx: &Ctx,
     file_value: Option<&str>,
+    file_line: Option<&usize>,
 ) -> Result<Sourced<String>, Error> {
     let check = |value: &str, source: &str| {
         let v = value.trim().to_ascii_lowercase();
@@ -305,7 +318,7 @@ fn resolve_output(
             .map_err(Error::config);
     }
     if let Some(v) = nonempty(file_value) {
-        let source = ctx.file_source(None, "output");
+        let source = ctx.file_source_at("output", file_line);
         return check(v, &source.0)
             .map(|v| Sourced::new(v, Origin::File))
             .map_err(Error::config);
@@ -322,6 +335,7 @@ fn resolve_tz(
     inputs: &Inputs,
     ctx: &Ctx,
     file_value: Option<&str>,
+    file_line: Option<&usize>,
     warnings: &mut Vec<String>,
 ) -> Result<Sourced<Zone>, Error> {
     if let Some(flag) = &inputs.tz_flag {
@@ -340,7 +354,7 @@ fn resolve_tz(
         return v
             .parse::<Zone>()
             .map(|z| Sourced::new(z, Origin::File))
-            .map_err(|e| Error::config(format!("{}: {e}", ctx.file_source(None, "tz").0)));
+            .map_err(|e| Error::config(format!("{}: {e}", ctx.file_source_at("tz", file_line).0)));
     }
     if let Some(v) = ctx.env.get(vars::TZ) {
         let name = v.trim_start_matches(':');
@@ -1185,7 +1199,7 @@ token = "platform-v1-work-0003"
         assert_eq!(e.exit_code(), 3);
         assert!(
             e.to_string().starts_with(&format!(
-                "tz under [default] in {}: invalid time zone 'Mars/Olympus'",
+                "{}:2: tz under [default]: invalid time zone 'Mars/Olympus'",
                 f.path.display()
             )),
             "{e}"
@@ -1209,7 +1223,10 @@ token = "platform-v1-work-0003"
         let e = load(&inputs(&f.path, &[])).unwrap_err();
         assert_eq!(e.exit_code(), 3);
         assert!(
-            e.to_string().contains("(from output under [default] in"),
+            e.to_string().contains(&format!(
+                "(from {}:2: output under [default])",
+                f.path.display()
+            )),
             "{e}"
         );
     }

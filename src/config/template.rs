@@ -59,6 +59,15 @@ pub fn init(path: &Path, force: bool) -> Result<(), Error> {
             "no config path: set HOME, or use --config or AIGCUSAGE_CONFIG",
         ));
     }
+    // `--config /dev/full` or a named pipe: only a regular file is a config file.
+    if let Ok(metadata) = std::fs::metadata(path) {
+        if !metadata.is_file() {
+            return Err(Error::config(format!(
+                "{} is not a regular file; config init writes the template only to a regular file",
+                path.display()
+            )));
+        }
+    }
     let fail = |what: &str, e: std::io::Error| {
         Error::config(format!("cannot {what} {}: {e}", path.display()))
     };

@@ -96,8 +96,35 @@ impl FetchInput<'_> {
             .map_or(&[], |(_, values)| values.as_slice())
     }
 
+    /// The range to ask a provider answering in day buckets dated at
+    /// `calendar_offset_seconds` east of UTC: for a whole-day range, the same dates in
+    /// that calendar ("dates mean the provider's dates", spec §5); otherwise the range.
+    pub fn day_range(&self, calendar_offset_seconds: i32) -> TimeRange {
+        match (
+            self.range.whole_days,
+            chrono::FixedOffset::east_opt(calendar_offset_seconds),
+        ) {
+            (Some(days), Some(calendar)) => crate::calendar::request_range(days, calendar),
+            _ => self.range,
+        }
+    }
+
     /// `series` cut to the range (and to now); returns how many points were dropped.
+    /// Day (or longer) buckets of a whole-day range are kept by their dates
+    /// (`calendar::window`); anything else by the overlap rule.
     pub fn window(&self, series: &mut [Series]) -> usize {
+        let mut dropped = 0;
+        for s in series {
+            let before = s.points.len();
+            crate::calendar::window(s, &self.range, self.now);
+            dropped += before - s.points.len();
+        }
+        dropped
+    }
+
+    /// `series` cut to the range by the overlap rule only (LKE, whose days are not dated
+    /// in a calendar of its own).
+    pub fn window_overlap(&self, series: &mut [Series]) -> usize {
         let mut dropped = 0;
         for s in series {
             let before = s.points.len();
@@ -164,6 +191,18 @@ pub fn sources() -> impl Iterator<Item = (&'static Provider, &'static Source)> {
 /// The source `report --providers` calls `name`.
 pub fn source_named(name: &str) -> Option<(&'static Provider, &'static Source)> {
     sources().find(|(_, source)| source.name == name)
+}
+
+/// Every name `report --providers` takes: each source's (`vod`), then each provider's
+/// (`tencent`, meaning all its sources) that is not also a source's.
+pub fn report_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = sources().map(|(_, s)| s.name).collect();
+    for provider in REGISTRY {
+        if !names.contains(&provider.id) {
+            names.push(provider.id);
+        }
+    }
+    names
 }
 
 #[cfg(test)]

@@ -4,6 +4,16 @@
 
 use crate::transport::HttpResponse;
 
+/// How far back a demo answer reaches: the last 366 days of the asked range, like the
+/// providers' own retention (VOD keeps 365 days). A far-past range (`--start 1971-01-01`)
+/// then gets a bounded answer, not one point per hour of fifty years.
+pub const DEMO_DAYS: i64 = 366;
+
+/// The first second a demo answer covers for a range `start..=end` (unix seconds).
+pub fn demo_start(start: i64, end: i64) -> i64 {
+    start.max(end.saturating_sub(DEMO_DAYS * 86_400))
+}
+
 pub fn json_response(body: serde_json::Value) -> HttpResponse {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
@@ -37,6 +47,14 @@ pub fn variation(key: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_demo_answer_reaches_back_at_most_366_days() {
+        let end = 1_800_000_000;
+        assert_eq!(demo_start(0, end), end - 366 * 86_400);
+        assert_eq!(demo_start(end - 86_400, end), end - 86_400);
+        assert_eq!(demo_start(i64::MIN, i64::MIN + 5), i64::MIN);
+    }
 
     #[test]
     fn variation_is_stable_and_bounded() {

@@ -549,14 +549,18 @@ impl Transport {
                 }
                 Ok(None) => break,
                 Err(e) => {
+                    // A body error already says "reading the answer failed"; say it once.
+                    let detail = describe_reqwest_error(&e);
+                    let detail = if detail.starts_with(READING_FAILED) {
+                        detail
+                    } else {
+                        format!("{READING_FAILED}: {detail}")
+                    };
                     return Attempt::Failed {
-                        reason: FailReason::Other(format!(
-                            "reading the answer failed: {}",
-                            describe_reqwest_error(&e)
-                        )),
+                        reason: FailReason::Other(detail),
                         reached: true,
                         retryable: true,
-                    }
+                    };
                 }
             }
         }
@@ -567,6 +571,9 @@ impl Transport {
         })
     }
 }
+
+/// The words of a failed body read.
+const READING_FAILED: &str = "reading the answer failed";
 
 fn too_large(cap: usize) -> Attempt {
     Attempt::TooLarge { cap }
@@ -615,7 +622,7 @@ fn describe_reqwest_error(e: &reqwest::Error) -> String {
     } else if e.is_timeout() {
         "timed out"
     } else if e.is_body() || e.is_decode() {
-        "reading the answer failed"
+        READING_FAILED
     } else {
         "request failed"
     };

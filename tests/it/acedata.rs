@@ -135,12 +135,13 @@ async fn seed_example_as_a_table_and_days_stay_utc_whatever_the_tz() {
     let (server, queries) = acedata_server(body(SEED_ANSWER), 2).await;
     let output = run(august(&server.uri()).args(["--tz", "Asia/Shanghai", "-o", "ndjson"]));
     assert!(output.status.success(), "{}", stderr(&output));
-    // The range is read in --tz and sent in UTC.
+    // Whole days mean AceData's own (UTC) dates whatever --tz (spec §5 v3, "Dates mean
+    // the provider's dates"): August is asked for as UTC August.
     assert_eq!(
         queries.lock().unwrap()[0][..2],
         pairs(&[
-            ("created_at_from", "2024-07-31T16:00:00Z"),
-            ("created_at_to", "2024-08-31T15:59:59Z"),
+            ("created_at_from", "2024-08-01T00:00:00Z"),
+            ("created_at_to", "2024-08-31T23:59:59Z"),
         ])
     );
     let text = stdout(&output);

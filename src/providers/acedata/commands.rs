@@ -67,7 +67,8 @@ impl UsageCommand for AcedataUsageArgs {
                 &input.settings.acedata.endpoint.value,
             )?;
             let request = UsageRequest {
-                range: input.range,
+                // AceData answers in UTC days: ask for the same dates in UTC.
+                range: input.day_range(0),
                 application_id,
                 api_ids,
             };

@@ -20,6 +20,8 @@ pub fn answer(request: &HttpRequest) -> Option<HttpResponse> {
             .and_then(|(_, v)| DateTime::parse_from_rfc3339(&v).ok())
     };
     let (from, to) = (param("created_at_from")?, param("created_at_to")?);
+    let first = crate::providers::recorded::demo_start(from.timestamp(), to.timestamp());
+    let from = DateTime::from_timestamp(first, 0)?.fixed_offset();
     let apis = [("api-uuid-1", 45.5), ("api-uuid-2", 12.3)];
     let mut results = Vec::new();
     let mut total = 0.0;

@@ -76,7 +76,7 @@ async fn report_usage(
     input: &crate::providers::FetchInput<'_>,
 ) -> Result<crate::providers::Fetched, Error> {
     let request = usage::UsageRequest {
-        range: input.range,
+        range: input.day_range(0),
         application_id: None,
         api_ids: Vec::new(),
     };

@@ -76,14 +76,22 @@ impl UsageCommand for ModelrouterCostArgs {
                 self.endpoint.as_deref(),
                 &input.settings.alibaba.endpoint.value,
             )?;
+            let granularity = self.granularity.map(|g| match g {
+                CostGranularityArg::Hourly => CostGranularity::Hourly,
+                CostGranularityArg::Daily => CostGranularity::Daily,
+            });
+            // Daily answers are dated at +08:00: ask for the same dates there.
+            let range = match granularity {
+                Some(CostGranularity::Daily) => {
+                    input.day_range(crate::providers::alibaba::CALENDAR_OFFSET_SECS)
+                }
+                _ => input.range,
+            };
             let request = CostRequest {
-                range: input.range,
+                range,
                 model_types,
                 client_id: self.client_id,
-                granularity: self.granularity.map(|g| match g {
-                    CostGranularityArg::Hourly => CostGranularity::Hourly,
-                    CostGranularityArg::Daily => CostGranularity::Daily,
-                }),
+                granularity,
                 page_size: self.page_size,
             };
             fetch_cost(input, &request, endpoint).await

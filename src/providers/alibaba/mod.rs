@@ -33,6 +33,9 @@ pub const DESCRIPTOR: Provider = Provider {
     demo_answer: demo::answer,
 };
 
+/// ModelRouter dates its daily buckets at +08:00.
+pub const CALENDAR_OFFSET_SECS: i32 = 8 * 3600;
+
 /// The ModelRouter cost trend of `request` (whose range is the input's), windowed.
 pub async fn fetch_cost(
     input: &FetchInput<'_>,

@@ -224,7 +224,9 @@ pub struct VodUsageArgs {
         long = "type",
         value_name = "TYPE",
         required = true,
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = crate::cli::Suggest(crate::cli::vod_type_values),
+        hide_possible_values = true
     )]
     pub types: Vec<String>,
 

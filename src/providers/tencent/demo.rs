@@ -43,6 +43,9 @@ fn vod_usage(body: &Value) -> HttpResponse {
             "RequestId": "demo-invalid"
         }}));
     };
+    let first = crate::providers::recorded::demo_start(start.timestamp(), end.timestamp());
+    let start = DateTime::from_timestamp(first, 0)
+        .map_or(start, |first| first.with_timezone(start.offset()));
     let mut data = Vec::new();
     if body["AigcType"] == "Video" {
         let mut push = |time: DateTime<FixedOffset>, scale: f64| {
@@ -91,6 +94,7 @@ fn lke_token_usage(body: &Value) -> HttpResponse {
         }}));
     };
     let daily = end - start > 2 * 86_400;
+    let start = crate::providers::recorded::demo_start(start, end);
     let step = if daily { 86_400 } else { 900 };
     let offset = 8 * 3_600;
     let mut bucket = (start + offset).div_euclid(step) * step - offset;

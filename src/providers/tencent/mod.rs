@@ -99,9 +99,14 @@ pub async fn fetch_vod(input: &FetchInput<'_>, query: VodQuery) -> Result<Fetche
             region: None,
         },
     };
+    // More than one date is answered in days dated at +08:00: ask for those dates.
+    let range = match input.range.whole_days {
+        Some(days) if days.first != days.last => input.day_range(vod::CALENDAR_OFFSET_SECS),
+        _ => input.range,
+    };
     let request = vod::UsageRequest {
         types: query.types,
-        range: input.range,
+        range,
         sub_app_id: query.sub_app_id,
         api_keys: query.api_keys,
     };
@@ -141,7 +146,7 @@ pub async fn fetch_lke(
         },
     };
     let mut series = lke::token_usage(&client, &range, filters).await?;
-    let dropped = input.window(&mut series);
+    let dropped = input.window_overlap(&mut series);
     let notes = if dropped > 0 {
         vec![Note::OutsideRange {
             label: "LKE",

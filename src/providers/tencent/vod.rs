@@ -26,7 +26,7 @@ const MAX_CHUNK: Duration = Duration::days(89);
 /// The API keeps 365 days.
 const RETENTION_DAYS: i64 = 365;
 /// VOD counts days in China Standard Time (its answers carry +08:00).
-const VOD_CALENDAR_OFFSET_SECS: i32 = 8 * 3600;
+pub const CALENDAR_OFFSET_SECS: i32 = 8 * 3600;
 
 /// The AIGC types of `--type`, in the order `all` expands to.
 pub const AIGC_TYPES: [&str; 7] = [
@@ -110,7 +110,7 @@ pub fn check_retention(range: &TimeRange, now: DateTime<Utc>) -> Result<(), Erro
 }
 
 fn vod_offset() -> FixedOffset {
-    FixedOffset::east_opt(VOD_CALENDAR_OFFSET_SECS)
+    FixedOffset::east_opt(CALENDAR_OFFSET_SECS)
         .expect("invariant: 8 hours is inside the ±24 h a FixedOffset accepts")
 }
 
