@@ -154,6 +154,8 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
 
     let output = resolve_output(inputs, &ctx, raw.output.as_deref())?;
     let tz = resolve_tz(inputs, &ctx, raw.tz.as_deref(), &mut warnings)?;
+    let prices = resolve_prices(inputs, &ctx, raw.prices.as_deref());
+    let currency = resolve_currency(inputs, &ctx, raw.currency.as_deref());
     let tencent = resolve_tencent(
         &ctx,
         raw.tencent.as_ref().unwrap_or(&RawTencent::default()),
@@ -179,6 +181,8 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
         file_found,
         output,
         tz,
+        prices,
+        currency,
         tencent,
         alibaba,
         acedata,
@@ -355,6 +359,53 @@ fn resolve_tz(
         }
     }
     Ok(Sourced::default_value(Zone::system()))
+}
+
+/// `--prices`, `AIGCUSAGE_PRICES`, the profile's `prices`, else the default path next to
+/// the default config file (spec §8). A relative profile value is relative to the config
+/// file's folder, as a path written in a file should be.
+fn resolve_prices(
+    inputs: &Inputs,
+    ctx: &Ctx,
+    file_value: Option<&str>,
+) -> Option<Sourced<PathBuf>> {
+    if let Some(flag) = inputs
+        .prices_flag
+        .as_ref()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        return Some(Sourced::new(flag.clone(), Origin::Flag));
+    }
+    if let Some(v) = ctx.env.get(vars::AIGCUSAGE_PRICES) {
+        return Some(Sourced::new(PathBuf::from(v), Origin::Env));
+    }
+    if let Some(v) = nonempty(file_value) {
+        let path = Path::new(v);
+        let path = match ctx.path.parent() {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        };
+        return Some(Sourced::new(path, Origin::File));
+    }
+    crate::cost::book::default_path(ctx.env.get(vars::XDG_CONFIG_HOME), ctx.env.get(vars::HOME))
+        .map(Sourced::default_value)
+}
+
+/// `--currency`, `AIGCUSAGE_CURRENCY`, the profile's `currency`, as written: the cost
+/// layer validates them and puts the price book's `currency` between the environment and
+/// the profile (spec §8).
+fn resolve_currency(
+    inputs: &Inputs,
+    ctx: &Ctx,
+    file_value: Option<&str>,
+) -> Option<Sourced<String>> {
+    if let Some(flag) = &inputs.currency_flag {
+        return Some(Sourced::new(flag.clone(), Origin::Flag));
+    }
+    if let Some(v) = ctx.env.get(vars::AIGCUSAGE_CURRENCY) {
+        return Some(Sourced::new(v.trim().to_string(), Origin::Env));
+    }
+    nonempty(file_value).map(|v| Sourced::new(v.to_string(), Origin::File))
 }
 
 /// See `endpoint::parse_endpoint`: the same rules as the `--endpoint` flag.

@@ -42,6 +42,34 @@ fn table_width(widths: &[usize]) -> usize {
     widths.iter().sum::<usize>() + 3 * widths.len() + 1
 }
 
+/// `--cost`: one `total cost` line per currency under the table, from the exact decimal
+/// totals (rounded half away from zero to 6 places, trailing zeros dropped), and a line
+/// saying when the costs are a lower bound.
+pub fn write_cost_totals(
+    summary: &crate::cost::summary::CostSummary,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    use crate::cost::money::round_for_print;
+    if summary.totals.is_empty() {
+        return writeln!(out, "total cost: none (nothing priced)");
+    }
+    for (currency, total) in &summary.totals {
+        writeln!(
+            out,
+            "total cost {currency}: {}",
+            round_for_print(*total).normalize()
+        )?;
+    }
+    if !summary.unpriced.is_empty() {
+        writeln!(
+            out,
+            "({} series unpriced: the totals are a lower bound)",
+            summary.unpriced.len()
+        )?;
+    }
+    Ok(())
+}
+
 /// Writes the caption, the table and its footnotes.
 pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let mut lines = caption(report, options.width);
