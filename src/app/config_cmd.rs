@@ -12,11 +12,18 @@ pub fn run(ctx: &Context, command: &ConfigCommand) -> Result<(), Error> {
     let text = match command {
         ConfigCommand::Init { force } => {
             config::init(path, *force)?;
+            let prices = config::init_prices(path)?;
             if !ctx.global.quiet {
                 eprintln!(
                     "wrote a commented config template to {} (mode 0600); fill in the keys you use",
                     path.display()
                 );
+                if let Some(prices) = prices {
+                    eprintln!(
+                        "wrote a commented price book template to {} (for --cost)",
+                        prices.display()
+                    );
+                }
             }
             format!("{}\n", path.display())
         }

@@ -32,7 +32,7 @@ pub use resolve::{config_path, load};
 pub use show::{
     id as shown_id, secret as shown_secret, show_json, show_text, shown, text as shown_text, Shown,
 };
-pub use template::{init, template};
+pub use template::{init, init_prices, template};
 
 /// Every environment variable the configuration reads.
 pub mod vars {
