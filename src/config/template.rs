@@ -68,7 +68,10 @@ pub fn init_prices(config_path: &Path) -> Result<Option<std::path::PathBuf>, Err
             Ok(Some(path))
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
-        Err(e) => Err(Error::config(format!("cannot create {}: {e}", path.display()))),
+        Err(e) => Err(Error::config(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
     }
 }
 
