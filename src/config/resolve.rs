@@ -659,6 +659,60 @@ token = "platform-v1-work-0003"
     }
 
     #[test]
+    fn prices_and_currency_follow_flag_env_profile_default() {
+        let f = config("[default]\nprices = \"book.toml\"\ncurrency = \"USD\"\n");
+        // The profile's values: the book relative to the config file's folder.
+        let s = load(&inputs(&f.path, &[("HOME", "/home/u")])).unwrap();
+        let prices = s.prices.unwrap();
+        assert_eq!(prices.value, f.path.parent().unwrap().join("book.toml"));
+        assert_eq!(prices.origin, Origin::File);
+        assert_eq!(
+            s.currency,
+            Some(Sourced::new("USD".to_string(), Origin::File))
+        );
+        // The environment over the profile.
+        let s = load(&inputs(
+            &f.path,
+            &[
+                ("AIGCUSAGE_PRICES", "/e/p.toml"),
+                ("AIGCUSAGE_CURRENCY", "CNY"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(
+            s.prices,
+            Some(Sourced::new(PathBuf::from("/e/p.toml"), Origin::Env))
+        );
+        assert_eq!(
+            s.currency,
+            Some(Sourced::new("CNY".to_string(), Origin::Env))
+        );
+        // Flags over both.
+        let mut i = inputs(&f.path, &[("AIGCUSAGE_PRICES", "/e/p.toml")]);
+        i.prices_flag = Some(PathBuf::from("/f/p.toml"));
+        i.currency_flag = Some("EUR".into());
+        let s = load(&i).unwrap();
+        assert_eq!(
+            s.prices,
+            Some(Sourced::new(PathBuf::from("/f/p.toml"), Origin::Flag))
+        );
+        assert_eq!(
+            s.currency,
+            Some(Sourced::new("EUR".to_string(), Origin::Flag))
+        );
+        // Nothing set: the default path next to the default config, no currency.
+        let empty = config("");
+        let s = load(&inputs(&empty.path, &[("XDG_CONFIG_HOME", "/x")])).unwrap();
+        assert_eq!(
+            s.prices,
+            Some(Sourced::default_value(PathBuf::from(
+                "/x/aigcusage/prices.toml"
+            )))
+        );
+        assert_eq!(s.currency, None);
+    }
+
+    #[test]
     fn defaults_when_nothing_is_set_and_no_default_file() {
         let home = tempfile::tempdir().unwrap();
         let home_str = home.path().to_str().unwrap();

@@ -490,6 +490,41 @@ mod tests {
     }
 
     #[test]
+    fn cost_and_unpriced_follow_the_series_two_spaces_in() {
+        use crate::cost::money::Currency;
+        use crate::cost::price::Unpriced;
+        use crate::cost::summary::CostSummary;
+        let mut report = fixtures::report();
+        report.cost = Some(CostSummary {
+            currency: Currency::parse("CNY"),
+            rates: [("USD/CNY".to_string(), "7.10".to_string())].into(),
+            price_book: Some("/p/prices.toml".to_string()),
+            complete: false,
+            unpriced: vec![Unpriced {
+                provider: "tencent".into(),
+                source: "lke.token_usage".into(),
+                name: "input".into(),
+                metric: "tokens".into(),
+                unit: Some("tokens".into()),
+                points: 2,
+                total: 30.0,
+            }],
+            totals: Default::default(),
+        });
+        let text = render(&report);
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            doc["cost"],
+            serde_json::json!({"currency": "CNY", "rates": {"USD/CNY": "7.10"},
+                "price_book": "/p/prices.toml", "complete": false})
+        );
+        assert_eq!(doc["unpriced"][0]["total"].to_string(), "30");
+        assert!(text.contains("\n  \"cost\": {\n    \""), "{text}");
+        assert!(text.contains("\n  \"unpriced\": [\n    {"), "{text}");
+        assert!(text.ends_with("]\n}\n"), "{text}");
+    }
+
+    #[test]
     fn parses_back_with_schema_version_1() {
         let text = render(&fixtures::report());
         assert!(text.ends_with("}\n"));

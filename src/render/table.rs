@@ -301,9 +301,16 @@ pub fn truncate_end(s: &str, max: usize) -> String {
 /// `usage (seconds)`, or `usage` without a unit or when the metric is its unit
 /// (`tokens`, not `tokens (tokens)`).
 pub(crate) fn metric_with_unit(s: &Series) -> String {
+    // A cost series says what it priced (VOD's seconds and tasks are both `cost`).
+    let metric = match s.labels.get(crate::cost::price::PRICED_METRIC_LABEL) {
+        Some(priced) if s.metric == crate::cost::price::COST_METRIC => {
+            format!("cost of {priced}")
+        }
+        _ => s.metric.clone(),
+    };
     match &s.unit {
-        Some(unit) if *unit != s.metric => clean(&format!("{} ({unit})", s.metric)),
-        _ => clean(&s.metric),
+        Some(unit) if *unit != s.metric => clean(&format!("{metric} ({unit})")),
+        _ => clean(&metric),
     }
 }
 
