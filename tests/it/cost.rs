@@ -795,3 +795,41 @@ fn demo_cost_is_complete_with_the_example_prices() {
     assert_eq!(doc["currency"], "CNY");
     assert!(doc["total"]["forecast"].as_f64().unwrap() > 0.0, "{doc}");
 }
+
+#[test]
+fn config_init_writes_a_price_book_template_once_and_config_show_lists_the_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let xdg = dir.path().to_str().unwrap();
+    let output = run(aigcusage()
+        .env("XDG_CONFIG_HOME", xdg)
+        .args(["config", "init"]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let prices = dir.path().join("aigcusage").join("prices.toml");
+    let template = std::fs::read_to_string(&prices).unwrap();
+    assert_eq!(template, aigcusage::cost::demo::PRICES_TEMPLATE);
+    // An existing book is never overwritten.
+    std::fs::write(&prices, "# mine\n").unwrap();
+    let output = run(aigcusage()
+        .env("XDG_CONFIG_HOME", xdg)
+        .args(["config", "init", "--force"]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&prices).unwrap(), "# mine\n");
+
+    let output = run(aigcusage()
+        .env("XDG_CONFIG_HOME", xdg)
+        .env("AIGCUSAGE_CURRENCY", "USD")
+        .args(["config", "show"]));
+    let text = stdout(&output);
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .unwrap_or_else(|| panic!("no {key} in {text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        line("prices"),
+        ["prices", prices.to_str().unwrap(), "default"]
+    );
+    assert_eq!(line("currency"), ["currency", "USD", "env"]);
+}
