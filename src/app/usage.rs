@@ -34,9 +34,14 @@ pub fn print(
     let Some(plan) = plan else {
         return output::print_report(ctx, &Report::new(query, fetched.series));
     };
-    let (priced, summary) = cost::price_series(plan, &fetched.series, false)?;
+    let (mut priced, summary) = cost::price_series(plan, &fetched.series, false)?;
     drop(fetched);
-    let mut report = Report::new(query, priced.series());
+    // Moved, not copied: a large account's cost series are as long as its series.
+    let series = std::mem::take(&mut priced.cost_series)
+        .into_iter()
+        .map(|c| c.series)
+        .collect();
+    let mut report = Report::new(query, series);
     report.cost = Some(summary);
     output::print_report(ctx, &report)?;
     cost::warn_unpriced(ctx, &priced);
