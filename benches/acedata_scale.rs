@@ -183,7 +183,10 @@ fn vm_hwm(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn run_once(endpoint: &str, format: &str) -> Run {
+/// A price book pricing every API's credits (for the `--cost` row).
+const BOOK: &str = "[[price]]\nprovider = \"acedata\"\nsource = \"acedata.api_usage\"\nmatch = \".*\"\nmetric = \"amount\"\nunit = \"credits\"\nprice = \"0.13\"\ncurrency = \"USD\"\n";
+
+fn run_once(endpoint: &str, format: &str, extra: &[&str]) -> Run {
     let mut cmd = Command::new(BIN);
     cmd.env_clear()
         .env("HOME", "/nonexistent")
@@ -202,6 +205,7 @@ fn run_once(endpoint: &str, format: &str) -> Run {
             "-o",
             format,
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let started = Instant::now();
@@ -295,10 +299,27 @@ fn main() {
         "    {:<7} {:>9} {:>8} {:>11} {:>10}",
         "format", "wall", "x parse", "peak RSS", "x body"
     );
-    for format in ["json", "ndjson", "csv", "table"] {
-        let results: Vec<Run> = (0..runs).map(|_| run_once(&endpoint, format)).collect();
+    let book = std::env::temp_dir().join(format!(
+        "aigcusage-bench-prices-{}.toml",
+        std::process::id()
+    ));
+    std::fs::write(&book, BOOK).expect("write the bench price book");
+    let book_arg = book.display().to_string();
+    let cost_args = ["--cost", "--prices", book_arg.as_str()];
+    let mut csv_wall = None;
+    let rows: [(&str, &str, &[&str]); 5] = [
+        ("json", "json", &[]),
+        ("ndjson", "ndjson", &[]),
+        ("csv", "csv", &[]),
+        ("table", "table", &[]),
+        ("csv --cost", "csv", &cost_args),
+    ];
+    for (label, format, extra) in rows {
+        let results: Vec<Run> = (0..runs)
+            .map(|_| run_once(&endpoint, format, extra))
+            .collect();
         if let Some(bad) = results.iter().find(|r| r.code != Some(0)) {
-            println!("    {format:<7} failed: exit {:?}", bad.code);
+            println!("    {label:<7} failed: exit {:?}", bad.code);
             continue;
         }
         let wall = median(results.iter().map(|r| r.wall).collect());
@@ -314,12 +335,23 @@ fn main() {
             None => ("n/a".to_string(), "n/a".to_string()),
         };
         println!(
-            "    {format:<7} {:>9} {:>7.2}x {:>11} {:>10}",
+            "    {label:<7} {:>9} {:>7.2}x {:>11} {:>10}",
             ms(wall),
             wall.as_secs_f64() / borrowed.as_secs_f64(),
             peak_text,
             peak_ratio
         );
+        match (label, csv_wall) {
+            ("csv", _) => csv_wall = Some(wall),
+            ("csv --cost", Some(plain)) => println!(
+                "    csv --cost / csv: {:.2}x (target <= 1.2x)",
+                wall.as_secs_f64() / plain.as_secs_f64()
+            ),
+            _ => {}
+        }
     }
-    println!("targets: json/ndjson/csv <= 2x parse (aim 1.5x), peak RSS < 3x body");
+    let _ = std::fs::remove_file(&book);
+    println!(
+        "targets: json/ndjson/csv <= 2x parse (aim 1.5x), peak RSS < 3x body; --cost <= 1.2x csv"
+    );
 }

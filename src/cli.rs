@@ -169,6 +169,19 @@ pub struct GlobalArgs {
     /// CSV without its header line, to append runs to one file
     #[arg(long, global = true, help_heading = "Global options")]
     pub no_header: bool,
+
+    /// Costs instead of quantities, priced with the price book (usage commands and report)
+    #[arg(long, global = true, help_heading = "Cost")]
+    pub cost: bool,
+
+    /// The price book [env: AIGCUSAGE_PRICES] [default: ~/.config/aigcusage/prices.toml]
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Cost")]
+    pub prices: Option<PathBuf>,
+
+    /// Report every cost in this ISO 4217 currency, converted with the book's [rates]
+    /// [env: AIGCUSAGE_CURRENCY]
+    #[arg(long, global = true, value_name = "CODE", help_heading = "Cost")]
+    pub currency: Option<String>,
 }
 
 fn parse_timeout(value: &str) -> Result<f64, String> {
@@ -247,6 +260,22 @@ Providers that fail are reported on stderr while the others are printed; the exi
 then 6.")]
     Report(ReportArgs),
 
+    /// This month's cost or usage so far, and where it will end
+    #[command(after_help = "\
+Examples:
+  aigcusage forecast --demo --cost
+  aigcusage forecast --cost --currency CNY --budget 5000
+  aigcusage forecast --providers vod --basis 28d -o json
+
+The forecast is the actual over the month's complete days plus the mean daily rate of the
+last N complete days (the basis) times the days left; lower and upper use the basis days'
+10th and 90th percentiles. Exit 7 when --budget is reached by the forecast.")]
+    Forecast(ForecastArgs),
+
+    /// The price book: which series it prices, and which it does not
+    #[command(subcommand)]
+    Prices(PricesCommand),
+
     /// Write, show or locate the config file
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -301,6 +330,72 @@ pub struct ReportArgs {
     /// Buckets of the breakdown (weeks start on Monday)
     #[arg(long, value_name = "BUCKET", default_value = "day", value_parser = ["day", "week", "month"])]
     pub group_by: String,
+
+    /// Compare the total cost with this budget after the output (implies --cost, needs a
+    /// currency); exit 7 at or above it
+    #[arg(long, value_name = "AMOUNT", help_heading = "Cost")]
+    pub budget: Option<String>,
+
+    /// Warn on stderr at or above this percentage of --budget [default: 80]
+    #[arg(long, value_name = "PCT", requires = "budget", help_heading = "Cost")]
+    pub budget_warn: Option<String>,
+
+    #[command(flatten)]
+    pub range: RangeOpts,
+}
+
+/// `forecast` (spec §9).
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// The month to forecast, in --tz: this or YYYY-MM (it must be in progress)
+    #[arg(long, value_name = "MONTH", default_value = "this")]
+    pub month: String,
+
+    /// The basis: the last N complete days the daily rate is read from (7d..90d)
+    #[arg(long, value_name = "N", default_value = "14d")]
+    pub basis: String,
+
+    /// Exit 7 when the total forecast reaches this amount (implies --cost, needs a
+    /// currency)
+    #[arg(long, value_name = "AMOUNT", help_heading = "Cost")]
+    pub budget: Option<String>,
+
+    /// Providers to query, comma-separated [default: every provider with credentials]
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub providers: Vec<String>,
+
+    /// VOD AIGC types, as `vod usage --type`
+    #[arg(
+        long,
+        value_name = "TYPE",
+        value_delimiter = ',',
+        default_value = "all"
+    )]
+    pub vod_type: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// For report's range and providers: the entry (file:line) that priced each series, or
+    /// `unpriced`, and the entries that priced nothing (`unused`); exit 7 when something
+    /// is unpriced, 3 for a bad book
+    Check(PricesCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PricesCheckArgs {
+    /// Providers to query, comma-separated [default: every provider with credentials]
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub providers: Vec<String>,
+
+    /// VOD AIGC types, as `vod usage --type`
+    #[arg(
+        long,
+        value_name = "TYPE",
+        value_delimiter = ',',
+        default_value = "all"
+    )]
+    pub vod_type: Vec<String>,
 
     #[command(flatten)]
     pub range: RangeOpts,

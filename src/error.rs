@@ -107,6 +107,11 @@ pub enum Error {
     #[error("{0}")]
     Threshold(String),
 
+    /// The command already said why on stderr in its own words (a budget reached: spec §9
+    /// prints no `error:` line): exit with this code, print nothing more.
+    #[error("exit {0}")]
+    Reported(u8),
+
     /// `--dry-run` stopped a request after printing it; not a failure.
     #[error("dry run: request printed, nothing sent")]
     DryRun,
@@ -158,6 +163,7 @@ impl Error {
             Error::Network { .. } | Error::TooLarge { .. } => exit::NETWORK,
             Error::PartialFailure { .. } => exit::PARTIAL,
             Error::Threshold(_) => exit::THRESHOLD,
+            Error::Reported(code) => *code,
             Error::DryRun => exit::OK,
             Error::Io(_) if self.is_broken_pipe() => exit::OK,
             Error::Io(_) | Error::Internal(_) => exit::INTERNAL,

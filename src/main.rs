@@ -44,6 +44,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // `aigcusage ... | head -1`: the reader left; that is not our failure.
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        // Already said on stderr.
+        Err(aigcusage::error::Error::Reported(code)) => ExitCode::from(code),
         Err(e) => {
             line_to_stderr(&format!("error: {e}"));
             ExitCode::from(e.exit_code())

@@ -202,6 +202,8 @@ pub struct Report {
     pub series: Vec<Series>,
     /// `Some` only for `report`, whose JSON carries a `failures` array.
     pub failures: Option<Vec<Failure>>,
+    /// `Some` with `--cost`: the JSON's `cost` and `unpriced`, the table's totals.
+    pub cost: Option<crate::cost::summary::CostSummary>,
 }
 
 impl Report {
@@ -211,6 +213,7 @@ impl Report {
             query,
             series,
             failures: None,
+            cost: None,
         }
     }
 }

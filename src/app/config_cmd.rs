@@ -21,11 +21,18 @@ pub fn run(ctx: &Context, command: &ConfigCommand) -> Result<(), Error> {
     let text = match command {
         ConfigCommand::Init { force } => {
             config::init(path, *force)?;
+            let prices = config::init_prices(path)?;
             if !ctx.global.quiet {
                 crate::term::line_to_stderr(&format!(
                     "wrote a commented config template to {} (mode 0600); fill in the keys you use",
                     path.display()
                 ));
+                if let Some(prices) = prices {
+                    crate::term::line_to_stderr(&format!(
+                        "wrote a commented price book template to {} (for --cost)",
+                        prices.display()
+                    ));
+                }
             }
             format!("{}\n", path.display())
         }

@@ -28,7 +28,7 @@ pub fn print_focus(ctx: &Context, report: &Report) -> Result<(), Error> {
     let priced = price::price(&additive, &book, book.currency)?;
     if let Some(warning) = priced.unpriced_warning() {
         if !ctx.global.quiet {
-            eprintln!("{warning}");
+            crate::term::line_to_stderr(&warning);
         }
     }
     let account = ctx.settings.profile.value.as_str();

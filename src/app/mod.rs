@@ -1,10 +1,13 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
 mod config_cmd;
+mod cost;
 mod exports;
+mod forecast;
 mod help;
 mod man;
 mod output;
+mod prices;
 mod report;
 mod usage;
 mod vod_quota;
@@ -178,6 +181,8 @@ async fn run_command(
         } else {
             global.output.clone()
         },
+        prices_flag: global.prices.clone(),
+        currency_flag: global.currency.clone(),
         env,
         tolerate_missing_file,
     };
@@ -246,6 +251,8 @@ async fn run_command(
         Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(&ctx, &cmd).await,
         Command::Lke(LkeCommand::Tokens(args)) => usage::run(&ctx, &args).await,
         Command::Acedata(AcedataCommand::Usage(args)) => usage::run(&ctx, &args).await,
+        Command::Forecast(args) => forecast::run(&ctx, &args).await,
+        Command::Prices(crate::cli::PricesCommand::Check(args)) => prices::run(&ctx, &args).await,
         Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
         Command::Completions { .. } | Command::Help { .. } | Command::Man => Ok(()),
     };

@@ -1,15 +1,21 @@
 //! `report`: every selected provider at once, one combined view (spec §4 `report`).
 
 use futures::future::join_all;
+use rust_decimal::Decimal;
 
 use crate::bucket::regroup;
 use crate::cli::ReportArgs;
-use crate::error::Error;
+use crate::cost::budget::{
+    check_budget, parse_budget, parse_warn_percent, require_currency, DEFAULT_WARN_PERCENT,
+};
+use crate::cost::money::Currency;
+use crate::error::{exit, Error};
 use crate::providers::{self, Provider, Source};
 use crate::series::{Failure, Granularity, Report, Series};
 use crate::term::Spinner;
+use crate::timerange::TimeRange;
 
-use super::{output, usage, Context};
+use super::{cost, output, usage, Context};
 
 /// A source `report` can query, from the registry.
 struct ReportSource {
@@ -31,11 +37,11 @@ fn report_sources() -> Vec<ReportSource> {
         .collect()
 }
 
-fn select(ctx: &Context, args: &ReportArgs) -> Result<Vec<ReportSource>, Error> {
+fn select(ctx: &Context, providers: &[String]) -> Result<Vec<ReportSource>, Error> {
     let all = report_sources();
-    if !args.providers.is_empty() {
+    if !providers.is_empty() {
         let mut chosen: Vec<usize> = Vec::new();
-        for name in &args.providers {
+        for name in providers {
             let name = name.trim().to_ascii_lowercase();
             // A source's name (`vod`), or a provider's (`tencent`) for all its sources.
             let matching: Vec<usize> = all
@@ -90,15 +96,43 @@ fn group_by(value: &str) -> Granularity {
     }
 }
 
-pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
-    let range = ctx.range(&args.range)?;
-    let sources = select(ctx, args)?;
+/// What `report`, `prices check` and `forecast` fetched: each answering source's series
+/// (windowed, not re-bucketed), and the sources that failed (already said on stderr).
+pub(super) struct Gathered {
+    /// `report <source>` per selected source, for the query's `commands`.
+    pub commands: Vec<String>,
+    pub per_source: Vec<Vec<Series>>,
+    pub failures: Vec<Failure>,
+    /// How many sources were selected.
+    pub selected: usize,
+    /// When every selected source failed: the first failure (not yet said on stderr; the
+    /// run fails with it), the others already said.
+    pub first_error: Option<Error>,
+}
+
+impl Gathered {
+    /// Every answering source's series together.
+    pub fn all_series(&self) -> Vec<Series> {
+        self.per_source.iter().flatten().cloned().collect()
+    }
+}
+
+/// Fetches `providers` (every source with credentials when empty) over `range`
+/// concurrently. Every failure is said on stderr once; when all fail, the run fails as
+/// the first did.
+pub(super) async fn gather(
+    ctx: &Context,
+    providers: &[String],
+    vod_type: &[String],
+    range: TimeRange,
+) -> Result<Gathered, Error> {
+    let sources = select(ctx, providers)?;
     let spinner = Spinner::start(
         ctx.terminal.stderr_is_tty && !ctx.global.quiet && !ctx.global.dry_run,
         sources.iter().map(|s| s.name().to_string()).collect(),
     );
     // Options of `report` that a source reads by name.
-    let options = [("vod-type", args.vod_type.clone())];
+    let options = [("vod-type", vod_type.to_vec())];
     let input = ctx.fetch_input(range, &options);
     let results = join_all(sources.iter().map(|source| {
         let spinner = &spinner;
@@ -112,8 +146,6 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     .await;
     spinner.stop();
 
-    let by = group_by(&args.group_by);
-    // Each source's series stay apart: the table prints one breakdown per source.
     let mut per_source: Vec<Vec<Series>> = Vec::new();
     let mut failures = Vec::new();
     let mut errors = Vec::new();
@@ -122,13 +154,7 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         match result {
             Ok(fetched) => {
                 usage::warn_notes(ctx, &fetched.notes);
-                per_source.push(
-                    fetched
-                        .series
-                        .iter()
-                        .map(|s| regroup(s, by, &ctx.zone, &range, ctx.now))
-                        .collect(),
-                )
+                per_source.push(fetched.series);
             }
             Err(Error::DryRun) => dry_run = true,
             Err(error) => {
@@ -148,14 +174,91 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     for error in errors {
         crate::term::line_to_stderr(&format!("error: {error}"));
     }
-    let query = usage::query(
-        ctx,
-        &range,
-        sources
+    Ok(Gathered {
+        commands: sources
             .iter()
             .map(|s| format!("report {}", s.name()))
             .collect(),
-    );
+        per_source,
+        failures,
+        selected: sources.len(),
+        first_error,
+    })
+}
+
+/// `--budget` and `--budget-warn`, read before anything is sent.
+struct Budget {
+    amount: Decimal,
+    warn_percent: Decimal,
+    currency: Currency,
+}
+
+fn budget(args: &ReportArgs, plan: Option<&cost::CostPlan>) -> Result<Option<Budget>, Error> {
+    let Some(text) = &args.budget else {
+        return Ok(None);
+    };
+    let amount = parse_budget(text)?;
+    let warn_percent = match &args.budget_warn {
+        Some(pct) => parse_warn_percent(pct)?,
+        None => Decimal::from(DEFAULT_WARN_PERCENT),
+    };
+    let currency = require_currency(plan.and_then(|p| p.target), "report")?;
+    Ok(Some(Budget {
+        amount,
+        warn_percent,
+        currency,
+    }))
+}
+
+pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
+    let range = ctx.range(&args.range)?;
+    // `--budget` implies `--cost`; a bad book, currency or budget is exit 2/3 before
+    // anything is sent.
+    let plan = (ctx.global.cost || args.budget.is_some())
+        .then(|| cost::plan(ctx))
+        .transpose()?;
+    let budget = budget(args, plan.as_ref())?;
+    let gathered = gather(ctx, &args.providers, &args.vod_type, range).await?;
+    let some_failed = !gathered.failures.is_empty();
+
+    let by = group_by(&args.group_by);
+    let regroup_all = |series: &[Series]| -> Vec<Series> {
+        series
+            .iter()
+            .map(|s| regroup(s, by, &ctx.zone, &range, ctx.now))
+            .collect()
+    };
+    // With `--cost`, the provider points are priced first (each on its own bucket's
+    // date), then the cost series re-bucketed.
+    let (per_source, priced) = match &plan {
+        None => (
+            gathered
+                .per_source
+                .iter()
+                .map(|s| regroup_all(s))
+                .collect::<Vec<_>>(),
+            None,
+        ),
+        Some(plan) => {
+            let (priced, summary) = cost::price_series(plan, &gathered.all_series(), some_failed)?;
+            let cost_series = regroup_all(&priced.series());
+            let per_source = gathered
+                .per_source
+                .iter()
+                .map(|source| {
+                    let key = source.first().map(|s| (&s.provider, &s.source));
+                    cost_series
+                        .iter()
+                        .filter(|c| Some((&c.provider, &c.source)) == key)
+                        .cloned()
+                        .collect()
+                })
+                .collect();
+            (per_source, Some((priced, summary)))
+        }
+    };
+
+    let query = usage::query(ctx, &range, gathered.commands.clone());
     let mut parts: Vec<Report> = per_source
         .into_iter()
         .map(|series| Report::new(query.clone(), series))
@@ -167,21 +270,53 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         .flat_map(|part| part.series.iter().cloned())
         .collect();
     let mut report = Report::new(query, all);
-    report.failures = Some(failures);
-    if let Some(error) = first_error {
+    report.failures = Some(gathered.failures);
+    if let Some(error) = gathered.first_error {
         // Nothing to show but the failures; a JSON reader still gets its document.
         if ctx.format == crate::render::Format::Json {
             output::print_combined(ctx, &report, &parts)?;
         }
         return Err(error);
     }
+    if let Some((_, summary)) = &priced {
+        report.cost = Some(summary.clone());
+    }
     output::print_combined(ctx, &report, &parts)?;
+    if let Some((priced, _)) = &priced {
+        cost::warn_unpriced(ctx, priced);
+    }
     let failed = report.failures.as_ref().map_or(0, Vec::len);
+    let partial = || Error::PartialFailure {
+        failed,
+        total: gathered.selected,
+    };
+    if let (Some(budget), Some((priced, _))) = (&budget, &priced) {
+        let total = priced
+            .totals
+            .get(&budget.currency)
+            .copied()
+            .unwrap_or_default();
+        let verdict = check_budget(
+            total,
+            budget.amount,
+            budget.warn_percent,
+            budget.currency,
+            failed > 0,
+        );
+        if let Some(message) = &verdict.message {
+            // A warning is quiet under `--quiet`; a breach (exit 7) is always said.
+            if verdict.exit_code == exit::THRESHOLD || !ctx.global.quiet {
+                crate::term::line_to_stderr(message);
+            }
+        }
+        return match verdict.exit_code {
+            exit::OK => Ok(()),
+            exit::PARTIAL => Err(partial()),
+            code => Err(Error::Reported(code)),
+        };
+    }
     if failed > 0 {
-        return Err(Error::PartialFailure {
-            failed,
-            total: sources.len(),
-        });
+        return Err(partial());
     }
     Ok(())
 }

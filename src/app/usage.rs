@@ -7,7 +7,7 @@ use crate::render::number;
 use crate::series::{Query, Report};
 use crate::timerange::TimeRange;
 
-use super::{output, Context};
+use super::{cost, output, Context};
 
 /// The query of a run over `range` made of `commands` (`vod usage`, `report vod`, ...).
 pub fn query(ctx: &Context, range: &TimeRange, commands: Vec<String>) -> Query {
@@ -21,15 +21,31 @@ pub fn query(ctx: &Context, range: &TimeRange, commands: Vec<String>) -> Query {
 
 /// The end of every usage command: the notes warned about, the series printed as the
 /// report of `command`.
+/// With `--cost`'s plan, costs replace the quantities.
 pub fn print(
     ctx: &Context,
     command: &str,
     range: &TimeRange,
     fetched: Fetched,
+    plan: Option<&cost::CostPlan>,
 ) -> Result<(), Error> {
     warn_notes(ctx, &fetched.notes);
     let query = query(ctx, range, vec![command.to_string()]);
-    output::print_report(ctx, &Report::new(query, fetched.series))
+    let Some(plan) = plan else {
+        return output::print_report(ctx, &Report::new(query, fetched.series));
+    };
+    let (mut priced, summary) = cost::price_series(plan, &fetched.series, false)?;
+    drop(fetched);
+    // Moved, not copied: a large account's cost series are as long as its series.
+    let series = std::mem::take(&mut priced.cost_series)
+        .into_iter()
+        .map(|c| c.series)
+        .collect();
+    let mut report = Report::new(query, series);
+    report.cost = Some(summary);
+    output::print_report(ctx, &report)?;
+    cost::warn_unpriced(ctx, &priced);
+    Ok(())
 }
 
 /// A provider's notes, worded, on stderr (unless `--quiet`).
@@ -62,6 +78,8 @@ fn note_text(note: &Note) -> String {
 /// Every usage command: resolve the range, fetch, print.
 pub async fn run(ctx: &Context, command: &dyn UsageCommand) -> Result<(), Error> {
     let range = ctx.range(command.range())?;
+    // A bad book or currency is found before anything is sent.
+    let plan = ctx.global.cost.then(|| cost::plan(ctx)).transpose()?;
     let input = ctx.fetch_input(range, &[]);
     // A usage command can wait minutes (timeouts, retries): say what it waits for.
     let spinner = crate::term::Spinner::start(
@@ -70,5 +88,5 @@ pub async fn run(ctx: &Context, command: &dyn UsageCommand) -> Result<(), Error>
     );
     let fetched = command.fetch(&input).await;
     spinner.stop();
-    print(ctx, command.name(), &range, fetched?)
+    print(ctx, command.name(), &range, fetched?, plan.as_ref())
 }

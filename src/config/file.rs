@@ -11,7 +11,7 @@ use crate::secret::redact_all;
 
 /// The keys of a profile table other than the providers' sections (whose keys each
 /// provider's descriptor lists in `config_keys`).
-pub(crate) const GENERAL_KEYS: &[&str] = &["output", "tz"];
+pub(crate) const GENERAL_KEYS: &[&str] = &["output", "tz", "prices", "currency"];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(expecting = "a profile table such as [default]")]
@@ -19,6 +19,10 @@ pub(crate) struct RawProfile {
     /// Spanned so that a value of the right type but wrong content is named with its line.
     pub output: Option<toml::Spanned<String>>,
     pub tz: Option<toml::Spanned<String>>,
+    /// The price book's path (spec §8).
+    pub prices: Option<String>,
+    /// The currency costs are reported in (spec §8).
+    pub currency: Option<String>,
     pub tencent: Option<RawTencent>,
     pub alibaba: Option<RawAlibaba>,
     pub acedata: Option<RawAcedata>,

@@ -32,7 +32,7 @@ pub use resolve::{config_path, load};
 pub use show::{
     id as shown_id, secret as shown_secret, show_json, show_text, shown, text as shown_text, Shown,
 };
-pub use template::{init, template};
+pub use template::{init, init_prices, template};
 
 /// Every environment variable the configuration reads.
 pub mod vars {
@@ -58,6 +58,10 @@ pub mod vars {
     pub const AIGCUSAGE_TZ: &str = "AIGCUSAGE_TZ";
     pub const AIGCUSAGE_PROFILE: &str = "AIGCUSAGE_PROFILE";
     pub const AIGCUSAGE_CONFIG: &str = "AIGCUSAGE_CONFIG";
+    /// The price book (spec §8).
+    pub const AIGCUSAGE_PRICES: &str = "AIGCUSAGE_PRICES";
+    /// The currency costs are reported in (spec §8).
+    pub const AIGCUSAGE_CURRENCY: &str = "AIGCUSAGE_CURRENCY";
 
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
     pub const HOME: &str = "HOME";
@@ -89,6 +93,8 @@ pub mod vars {
         AIGCUSAGE_TZ,
         AIGCUSAGE_PROFILE,
         AIGCUSAGE_CONFIG,
+        AIGCUSAGE_PRICES,
+        AIGCUSAGE_CURRENCY,
         XDG_CONFIG_HOME,
         HOME,
         TZ,
@@ -117,6 +123,14 @@ const GENERAL_ENVIRONMENT: &[EnvVar] = &[
     EnvVar {
         name: vars::AIGCUSAGE_CONFIG,
         meaning: "config file path",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_PRICES,
+        meaning: "the price book, default ~/.config/aigcusage/prices.toml",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_CURRENCY,
+        meaning: "report every cost in this ISO 4217 currency",
     },
     EnvVar {
         name: vars::AIGCUSAGE_NOW,
@@ -229,6 +243,10 @@ pub struct Inputs {
     pub profile_flag: Option<String>,
     pub tz_flag: Option<String>,
     pub output_flag: Option<String>,
+    /// `--prices`.
+    pub prices_flag: Option<PathBuf>,
+    /// `--currency`.
+    pub currency_flag: Option<String>,
     /// A snapshot of the environment.
     pub env: HashMap<String, String>,
     /// `config init` / `config path`: a missing (or unreadable, or malformed) file, or a
@@ -308,6 +326,13 @@ pub struct Settings {
     /// One of `table`, `json`, `ndjson`, `csv`.
     pub output: Sourced<String>,
     pub tz: Sourced<Zone>,
+    /// The price book's path (spec §8): `--prices`, `AIGCUSAGE_PRICES`, the profile's
+    /// `prices`, else the default path (origin `Default`, which may be absent).
+    pub prices: Option<Sourced<PathBuf>>,
+    /// The target currency as written by `--currency`, `AIGCUSAGE_CURRENCY` or the
+    /// profile's `currency` (origin `File`); the book's `currency` sits between the
+    /// environment and the profile, so the cost layer validates and orders them.
+    pub currency: Option<Sourced<String>>,
     pub tencent: TencentSettings,
     pub alibaba: AlibabaSettings,
     pub acedata: AcedataSettings,
@@ -329,6 +354,8 @@ impl Default for Settings {
             file_found: false,
             output: Sourced::default_value(defaults::OUTPUT.to_string()),
             tz: Sourced::default_value(Zone::UTC),
+            prices: None,
+            currency: None,
             tencent: TencentSettings::default(),
             alibaba: AlibabaSettings::default(),
             acedata: AcedataSettings::default(),

@@ -154,6 +154,8 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
 
     let output = resolve_output(inputs, &ctx, raw.output(), raw.lines.get("output"))?;
     let tz = resolve_tz(inputs, &ctx, raw.tz(), raw.lines.get("tz"), &mut warnings)?;
+    let prices = resolve_prices(inputs, &ctx, raw.prices.as_deref());
+    let currency = resolve_currency(inputs, &ctx, raw.currency.as_deref());
     let tencent = resolve_tencent(
         &ctx,
         raw.tencent.as_ref().unwrap_or(&RawTencent::default()),
@@ -179,6 +181,8 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
         file_found,
         output,
         tz,
+        prices,
+        currency,
         tencent,
         alibaba,
         acedata,
@@ -370,6 +374,53 @@ fn resolve_tz(
         }
     }
     Ok(Sourced::default_value(Zone::system()))
+}
+
+/// `--prices`, `AIGCUSAGE_PRICES`, the profile's `prices`, else the default path next to
+/// the default config file (spec §8). A relative profile value is relative to the config
+/// file's folder, as a path written in a file should be.
+fn resolve_prices(
+    inputs: &Inputs,
+    ctx: &Ctx,
+    file_value: Option<&str>,
+) -> Option<Sourced<PathBuf>> {
+    if let Some(flag) = inputs
+        .prices_flag
+        .as_ref()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        return Some(Sourced::new(flag.clone(), Origin::Flag));
+    }
+    if let Some(v) = ctx.env.get(vars::AIGCUSAGE_PRICES) {
+        return Some(Sourced::new(PathBuf::from(v), Origin::Env));
+    }
+    if let Some(v) = nonempty(file_value) {
+        let path = Path::new(v);
+        let path = match ctx.path.parent() {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        };
+        return Some(Sourced::new(path, Origin::File));
+    }
+    crate::cost::book::default_path(ctx.env.get(vars::XDG_CONFIG_HOME), ctx.env.get(vars::HOME))
+        .map(Sourced::default_value)
+}
+
+/// `--currency`, `AIGCUSAGE_CURRENCY`, the profile's `currency`, as written: the cost
+/// layer validates them and puts the price book's `currency` between the environment and
+/// the profile (spec §8).
+fn resolve_currency(
+    inputs: &Inputs,
+    ctx: &Ctx,
+    file_value: Option<&str>,
+) -> Option<Sourced<String>> {
+    if let Some(flag) = &inputs.currency_flag {
+        return Some(Sourced::new(flag.clone(), Origin::Flag));
+    }
+    if let Some(v) = ctx.env.get(vars::AIGCUSAGE_CURRENCY) {
+        return Some(Sourced::new(v.trim().to_string(), Origin::Env));
+    }
+    nonempty(file_value).map(|v| Sourced::new(v.to_string(), Origin::File))
 }
 
 /// See `endpoint::parse_endpoint`: the same rules as the `--endpoint` flag.
@@ -620,6 +671,60 @@ token = "platform-v1-work-0003"
             env: env(pairs),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn prices_and_currency_follow_flag_env_profile_default() {
+        let f = config("[default]\nprices = \"book.toml\"\ncurrency = \"USD\"\n");
+        // The profile's values: the book relative to the config file's folder.
+        let s = load(&inputs(&f.path, &[("HOME", "/home/u")])).unwrap();
+        let prices = s.prices.unwrap();
+        assert_eq!(prices.value, f.path.parent().unwrap().join("book.toml"));
+        assert_eq!(prices.origin, Origin::File);
+        assert_eq!(
+            s.currency,
+            Some(Sourced::new("USD".to_string(), Origin::File))
+        );
+        // The environment over the profile.
+        let s = load(&inputs(
+            &f.path,
+            &[
+                ("AIGCUSAGE_PRICES", "/e/p.toml"),
+                ("AIGCUSAGE_CURRENCY", "CNY"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(
+            s.prices,
+            Some(Sourced::new(PathBuf::from("/e/p.toml"), Origin::Env))
+        );
+        assert_eq!(
+            s.currency,
+            Some(Sourced::new("CNY".to_string(), Origin::Env))
+        );
+        // Flags over both.
+        let mut i = inputs(&f.path, &[("AIGCUSAGE_PRICES", "/e/p.toml")]);
+        i.prices_flag = Some(PathBuf::from("/f/p.toml"));
+        i.currency_flag = Some("EUR".into());
+        let s = load(&i).unwrap();
+        assert_eq!(
+            s.prices,
+            Some(Sourced::new(PathBuf::from("/f/p.toml"), Origin::Flag))
+        );
+        assert_eq!(
+            s.currency,
+            Some(Sourced::new("EUR".to_string(), Origin::Flag))
+        );
+        // Nothing set: the default path next to the default config, no currency.
+        let empty = config("");
+        let s = load(&inputs(&empty.path, &[("XDG_CONFIG_HOME", "/x")])).unwrap();
+        assert_eq!(
+            s.prices,
+            Some(Sourced::default_value(PathBuf::from(
+                "/x/aigcusage/prices.toml"
+            )))
+        );
+        assert_eq!(s.currency, None);
     }
 
     #[test]

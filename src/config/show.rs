@@ -75,6 +75,10 @@ fn entries(s: &Settings) -> Vec<Entry> {
         entry(None, "profile", Some(&s.profile), text),
         entry(None, "output", Some(&s.output), text),
         entry(None, "tz", Some(&s.tz), |z| Value::String(z.to_string())),
+        entry(None, "prices", s.prices.as_ref(), |p: &std::path::Path| {
+            Value::String(p.display().to_string())
+        }),
+        entry(None, "currency", s.currency.as_ref(), text),
     ];
     for provider in crate::providers::REGISTRY {
         entries.extend((provider.show)(s).into_iter().map(|shown| Entry {
@@ -242,6 +246,7 @@ mod tests {
             output_flag: None,
             env,
             tolerate_missing_file: false,
+            ..Default::default()
         })
         .unwrap();
         (dir, s)

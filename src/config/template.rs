@@ -24,6 +24,8 @@ const HEAD: &str = r#"# aigcusage configuration.
 # Defaults for the global options.
 # output = "table"               # table, json, ndjson or csv
 # tz = "Asia/Shanghai"           # IANA name, UTC, or an offset such as +08:00
+# prices = "prices.toml"         # the price book for --cost (relative to this file)
+# currency = "CNY"               # report every cost in this currency
 
 "#;
 
@@ -48,6 +50,29 @@ pub fn template() -> String {
     }
     text.push_str(TAIL);
     text
+}
+
+/// Writes the commented price-book template (`cost::demo::PRICES_TEMPLATE`) as
+/// `prices.toml` next to the config file at `config_path`, unless one is there already.
+/// It holds no secrets, so the usual mode (0644 under a 022 umask) is fine. Returns the
+/// path written, `None` when the file existed.
+pub fn init_prices(config_path: &Path) -> Result<Option<std::path::PathBuf>, Error> {
+    let Some(dir) = config_path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(None);
+    };
+    let path = dir.join("prices.toml");
+    match OpenOptions::new().write(true).create_new(true).open(&path) {
+        Ok(mut file) => {
+            file.write_all(crate::cost::demo::PRICES_TEMPLATE.as_bytes())
+                .map_err(|e| Error::config(format!("cannot write {}: {e}", path.display())))?;
+            Ok(Some(path))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(e) => Err(Error::config(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
+    }
 }
 
 /// Writes `template()` at `path`, creating parent directories (0700 where new). A new file is

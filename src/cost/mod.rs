@@ -21,3 +21,4 @@ pub mod forecast;
 pub mod matcher;
 pub mod money;
 pub mod price;
+pub mod summary;

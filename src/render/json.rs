@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 use super::number;
 use super::time::{rfc3339, TimeCache};
+use crate::cost::summary::CostSummary;
 use crate::series::{Failure, Report, Series};
 
 /// The `schema_version` of the document; the shape changes only together with it.
@@ -159,6 +160,51 @@ fn failures<W: Write + ?Sized>(out: &mut W, failures: &[Failure]) -> io::Result<
     close(out, 2, b"]")
 }
 
+/// `"cost"` and `"unpriced"` (spec §8), pretty-printed at the document's second level.
+fn cost<W: Write + ?Sized>(out: &mut W, summary: &CostSummary) -> io::Result<()> {
+    let unpriced: Vec<serde_json::Value> = summary
+        .unpriced
+        .iter()
+        .map(|u| {
+            serde_json::json!({
+                "provider": u.provider,
+                "source": u.source,
+                "name": u.name,
+                "metric": u.metric,
+                "unit": u.unit,
+                "points": u.points,
+                "total": json_number(u.total),
+            })
+        })
+        .collect();
+    let cost = serde_json::json!({
+        "currency": summary.currency.map(|c| c.to_string()),
+        "rates": summary.rates,
+        "price_book": summary.price_book,
+        "complete": summary.complete,
+    });
+    for (name, value) in [
+        ("cost", cost),
+        ("unpriced", serde_json::Value::Array(unpriced)),
+    ] {
+        key(out, 2, false, name)?;
+        let text = serde_json::to_string_pretty(&value).map_err(io::Error::from)?;
+        // Nested two spaces deeper than a top-level value.
+        out.write_all(text.replace('\n', "\n  ").as_bytes())?;
+    }
+    Ok(())
+}
+
+/// An integral value as a JSON integer (`15`, not `15.0`), as every number of §5.
+pub(crate) fn json_number(value: f64) -> serde_json::Value {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        serde_json::Value::from(value as i64)
+    } else {
+        serde_json::Number::from_f64(value)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
 /// Writes the §5 document, pretty-printed with 2-space indents and a trailing newline.
 /// `failures` is present only when `report.failures` is `Some` (then possibly `[]`).
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -194,6 +240,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if let Some(list) = &report.failures {
         key(w, 2, false, "failures")?;
         failures(w, list)?;
+    }
+    if let Some(summary) = &report.cost {
+        cost(w, summary)?;
     }
     w.write_all(b"\n}\n")?;
     super::finish(out)
@@ -438,6 +487,41 @@ mod tests {
     #[test]
     fn snapshot() {
         insta::assert_snapshot!(render(&fixtures::report()));
+    }
+
+    #[test]
+    fn cost_and_unpriced_follow_the_series_two_spaces_in() {
+        use crate::cost::money::Currency;
+        use crate::cost::price::Unpriced;
+        use crate::cost::summary::CostSummary;
+        let mut report = fixtures::report();
+        report.cost = Some(CostSummary {
+            currency: Currency::parse("CNY"),
+            rates: [("USD/CNY".to_string(), "7.10".to_string())].into(),
+            price_book: Some("/p/prices.toml".to_string()),
+            complete: false,
+            unpriced: vec![Unpriced {
+                provider: "tencent".into(),
+                source: "lke.token_usage".into(),
+                name: "input".into(),
+                metric: "tokens".into(),
+                unit: Some("tokens".into()),
+                points: 2,
+                total: 30.0,
+            }],
+            totals: Default::default(),
+        });
+        let text = render(&report);
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            doc["cost"],
+            serde_json::json!({"currency": "CNY", "rates": {"USD/CNY": "7.10"},
+                "price_book": "/p/prices.toml", "complete": false})
+        );
+        assert_eq!(doc["unpriced"][0]["total"].to_string(), "30");
+        assert!(text.contains("\n  \"cost\": {\n    \""), "{text}");
+        assert!(text.contains("\n  \"unpriced\": [\n    {"), "{text}");
+        assert!(text.ends_with("]\n}\n"), "{text}");
     }
 
     #[test]

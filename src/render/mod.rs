@@ -128,7 +128,10 @@ pub fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Table => table::write(report, options, out),
+        Format::Table => {
+            table::write(report, options, out)?;
+            write_cost_totals(report, out)
+        }
         Format::Json => json::write(report, out),
         Format::Ndjson => ndjson::write(report, out),
         Format::Csv => csv::write(report, options.no_header, out),
@@ -203,7 +206,18 @@ pub fn render_combined(
         writeln!(out)?;
         table::write(part, options, out)?;
     }
-    Ok(())
+    write_cost_totals(report, out)
+}
+
+/// `--cost` in a table: a blank line, then the total per currency.
+fn write_cost_totals(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    match &report.cost {
+        Some(summary) => {
+            writeln!(out)?;
+            table::write_cost_totals(summary, out)
+        }
+        None => Ok(()),
+    }
 }
 
 /// A large buffer in front of `out` for the streaming formats: a few big writes instead

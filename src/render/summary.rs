@@ -183,7 +183,13 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
                 texts: [
                     clean(&format!("{} {}", series.provider, series.source)),
                     truncate_middle(&clean(&series.name), MAX_NAME),
-                    clean(&series.metric),
+                    // A cost series says what it priced (`cost of usage`).
+                    match series.labels.get(crate::cost::price::PRICED_METRIC_LABEL) {
+                        Some(priced) if series.metric == crate::cost::price::COST_METRIC => {
+                            clean(&format!("cost of {priced}"))
+                        }
+                        _ => clean(&series.metric),
+                    },
                 ],
                 total: series
                     .total()

@@ -42,6 +42,34 @@ fn table_width(widths: &[usize]) -> usize {
     widths.iter().sum::<usize>() + 3 * widths.len() + 1
 }
 
+/// `--cost`: one `total cost` line per currency under the table, from the exact decimal
+/// totals (rounded half away from zero to 6 places, trailing zeros dropped), and a line
+/// saying when the costs are a lower bound.
+pub fn write_cost_totals(
+    summary: &crate::cost::summary::CostSummary,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    use crate::cost::money::round_for_print;
+    if summary.totals.is_empty() {
+        return writeln!(out, "total cost: none (nothing priced)");
+    }
+    for (currency, total) in &summary.totals {
+        writeln!(
+            out,
+            "total cost {currency}: {}",
+            round_for_print(*total).normalize()
+        )?;
+    }
+    if !summary.unpriced.is_empty() {
+        writeln!(
+            out,
+            "({} series unpriced: the totals are a lower bound)",
+            summary.unpriced.len()
+        )?;
+    }
+    Ok(())
+}
+
 /// Writes the caption, the table and its footnotes.
 pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let mut lines = caption(report, options.width);
@@ -273,9 +301,16 @@ pub fn truncate_end(s: &str, max: usize) -> String {
 /// `usage (seconds)`, or `usage` without a unit or when the metric is its unit
 /// (`tokens`, not `tokens (tokens)`).
 pub(crate) fn metric_with_unit(s: &Series) -> String {
+    // A cost series says what it priced (VOD's seconds and tasks are both `cost`).
+    let metric = match s.labels.get(crate::cost::price::PRICED_METRIC_LABEL) {
+        Some(priced) if s.metric == crate::cost::price::COST_METRIC => {
+            format!("cost of {priced}")
+        }
+        _ => s.metric.clone(),
+    };
     match &s.unit {
-        Some(unit) if *unit != s.metric => clean(&format!("{} ({unit})", s.metric)),
-        _ => clean(&s.metric),
+        Some(unit) if *unit != s.metric => clean(&format!("{metric} ({unit})")),
+        _ => clean(&metric),
     }
 }
 

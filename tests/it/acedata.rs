@@ -104,7 +104,7 @@ async fn seed_example_gives_one_series_per_api() {
         series[0],
         json!({
             "provider": "acedata", "source": "acedata.api_usage", "name": "Claude Messages",
-            "metric": "amount", "unit": null, "granularity": "day",
+            "metric": "amount", "unit": "credits", "granularity": "day",
             "labels": {"api_id": "api-uuid-2", "path": "/v1/claude/messages"},
             "points": [{"time": "2024-08-15T00:00:00+00:00", "value": 12.3}],
             "total": 12.3
@@ -198,7 +198,7 @@ async fn awkward_names_survive_csv_and_json() {
             "acedata.api_usage",
             awkward,
             "amount",
-            "",
+            "credits",
             "3.5",
             "",
             r#"{"api_id":"a-1","path":"/v1/suno,\"x\""}"#

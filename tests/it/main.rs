@@ -4,6 +4,7 @@ mod acedata;
 mod broken_pipe;
 mod cli;
 mod config_cmd;
+mod cost;
 mod deadline;
 mod demo_bounds;
 mod docs;

@@ -19,6 +19,9 @@ use crate::timerange::TimeRange;
 
 use super::{Client, PROVIDER};
 
+/// The unit of `amount` (spec §4 v3).
+pub const UNIT: &str = "credits";
+
 pub const PATH: &str = "/api/v1/usage/apis/aggregate/";
 pub const SOURCE: &str = "acedata.api_usage";
 pub const METRIC: &str = "amount";
@@ -256,8 +259,8 @@ fn usage_of<const RAW: bool>(answer: Answer<'_, RAW>) -> Usage {
             source: SOURCE.to_string(),
             name,
             metric: METRIC.to_string(),
-            // The API names no unit for `amount` (its consumption in the account's credits).
-            unit: None,
+            // AceData bills in credits, not money (spec §4 v3): `amount` is credits used.
+            unit: Some(UNIT.to_string()),
             granularity: Some(Granularity::Day),
             labels,
             points,
@@ -668,7 +671,7 @@ mod tests {
         assert_eq!(mj.provider, "acedata");
         assert_eq!(mj.source, "acedata.api_usage");
         assert_eq!(mj.metric, "amount");
-        assert_eq!(mj.unit, None);
+        assert_eq!(mj.unit.as_deref(), Some("credits"));
         assert_eq!(mj.granularity, Some(Granularity::Day));
         assert_eq!(mj.labels["api_id"], "api-uuid-1");
         assert_eq!(mj.labels["path"], "/v1/midjourney/imagine");

@@ -1,0 +1,110 @@
+//! `--cost` wired into the commands (spec §8): the price book and the target currency
+//! from the settings, the series priced into cost series, and the summary the renderers
+//! print. The arithmetic is `crate::cost`; this is where it meets the settings and stderr.
+
+use std::path::Path;
+
+use crate::config::Origin;
+use crate::cost::book::{BookLocation, PriceBook};
+use crate::cost::demo::DEMO_PRICE_BOOK;
+use crate::cost::money::{resolve_target_currency, Currency};
+use crate::cost::price::{self, Priced};
+use crate::cost::summary::CostSummary;
+use crate::error::Error;
+use crate::series::{Aggregation, Series};
+
+use super::Context;
+
+/// The book a run prices with and the currency it reports in.
+#[derive(Debug, Clone)]
+pub struct CostPlan {
+    pub book: PriceBook,
+    pub target: Option<Currency>,
+}
+
+/// Said once on stderr when `--demo` prices with the built-in example book.
+const DEMO_NOTE: &str = "note: --demo: costs use built-in example prices, not your price book";
+
+/// The price book (`--prices`, `AIGCUSAGE_PRICES`, the profile's `prices`, the default
+/// path) and the target currency. Under `--demo` without a named book, the built-in
+/// example book (said on stderr). Exit 3 for a bad book; exit 2 for a bad `--currency`.
+pub fn plan(ctx: &Context) -> Result<CostPlan, Error> {
+    let named = ctx
+        .settings
+        .prices
+        .as_ref()
+        .filter(|p| p.origin != Origin::Default);
+    let book = if ctx.demo && named.is_none() {
+        if !ctx.global.quiet {
+            crate::term::line_to_stderr(DEMO_NOTE);
+        }
+        let mut book = PriceBook::parse(DEMO_PRICE_BOOK, Path::new("(demo prices)"))?;
+        // Not a file: the JSON's `price_book` is null.
+        book.path = None;
+        book
+    } else {
+        let location = ctx.settings.prices.as_ref().map(|p| BookLocation {
+            path: p.value.clone(),
+            explicit: p.origin != Origin::Default,
+        });
+        PriceBook::load(location.as_ref())?
+    };
+    let target = target_currency(ctx, &book)?;
+    Ok(CostPlan { book, target })
+}
+
+/// `--currency`, `AIGCUSAGE_CURRENCY`, the book's `currency`, the profile's `currency`.
+fn target_currency(ctx: &Context, book: &PriceBook) -> Result<Option<Currency>, Error> {
+    let written = ctx.settings.currency.as_ref();
+    let from = |origin: Origin| {
+        written
+            .filter(|c| c.origin == origin)
+            .map(|c| c.value.as_str())
+    };
+    Ok(resolve_target_currency(
+        from(Origin::Flag),
+        from(Origin::Env),
+        book.currency,
+        from(Origin::File),
+    )?
+    .map(|(currency, _)| currency))
+}
+
+/// Prices `series` (non-additive ones are left out: a maximum is no quantity to price).
+/// `some_failed`: a provider failed, so the costs are not complete.
+pub fn price_series(
+    plan: &CostPlan,
+    series: &[Series],
+    some_failed: bool,
+) -> Result<(Priced, CostSummary), Error> {
+    let is_additive = |s: &Series| s.aggregation == Aggregation::Sum;
+    let priced = if series.iter().all(is_additive) {
+        price::price(series, &plan.book, plan.target)?
+    } else {
+        let additive: Vec<Series> = series.iter().filter(|s| is_additive(s)).cloned().collect();
+        price::price(&additive, &plan.book, plan.target)?
+    };
+    let summary = summary(plan, &priced, some_failed);
+    Ok((priced, summary))
+}
+
+/// What the renderers print besides the cost series.
+pub fn summary(plan: &CostPlan, priced: &Priced, some_failed: bool) -> CostSummary {
+    CostSummary {
+        currency: plan.target,
+        rates: plan.book.rates.as_written().clone(),
+        price_book: plan.book.path.as_ref().map(|p| p.display().to_string()),
+        complete: priced.is_complete() && !some_failed,
+        unpriced: priced.unpriced.clone(),
+        totals: priced.totals.clone(),
+    }
+}
+
+/// The unpriced warning, once, unless `--quiet`.
+pub fn warn_unpriced(ctx: &Context, priced: &Priced) {
+    if let Some(warning) = priced.unpriced_warning() {
+        if !ctx.global.quiet {
+            crate::term::line_to_stderr(&warning);
+        }
+    }
+}

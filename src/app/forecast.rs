@@ -1,0 +1,459 @@
+//! `forecast` (spec §9): this month's actual over its complete days and where it will
+//! end, per series, from the providers (live). [`compute`] takes plain series, so the
+//! history store can hand it stored series instead of fetched ones.
+//!
+//! `-o ndjson` writes one object per forecast and `-o csv` one row per forecast, each
+//! with `month`, `as_of` and `currency` (the target, or empty) followed by the fields of
+//! a JSON `forecasts[]` element; csv's `labels` is a compact JSON object and a null is an
+//! empty cell.
+
+use std::io::Write;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+use crate::cli::ForecastArgs;
+use crate::cost::budget::{check_forecast_budget, parse_budget, require_currency};
+use crate::cost::forecast::{
+    check_month_in_progress, forecast, forecast_total, month_bounds, parse_basis, Forecast,
+    ForecastInput, ForecastTotal,
+};
+use crate::cost::money::{cost_to_f64, format_fixed, round_for_print, Currency};
+use crate::error::{exit, Error};
+use crate::render::json::json_number;
+use crate::render::summary::sparkline;
+use crate::render::time::rfc3339;
+use crate::render::Format;
+use crate::series::{Aggregation, Query, Series};
+use crate::timerange::{self, RangeArgs};
+
+use super::{cost, report, usage, Context};
+
+/// The method every forecast uses (spec §9).
+const METHOD: &str = "mean_daily_rate";
+
+/// One series' forecast with what names it.
+#[derive(Debug, Clone)]
+pub struct SeriesForecast {
+    pub series: Series,
+    /// Its currency when it is money.
+    pub currency: Option<Currency>,
+    pub forecast: Forecast,
+}
+
+/// Every forecast of a month, and their total when there is one.
+#[derive(Debug, Clone)]
+pub struct Forecasts {
+    pub month: NaiveDate,
+    pub items: Vec<SeriesForecast>,
+    pub total: Option<ForecastTotal>,
+}
+
+/// `--month this|YYYY-MM` (also `last`, which has always ended): the month's first day.
+fn parse_month(text: &str, today: NaiveDate) -> Result<NaiveDate, Error> {
+    let first_of_today = month_bounds(today).0;
+    match text.trim() {
+        "this" => Ok(first_of_today),
+        "last" => Ok(month_bounds(first_of_today.pred_opt().unwrap_or(first_of_today)).0),
+        other => NaiveDate::parse_from_str(&format!("{other}-01"), "%Y-%m-%d")
+            .ok()
+            .filter(|_| other.len() == 7)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "invalid --month {other:?}: expected this or YYYY-MM, e.g. 2026-11"
+                ))
+            }),
+    }
+}
+
+/// The forecasts of `month` from `series` (the month so far and the basis window before
+/// it): cost series when `plan` is given (priced first), else the series themselves.
+/// Non-additive series are left out.
+pub fn compute(
+    series: &[Series],
+    plan: Option<&cost::CostPlan>,
+    ctx_zone: crate::zone::Zone,
+    now: chrono::DateTime<chrono::Utc>,
+    month: NaiveDate,
+    basis_days: u32,
+) -> Result<(Forecasts, Option<crate::cost::price::Priced>), Error> {
+    let (inputs, priced) = match plan {
+        Some(plan) => {
+            let (priced, _) = cost::price_series(plan, series, false)?;
+            (priced.series(), Some(priced))
+        }
+        None => (
+            series
+                .iter()
+                .filter(|s| s.aggregation == Aggregation::Sum)
+                .cloned()
+                .collect(),
+            None,
+        ),
+    };
+    let mut items = Vec::with_capacity(inputs.len());
+    for s in inputs {
+        let f = forecast(&ForecastInput {
+            points: &s.points,
+            granularity: s.granularity,
+            tz: ctx_zone,
+            now,
+            month,
+            basis_days,
+        })?;
+        items.push(SeriesForecast {
+            currency: Currency::from_unit(s.unit.as_deref()),
+            series: s,
+            forecast: f,
+        });
+    }
+    items.sort_by(|a, b| a.series.sort_key().cmp(&b.series.sort_key()));
+    let total = forecast_total(items.iter().map(|i| (i.currency, &i.forecast)));
+    Ok((
+        Forecasts {
+            month,
+            items,
+            total,
+        },
+        priced,
+    ))
+}
+
+pub async fn run(ctx: &Context, args: &ForecastArgs) -> Result<(), Error> {
+    let today = ctx.zone.localize(&ctx.now).date_naive();
+    let month = parse_month(&args.month, today)?;
+    check_month_in_progress(month, today)?;
+    let basis_days = parse_basis(&args.basis)?;
+    let plan = (ctx.global.cost || args.budget.is_some())
+        .then(|| cost::plan(ctx))
+        .transpose()?;
+    let budget = match &args.budget {
+        Some(text) => Some((
+            parse_budget(text)?,
+            require_currency(plan.as_ref().and_then(|p| p.target), "forecast")?,
+        )),
+        None => None,
+    };
+    // The basis reaches back N complete days before today, one more for a provider whose
+    // calendar is a day behind `--tz`.
+    let (first, last) = month_bounds(month);
+    let start = first.min(today - Duration::days(i64::from(basis_days) + 1));
+    let range = timerange::resolve(
+        &RangeArgs {
+            start: Some(start.to_string()),
+            end: Some(last.to_string()),
+            last: None,
+            month: None,
+        },
+        &ctx.zone,
+        ctx.now,
+    )?;
+    let mut gathered = report::gather(ctx, &args.providers, &args.vod_type, range).await?;
+    if let Some(error) = gathered.first_error.take() {
+        // Every provider failed: nothing to compute.
+        return Err(error);
+    }
+    let (forecasts, priced) = compute(
+        &gathered.all_series(),
+        plan.as_ref(),
+        ctx.zone,
+        ctx.now,
+        month,
+        basis_days,
+    )?;
+    let query = usage::query(ctx, &range, gathered.commands.clone());
+    let target = plan.as_ref().and_then(|p| p.target);
+    ctx.output.write_with(|out| match ctx.format {
+        Format::Json => write_json(out, ctx, &query, target, &forecasts),
+        Format::Ndjson => write_ndjson(out, ctx, target, &forecasts),
+        Format::Csv => write_csv(out, ctx, target, &forecasts),
+        // prom and focus are refused for forecast before it runs (`app::run`).
+        Format::Table | Format::Prom | Format::Focus => write_table(out, &forecasts),
+    })?;
+    if let Some(priced) = &priced {
+        cost::warn_unpriced(ctx, priced);
+    }
+    if let Some((amount, currency)) = budget {
+        // A series without enough history counts with its actual so far.
+        let total: Decimal = forecasts
+            .items
+            .iter()
+            .filter(|i| i.currency == Some(currency))
+            .map(|i| i.forecast.forecast.unwrap_or(i.forecast.actual))
+            .sum();
+        if let Some(message) = check_forecast_budget(total, amount, currency) {
+            crate::term::line_to_stderr(&message);
+            return Err(Error::Reported(exit::THRESHOLD));
+        }
+    }
+    if !gathered.failures.is_empty() {
+        return Err(Error::PartialFailure {
+            failed: gathered.failures.len(),
+            total: gathered.selected,
+        });
+    }
+    Ok(())
+}
+
+/// A decimal as a JSON number, rounded half away from zero to 6 places.
+fn number(value: Decimal) -> Value {
+    json_number(cost_to_f64(round_for_print(value)))
+}
+
+fn optional(value: Option<Decimal>) -> Value {
+    value.map_or(Value::Null, number)
+}
+
+fn month_text(month: NaiveDate) -> String {
+    format!("{:04}-{:02}", month.year(), month.month())
+}
+
+/// A `forecasts[]` element (spec §9).
+fn forecast_object(item: &SeriesForecast) -> serde_json::Map<String, Value> {
+    let (s, f) = (&item.series, &item.forecast);
+    let mut object = serde_json::Map::new();
+    let fields = [
+        ("provider", json!(s.provider)),
+        ("source", json!(s.source)),
+        ("name", json!(s.name)),
+        ("metric", json!(s.metric)),
+        ("unit", json!(s.unit)),
+        ("labels", json!(s.labels)),
+        ("actual", number(f.actual)),
+        ("daily_rate", number(f.daily_rate)),
+        ("remaining_days", json!(f.remaining_days)),
+        ("forecast", optional(f.forecast)),
+        ("lower", optional(f.lower)),
+        ("upper", optional(f.upper)),
+        ("basis_days", json!(f.basis_days)),
+        ("method", json!(METHOD)),
+    ];
+    for (key, value) in fields {
+        object.insert(key.to_string(), value);
+    }
+    if let Some(reason) = f.reason {
+        object.insert("reason".to_string(), json!(reason));
+    }
+    object
+}
+
+fn as_of(ctx: &Context) -> String {
+    rfc3339(&ctx.zone.localize(&ctx.now))
+}
+
+fn write_json(
+    out: &mut dyn Write,
+    ctx: &Context,
+    query: &Query,
+    target: Option<Currency>,
+    forecasts: &Forecasts,
+) -> std::io::Result<()> {
+    let total = forecasts.total.as_ref().map_or(Value::Null, |t| {
+        json!({
+            "actual": number(t.actual),
+            "forecast": number(t.forecast),
+            "lower": number(t.lower),
+            "upper": number(t.upper),
+        })
+    });
+    let document = json!({
+        "schema_version": 1,
+        "query": {
+            "start": rfc3339(&query.tz.localize(&query.start)),
+            "end": rfc3339(&query.tz.localize(&query.end)),
+            "tz": query.tz.to_string(),
+            "commands": query.commands,
+        },
+        "month": month_text(forecasts.month),
+        "as_of": as_of(ctx),
+        "currency": target.map(|c| c.to_string()),
+        "forecasts": forecasts.items.iter().map(forecast_object).collect::<Vec<_>>(),
+        "total": total,
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+/// The fields every ndjson line and csv row starts with.
+fn row_head(
+    ctx: &Context,
+    target: Option<Currency>,
+    forecasts: &Forecasts,
+) -> [(String, Value); 3] {
+    [
+        ("month".to_string(), json!(month_text(forecasts.month))),
+        ("as_of".to_string(), json!(as_of(ctx))),
+        ("currency".to_string(), json!(target.map(|c| c.to_string()))),
+    ]
+}
+
+fn write_ndjson(
+    out: &mut dyn Write,
+    ctx: &Context,
+    target: Option<Currency>,
+    forecasts: &Forecasts,
+) -> std::io::Result<()> {
+    for item in &forecasts.items {
+        let mut object: serde_json::Map<String, Value> =
+            row_head(ctx, target, forecasts).into_iter().collect();
+        object.extend(forecast_object(item));
+        serde_json::to_writer(&mut *out, &Value::Object(object))?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+const CSV_COLUMNS: [&str; 17] = [
+    "month",
+    "as_of",
+    "currency",
+    "provider",
+    "source",
+    "name",
+    "metric",
+    "unit",
+    "labels",
+    "actual",
+    "daily_rate",
+    "remaining_days",
+    "forecast",
+    "lower",
+    "upper",
+    "basis_days",
+    "method",
+];
+
+fn write_csv(
+    out: &mut dyn Write,
+    ctx: &Context,
+    target: Option<Currency>,
+    forecasts: &Forecasts,
+) -> std::io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let header: Vec<&str> = CSV_COLUMNS.iter().copied().chain(["reason"]).collect();
+    if !ctx.global.no_header {
+        writer.write_record(&header)?;
+    }
+    for item in &forecasts.items {
+        let mut object: serde_json::Map<String, Value> =
+            row_head(ctx, target, forecasts).into_iter().collect();
+        object.extend(forecast_object(item));
+        let cells: Vec<String> = header
+            .iter()
+            .map(|column| match object.get(*column) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(text)) => text.clone(),
+                Some(other) => other.to_string(),
+            })
+            .collect();
+        writer.write_record(&cells)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// A value for the table: money with two decimals, a quantity as exactly as printed
+/// elsewhere (6 places at most).
+fn cell(value: Decimal, money: bool) -> String {
+    if money {
+        format_fixed(value, 2)
+    } else {
+        round_for_print(value).normalize().to_string()
+    }
+}
+
+fn write_table(out: &mut dyn Write, forecasts: &Forecasts) -> std::io::Result<()> {
+    let (first, last) = month_bounds(forecasts.month);
+    writeln!(
+        out,
+        "forecast for {} ({first} to {last}), mean daily rate of the basis days",
+        month_text(forecasts.month)
+    )?;
+    if forecasts.items.is_empty() {
+        return writeln!(out, "no series to forecast");
+    }
+    let header = [
+        "series", "unit", "actual", "per day", "left", "forecast", "range", "basis",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    for item in &forecasts.items {
+        let (s, f) = (&item.series, &item.forecast);
+        let money = item.currency.is_some();
+        let basis: Vec<Option<f64>> = f.basis.iter().map(|v| Some(cost_to_f64(*v))).collect();
+        let (forecast, range) = match (f.forecast, f.lower, f.upper) {
+            (Some(value), Some(lower), Some(upper)) => (
+                cell(value, money),
+                format!("{} – {}", cell(lower, money), cell(upper, money)),
+            ),
+            _ => ("-".to_string(), f.reason.unwrap_or("-").to_string()),
+        };
+        // A cost series is named by the metric it prices (VOD's seconds and tasks).
+        let metric = match s.labels.get(crate::cost::price::PRICED_METRIC_LABEL) {
+            Some(priced) if s.metric == "cost" => format!(" {priced}"),
+            _ => format!(" {}", s.metric),
+        };
+        rows.push(vec![
+            format!("{} {}{metric}", s.source, s.name),
+            s.unit.clone().unwrap_or_default(),
+            cell(f.actual, money),
+            cell(f.daily_rate, money),
+            f.remaining_days.to_string(),
+            forecast,
+            range,
+            sparkline(&basis),
+        ]);
+    }
+    if let Some(total) = &forecasts.total {
+        rows.push(vec![
+            "total".to_string(),
+            total.currency.to_string(),
+            cell(total.actual, true),
+            String::new(),
+            String::new(),
+            cell(total.forecast, true),
+            format!("{} – {}", cell(total.lower, true), cell(total.upper, true)),
+            String::new(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in &rows {
+        let mut line = String::new();
+        for (c, text) in row.iter().enumerate() {
+            let pad = widths[c] - text.chars().count();
+            // Text left, numbers right.
+            if c < 2 || c == header.len() - 1 {
+                line.push_str(text);
+                line.push_str(&" ".repeat(pad));
+            } else {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(text);
+            }
+            line.push_str("  ");
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn month_forms() {
+        let today = date("2026-11-17");
+        assert_eq!(parse_month("this", today).unwrap(), date("2026-11-01"));
+        assert_eq!(parse_month("last", today).unwrap(), date("2026-10-01"));
+        assert_eq!(parse_month("2026-02", today).unwrap(), date("2026-02-01"));
+        for bad in ["2026-2", "2026-13", "nov", "2026-11-01"] {
+            assert_eq!(parse_month(bad, today).unwrap_err().exit_code(), 2, "{bad}");
+        }
+    }
+}

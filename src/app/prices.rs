@@ -1,0 +1,165 @@
+//! `prices check` (spec §8): for `report`'s range and providers, which entry of the price
+//! book priced each series (`FILE:LINE`), which series are `unpriced`, and which entries
+//! priced nothing (`unused`). Exit 0 when everything is priced, 7 when something is not,
+//! 3 for a bad book.
+//!
+//! `-o json` is one document:
+//! `{"schema_version": 1, "price_book": PATH|null, "complete": bool,
+//!   "series": [{"provider", "source", "name", "metric", "unit", "labels", "status",
+//!   "entries": ["FILE:LINE", ...], "unpriced_points": N}],
+//!   "unused": ["FILE:LINE", ...]}`
+//! where `status` is `priced`, `unpriced` (some or all points), `provider money` (a money
+//! series, passed through), `covered` (a quantity in a source with its own money) or
+//! `no points`. Every other format prints the text form: one line per series, then one
+//! `unused` line per entry that priced nothing.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::cli::PricesCheckArgs;
+use crate::cost::book::PriceBook;
+use crate::cost::price::{Pricing, SeriesPricing};
+use crate::error::{exit, Error};
+use crate::render::Format;
+
+use super::{cost, report, Context};
+
+pub async fn run(ctx: &Context, args: &PricesCheckArgs) -> Result<(), Error> {
+    let range = ctx.range(&args.range)?;
+    // A bad book is exit 3 before anything is sent.
+    let plan = cost::plan(ctx)?;
+    let mut gathered = report::gather(ctx, &args.providers, &args.vod_type, range).await?;
+    if let Some(error) = gathered.first_error.take() {
+        // Every provider failed: nothing to compute.
+        return Err(error);
+    }
+    let (priced, _) = cost::price_series(&plan, &gathered.all_series(), false)?;
+    let mut pricing = priced.pricing.clone();
+    pricing.sort_by(|a, b| {
+        (&a.provider, &a.source, &a.name, &a.metric).cmp(&(
+            &b.provider,
+            &b.source,
+            &b.name,
+            &b.metric,
+        ))
+    });
+    let unused: Vec<String> = priced
+        .unused_entries
+        .iter()
+        .map(|&i| plan.book.entry_location(i))
+        .collect();
+    let complete = priced.unpriced.is_empty();
+    ctx.output.write_with(|out| match ctx.format {
+        Format::Json => write_json(out, &plan.book, &pricing, &unused, complete),
+        _ => write_text(out, &plan.book, &pricing, &unused),
+    })?;
+    if !complete {
+        if !ctx.global.quiet {
+            crate::term::line_to_stderr(&format!(
+                "{} series unpriced: add entries for them to the price book",
+                priced.unpriced.len()
+            ));
+        }
+        return Err(Error::Reported(exit::THRESHOLD));
+    }
+    if !gathered.failures.is_empty() {
+        return Err(Error::PartialFailure {
+            failed: gathered.failures.len(),
+            total: gathered.selected,
+        });
+    }
+    Ok(())
+}
+
+/// The `status` of a series (see the module docs).
+fn status(p: &SeriesPricing) -> &'static str {
+    match &p.pricing {
+        Pricing::ProviderMoney => "provider money",
+        Pricing::Quantity {
+            unpriced_points, ..
+        } if *unpriced_points > 0 => "unpriced",
+        Pricing::Quantity { entries, .. } if !entries.is_empty() => "priced",
+        Pricing::Quantity { covered_points, .. } if *covered_points > 0 => "covered",
+        Pricing::Quantity { .. } => "no points",
+    }
+}
+
+fn write_json(
+    out: &mut dyn Write,
+    book: &PriceBook,
+    pricing: &[SeriesPricing],
+    unused: &[String],
+    complete: bool,
+) -> std::io::Result<()> {
+    let series: Vec<serde_json::Value> = pricing
+        .iter()
+        .map(|p| {
+            let (entries, unpriced_points) = match &p.pricing {
+                Pricing::ProviderMoney => (Vec::new(), 0),
+                Pricing::Quantity {
+                    entries,
+                    unpriced_points,
+                    ..
+                } => (
+                    entries.iter().map(|&i| book.entry_location(i)).collect(),
+                    *unpriced_points,
+                ),
+            };
+            json!({
+                "provider": p.provider,
+                "source": p.source,
+                "name": p.name,
+                "metric": p.metric,
+                "unit": p.unit,
+                "labels": p.labels,
+                "status": status(p),
+                "entries": entries,
+                "unpriced_points": unpriced_points,
+            })
+        })
+        .collect();
+    let document = json!({
+        "schema_version": 1,
+        "price_book": book.path.as_ref().map(|p| p.display().to_string()),
+        "complete": complete,
+        "series": series,
+        "unused": unused,
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+fn write_text(
+    out: &mut dyn Write,
+    book: &PriceBook,
+    pricing: &[SeriesPricing],
+    unused: &[String],
+) -> std::io::Result<()> {
+    let rows: Vec<[String; 3]> = pricing
+        .iter()
+        .map(|p| {
+            let metric = match &p.unit {
+                Some(unit) if unit != &p.metric => format!("{} ({unit})", p.metric),
+                _ => p.metric.clone(),
+            };
+            [
+                format!("{} {} {}", p.provider, p.source, p.name),
+                metric,
+                p.describe(book),
+            ]
+        })
+        .collect();
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let (w0, w1) = (width(0), width(1));
+    if rows.is_empty() {
+        writeln!(out, "no series for this range")?;
+    }
+    for [series, metric, described] in &rows {
+        writeln!(out, "{series:<w0$}  {metric:<w1$}  {described}")?;
+    }
+    for location in unused {
+        writeln!(out, "unused  {location}")?;
+    }
+    Ok(())
+}
