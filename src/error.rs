@@ -111,9 +111,38 @@ pub enum Error {
     #[error("writing output: {0}")]
     Io(#[from] std::io::Error),
 
+    /// (v3) SIGINT or SIGTERM stopped the command (spec §7): nothing was printed and no
+    /// store transaction committed. Exit 130 (SIGINT) or 143 (SIGTERM).
+    #[error("interrupted by {}", .0.name())]
+    Interrupted(Signal),
+
     /// A bug: an invariant did not hold. Exit 1.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The signals that interrupt a command (spec §7 v3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+
+    /// 128 + the signal's number, as shells report it.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+        }
+    }
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {
@@ -151,6 +180,7 @@ impl Error {
             Error::DryRun => exit::OK,
             Error::Io(_) if self.is_broken_pipe() => exit::OK,
             Error::Io(_) | Error::Internal(_) => exit::INTERNAL,
+            Error::Interrupted(signal) => signal.exit_code(),
         }
     }
 

@@ -202,6 +202,8 @@ pub struct Report {
     pub series: Vec<Series>,
     /// `Some` only for `report`, whose JSON carries a `failures` array.
     pub failures: Option<Vec<Failure>>,
+    /// (v3) `--from-store`: the parts of the range no sync covered (JSON `gaps`).
+    pub gaps: Option<Vec<crate::store::Gap>>,
 }
 
 impl Report {
@@ -211,6 +213,7 @@ impl Report {
             query,
             series,
             failures: None,
+            gaps: None,
         }
     }
 }

@@ -2,7 +2,10 @@
 
 mod config_cmd;
 mod output;
+mod history;
 mod report;
+pub mod store;
+mod sync;
 mod usage;
 mod vod_quota;
 
@@ -106,6 +109,7 @@ pub async fn run(
         } else {
             global.output.clone()
         },
+        store_flag: global.store.clone(),
         env,
         tolerate_missing_file,
     };
@@ -153,26 +157,68 @@ pub async fn run(
         eprintln!("note: --demo: this is demo data from built-in example answers, not your account's usage");
     }
 
-    let result = match command {
-        Command::Vod(VodCommand::Usage(args)) => usage::run(&ctx, &args).await,
-        Command::Report(args) => report::run(&ctx, &args).await,
-        Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
-            usage::run(&ctx, &args).await
-        }
-        Command::Vod(VodCommand::Quota(_)) if ctx.demo => Err(Error::usage(
-            "--demo answers the usage commands and report; vod quota manages real quotas and has no demo",
-        )),
-        Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(&ctx, &cmd).await,
-        Command::Lke(LkeCommand::Tokens(args)) => usage::run(&ctx, &args).await,
-        Command::Acedata(AcedataCommand::Usage(args)) => usage::run(&ctx, &args).await,
-        Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
-        Command::Completions { .. } => Ok(()),
+    let result = match check_store_flags(&ctx, &command) {
+        Err(error) => Err(error),
+        Ok(()) => dispatch(&ctx, command).await,
     };
     let result = match result {
         Err(Error::DryRun) => output::print_dry_run(&ctx),
         other => other,
     };
     finish(result, &ctx.output)
+}
+
+/// `--from-store` belongs to report and the usage commands; `--account` to those and
+/// `history export`.
+fn check_store_flags(ctx: &Context, command: &Command) -> Result<(), Error> {
+    let reads_series = matches!(
+        command,
+        Command::Report(_)
+            | Command::Vod(VodCommand::Usage(_))
+            | Command::Lke(LkeCommand::Tokens(_))
+            | Command::Modelrouter(ModelrouterCommand::Cost(_))
+            | Command::Acedata(AcedataCommand::Usage(_))
+    );
+    if ctx.global.from_store && !reads_series {
+        return Err(Error::usage(
+            "--from-store is for report and the usage commands",
+        ));
+    }
+    let exports = matches!(
+        command,
+        Command::History(crate::cli::HistoryCommand::Export { .. })
+    );
+    if !ctx.global.accounts.is_empty() && !(exports || (reads_series && ctx.global.from_store)) {
+        return Err(Error::usage(
+            "--account picks accounts of the history store: use it with --from-store or `history export`",
+        ));
+    }
+    if ctx.global.from_store && (ctx.demo || ctx.global.dry_run) {
+        return Err(Error::usage(
+            "--from-store reads the history store: it takes neither --demo nor --dry-run",
+        ));
+    }
+    Ok(())
+}
+
+async fn dispatch(ctx: &Context, command: Command) -> Result<(), Error> {
+    match command {
+        Command::Vod(VodCommand::Usage(args)) => usage::run(ctx, &args).await,
+        Command::Report(args) => report::run(ctx, &args).await,
+        Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
+            usage::run(ctx, &args).await
+        }
+        Command::Vod(VodCommand::Quota(_)) if ctx.demo => Err(Error::usage(
+            "--demo answers the usage commands and report; vod quota manages real quotas and has no demo",
+        )),
+        Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(ctx, &cmd).await,
+        Command::Lke(LkeCommand::Tokens(args)) => usage::run(ctx, &args).await,
+        Command::Acedata(AcedataCommand::Usage(args)) => usage::run(ctx, &args).await,
+        Command::Sync(args) => sync::run(ctx, &args).await,
+        Command::History(cmd) => history::run(ctx, &cmd).await,
+        Command::Config(cmd) => config_cmd::run(ctx, &cmd),
+        Command::Completions { .. } => Ok(()),
+    }
 }
 
 /// Flushes stdout once at the end. What was printed before an error (a quota list before

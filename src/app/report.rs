@@ -85,6 +85,9 @@ fn group_by(value: &str) -> Granularity {
 
 pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     let range = ctx.range(&args.range)?;
+    if ctx.global.from_store {
+        return run_from_store(ctx, args, &range).await;
+    }
     let sources = select(ctx, args)?;
     let spinner = Spinner::start(
         ctx.terminal.stderr_is_tty && !ctx.global.quiet && !ctx.global.dry_run,
@@ -126,7 +129,7 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
             Err(Error::DryRun) => dry_run = true,
             Err(error) => {
                 eprintln!("error: {error}");
-                failures.push(failure(source, &error));
+                failures.push(failure(source.provider, source.source, &error));
                 first_error.get_or_insert(error);
             }
         }
@@ -169,6 +172,67 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// `report --from-store` (spec §10): the sources named by `--providers`, else every
+/// source the store holds; no credentials, no network.
+async fn run_from_store(
+    ctx: &Context,
+    args: &ReportArgs,
+    range: &crate::timerange::TimeRange,
+) -> Result<(), Error> {
+    let chosen: Vec<(&'static Provider, &'static Source)> = if args.providers.is_empty() {
+        Vec::new()
+    } else {
+        select(ctx, args)?
+            .into_iter()
+            .map(|s| (s.provider, s.source))
+            .collect()
+    };
+    let (series, gaps) =
+        super::store::series_from_store(ctx, &chosen, range, &ctx.global.accounts).await?;
+    super::store::warn_gaps(ctx, &gaps);
+    let by = group_by(&args.group_by);
+    let mut sources: Vec<&'static str> = Vec::new();
+    let mut per_source: Vec<Vec<Series>> = Vec::new();
+    for s in &series {
+        let regrouped = regroup(s, by, &ctx.zone, range, ctx.now);
+        match sources.iter().position(|id| *id == s.source) {
+            Some(i) => per_source[i].push(regrouped),
+            None => {
+                let id = providers::sources()
+                    .find(|(_, source)| source.id == s.source)
+                    .map_or("", |(_, source)| source.id);
+                sources.push(id);
+                per_source.push(vec![regrouped]);
+            }
+        }
+    }
+    let names: Vec<String> = if chosen.is_empty() {
+        providers::sources()
+            .filter(|(_, source)| sources.contains(&source.id))
+            .map(|(_, source)| format!("report {}", source.name))
+            .collect()
+    } else {
+        chosen
+            .iter()
+            .map(|(_, source)| format!("report {}", source.name))
+            .collect()
+    };
+    let query = usage::query(ctx, range, names);
+    let mut parts: Vec<Report> = per_source
+        .into_iter()
+        .map(|series| Report::new(query.clone(), series))
+        .collect();
+    parts.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
+    let all = parts
+        .iter()
+        .flat_map(|part| part.series.iter().cloned())
+        .collect();
+    let mut report = Report::new(query, all);
+    report.failures = Some(Vec::new());
+    report.gaps = Some(gaps);
+    output::print_combined(ctx, &report, &parts)
+}
+
 /// The (provider, source) of a source's report; empty reports sort first and print nothing.
 fn source_key(part: &Report) -> Option<(&str, &str)> {
     part.series
@@ -176,7 +240,8 @@ fn source_key(part: &Report) -> Option<(&str, &str)> {
         .map(|s| (s.provider.as_str(), s.source.as_str()))
 }
 
-fn failure(source: &ReportSource, error: &Error) -> Failure {
+/// A source's failure as `report` and `sync` list it.
+pub(super) fn failure(provider: &Provider, source: &Source, error: &Error) -> Failure {
     let (code, message, request_id) = match error {
         Error::Provider {
             code,
@@ -194,8 +259,8 @@ fn failure(source: &ReportSource, error: &Error) -> Failure {
         other => ("Error".to_string(), other.to_string(), None),
     };
     Failure {
-        provider: source.provider.id.to_string(),
-        source: source.source.id.to_string(),
+        provider: provider.id.to_string(),
+        source: source.id.to_string(),
         code,
         message,
         request_id,

@@ -59,10 +59,33 @@ fn note_text(note: &Note) -> String {
     }
 }
 
-/// Every usage command: resolve the range, fetch, print.
+/// Every usage command: resolve the range, fetch (or read the store), print.
 pub async fn run(ctx: &Context, command: &dyn UsageCommand) -> Result<(), Error> {
     let range = ctx.range(command.range())?;
+    if ctx.global.from_store {
+        return run_from_store(ctx, command, &range).await;
+    }
     let input = ctx.fetch_input(range, &[]);
     let fetched = command.fetch(&input).await?;
     print(ctx, command.name(), &range, fetched)
+}
+
+/// `--from-store` (spec §10): the command's source read from the history store.
+async fn run_from_store(
+    ctx: &Context,
+    command: &dyn UsageCommand,
+    range: &TimeRange,
+) -> Result<(), Error> {
+    // A usage command is named after its source: `vod usage` reads `vod`.
+    let name = command.name().split(' ').next().unwrap_or_default();
+    let source = crate::providers::source_named(name).ok_or_else(|| {
+        Error::Internal(format!("{} names no source", command.name()))
+    })?;
+    let (series, gaps) =
+        super::store::series_from_store(ctx, &[source], range, &ctx.global.accounts).await?;
+    super::store::warn_gaps(ctx, &gaps);
+    let query = query(ctx, range, vec![command.name().to_string()]);
+    let mut report = Report::new(query, series);
+    report.gaps = Some(gaps);
+    output::print_report(ctx, &report)
 }

@@ -11,13 +11,17 @@ use crate::secret::redact_all;
 
 /// The keys of a profile table other than the providers' sections (whose keys each
 /// provider's descriptor lists in `config_keys`).
-pub(crate) const GENERAL_KEYS: &[&str] = &["output", "tz"];
+pub(crate) const GENERAL_KEYS: &[&str] = &["output", "tz", "store", "account"];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(expecting = "a profile table such as [default]")]
 pub(crate) struct RawProfile {
     pub output: Option<String>,
     pub tz: Option<String>,
+    /// (v3) The default `--store`.
+    pub store: Option<String>,
+    /// (v3) The account history rows are stored under; default: the profile's name.
+    pub account: Option<String>,
     pub tencent: Option<RawTencent>,
     pub alibaba: Option<RawAlibaba>,
     pub acedata: Option<RawAcedata>,

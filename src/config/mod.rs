@@ -17,6 +17,7 @@ mod file;
 mod process;
 mod resolve;
 mod show;
+mod store;
 mod template;
 
 use std::collections::HashMap;
@@ -32,6 +33,7 @@ pub use resolve::{config_path, load};
 pub use show::{
     id as shown_id, secret as shown_secret, show_json, show_text, shown, text as shown_text, Shown,
 };
+pub use store::StoreSettings;
 pub use template::{init, template};
 
 /// Every environment variable the configuration reads.
@@ -58,6 +60,10 @@ pub mod vars {
     pub const AIGCUSAGE_TZ: &str = "AIGCUSAGE_TZ";
     pub const AIGCUSAGE_PROFILE: &str = "AIGCUSAGE_PROFILE";
     pub const AIGCUSAGE_CONFIG: &str = "AIGCUSAGE_CONFIG";
+    pub const AIGCUSAGE_STORE: &str = "AIGCUSAGE_STORE";
+    /// The PostgreSQL store's password when its URL has none.
+    pub const PGPASSWORD: &str = "PGPASSWORD";
+    pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
 
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
     pub const HOME: &str = "HOME";
@@ -89,6 +95,9 @@ pub mod vars {
         AIGCUSAGE_TZ,
         AIGCUSAGE_PROFILE,
         AIGCUSAGE_CONFIG,
+        AIGCUSAGE_STORE,
+        PGPASSWORD,
+        XDG_DATA_HOME,
         XDG_CONFIG_HOME,
         HOME,
         TZ,
@@ -117,6 +126,18 @@ const GENERAL_ENVIRONMENT: &[EnvVar] = &[
     EnvVar {
         name: vars::AIGCUSAGE_CONFIG,
         meaning: "config file path",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_STORE,
+        meaning: "the history store: a path, sqlite:<path> or postgres://... (§10)",
+    },
+    EnvVar {
+        name: vars::PGPASSWORD,
+        meaning: "the PostgreSQL store's password when its URL has none",
+    },
+    EnvVar {
+        name: vars::XDG_DATA_HOME,
+        meaning: "where the default history store lives, default ~/.local/share",
     },
     EnvVar {
         name: vars::AIGCUSAGE_NOW,
@@ -229,6 +250,8 @@ pub struct Inputs {
     pub profile_flag: Option<String>,
     pub tz_flag: Option<String>,
     pub output_flag: Option<String>,
+    /// `--store`.
+    pub store_flag: Option<String>,
     /// A snapshot of the environment.
     pub env: HashMap<String, String>,
     /// `config init` / `config path`: a missing (or unreadable, or malformed) file, or a
@@ -306,6 +329,11 @@ pub struct Settings {
     /// One of `table`, `json`, `ndjson`, `csv`.
     pub output: Sourced<String>,
     pub tz: Sourced<Zone>,
+    /// (v3) The history store (§10), resolved lazily: only store commands parse it.
+    pub store: StoreSettings,
+    /// (v3) The account history rows are written under: the profile's `account`, else
+    /// the profile's name.
+    pub account: Sourced<String>,
     pub tencent: TencentSettings,
     pub alibaba: AlibabaSettings,
     pub acedata: AcedataSettings,
@@ -327,6 +355,8 @@ impl Default for Settings {
             file_found: false,
             output: Sourced::default_value(defaults::OUTPUT.to_string()),
             tz: Sourced::default_value(Zone::UTC),
+            store: StoreSettings::default(),
+            account: Sourced::default_value(defaults::PROFILE.to_string()),
             tencent: TencentSettings::default(),
             alibaba: AlibabaSettings::default(),
             acedata: AcedataSettings::default(),

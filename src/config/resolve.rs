@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use super::file::{self, ConfigFile, RawAcedata, RawAlibaba, RawProfile, RawTencent};
 use super::{
     defaults, vars, AcedataSettings, AlibabaSettings, Inputs, Origin, ProfileScope, Settings,
-    Sourced, TencentSettings,
+    Sourced, StoreSettings, TencentSettings,
 };
 use super::{endpoint, process};
 use crate::error::Error;
@@ -154,6 +154,16 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
 
     let output = resolve_output(inputs, &ctx, raw.output.as_deref())?;
     let tz = resolve_tz(inputs, &ctx, raw.tz.as_deref(), &mut warnings)?;
+    let store = StoreSettings::resolve(
+        inputs.store_flag.as_deref(),
+        &inputs.env,
+        raw.store.as_deref(),
+        ctx.file_source(None, "store").0,
+    );
+    let account = match nonempty(raw.account.as_deref()) {
+        Some(account) => Sourced::new(account.trim().to_string(), Origin::File),
+        None => Sourced::default_value(profile.value.clone()),
+    };
     let tencent = resolve_tencent(
         &ctx,
         raw.tencent.as_ref().unwrap_or(&RawTencent::default()),
@@ -179,6 +189,8 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
         file_found,
         output,
         tz,
+        store,
+        account,
         tencent,
         alibaba,
         acedata,

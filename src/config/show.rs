@@ -75,6 +75,8 @@ fn entries(s: &Settings) -> Vec<Entry> {
         entry(None, "profile", Some(&s.profile), text),
         entry(None, "output", Some(&s.output), text),
         entry(None, "tz", Some(&s.tz), |z| Value::String(z.to_string())),
+        store_entry(s),
+        entry(None, "account", Some(&s.account), text),
     ];
     for provider in crate::providers::REGISTRY {
         entries.extend((provider.show)(s).into_iter().map(|shown| Entry {
@@ -84,6 +86,24 @@ fn entries(s: &Settings) -> Vec<Entry> {
         }));
     }
     entries
+}
+
+/// The store URL, redacted (a password is never shown); an invalid one says so.
+fn store_entry(s: &Settings) -> Entry {
+    let value = match s.store.url() {
+        Ok(url) => Some((Value::String(url.value.redacted()), url.origin)),
+        Err(e) => s.store.given.as_ref().map(|given| {
+            (
+                Value::String(format!("(invalid: {e})")),
+                given.origin,
+            )
+        }),
+    };
+    Entry {
+        section: None,
+        key: "store",
+        value,
+    }
 }
 
 fn config_value(s: &Settings) -> Option<String> {

@@ -67,6 +67,25 @@ pub struct Source {
     /// The offset east of UTC, in seconds, at which the provider's days start; `None` when
     /// it answers in sub-daily buckets (its calendar never shows).
     pub day_offset_seconds: Option<i32>,
+    /// Metrics whose values cannot be added over time (spec §5 v3): their series are
+    /// `Aggregation::Max`. `--from-store` restores the aggregation from here.
+    pub non_additive_metrics: &'static [&'static str],
+}
+
+impl Source {
+    /// How a metric of this source combines over time.
+    pub fn aggregation_of(&self, metric: &str) -> crate::series::Aggregation {
+        if self.non_additive_metrics.contains(&metric) {
+            crate::series::Aggregation::Max
+        } else {
+            crate::series::Aggregation::Sum
+        }
+    }
+}
+
+/// The source whose id (`vod.aigc_usage`) is `id`.
+pub fn source_with_id(id: &str) -> Option<(&'static Provider, &'static Source)> {
+    sources().find(|(_, source)| source.id == id)
 }
 
 /// How a source's series are fetched for `report` (and later `sync`).
