@@ -3,7 +3,7 @@
 use std::io::BufReader;
 
 use chrono::{DateTime, FixedOffset};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::{HistoryCommand, RangeOpts};
 use crate::error::Error;
@@ -22,29 +22,62 @@ pub async fn run(ctx: &Context, command: &HistoryCommand) -> Result<(), Error> {
     }
 }
 
+/// §10's `history status -o json` document, keys in the spec's order.
+#[derive(Serialize)]
+struct StatusDocument<'a> {
+    schema_version: u32,
+    store: String,
+    sources: Vec<StatusOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct StatusOut<'a> {
+    account: &'a str,
+    provider: &'a str,
+    source: &'a str,
+    first: Option<String>,
+    last: Option<String>,
+    covered: Vec<RangeOut>,
+    rows: u64,
+    last_sync: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RangeOut {
+    start: String,
+    end: String,
+}
+
 async fn status(ctx: &Context) -> Result<(), Error> {
     let store = open(ctx).await?;
     let sources = store.status().await?;
     let time = |t: &DateTime<FixedOffset>| rfc3339(&ctx.zone.localize(t));
     let optional = |t: &Option<DateTime<FixedOffset>>| t.as_ref().map(time);
     if ctx.format == Format::Json {
-        let doc = json!({
-            "schema_version": 1,
-            "store": store.url().redacted(),
-            "sources": sources.iter().map(|s: &SourceStatus| json!({
-                "account": s.account,
-                "provider": s.provider,
-                "source": s.source,
-                "first": optional(&s.first),
-                "last": optional(&s.last),
-                "covered": s.covered.iter().map(|r| json!({
-                    "start": time(&r.start),
-                    "end": time(&r.end),
-                })).collect::<Vec<_>>(),
-                "rows": s.rows,
-                "last_sync": optional(&s.last_sync),
-            })).collect::<Vec<_>>(),
-        });
+        let doc = StatusDocument {
+            schema_version: 1,
+            store: store.url().redacted(),
+            sources: sources
+                .iter()
+                .map(|s: &SourceStatus| StatusOut {
+                    account: &s.account,
+                    provider: &s.provider,
+                    source: &s.source,
+                    first: optional(&s.first),
+                    last: optional(&s.last),
+                    covered: s
+                        .covered
+                        .iter()
+                        .map(|r| RangeOut {
+                            start: time(&r.start),
+                            end: time(&r.end),
+                        })
+                        .collect(),
+                    rows: s.rows,
+                    last_sync: optional(&s.last_sync),
+                })
+                .collect(),
+        };
         ctx.output.write_with(|out| {
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
@@ -75,12 +108,21 @@ async fn status(ctx: &Context) -> Result<(), Error> {
         text.push_str("(empty: run `aigcusage sync`)\n");
     } else {
         text.push_str(&aligned(
-            &["ACCOUNT", "SOURCE", "FIRST", "LAST", "ROWS", "LAST SYNC", "COVERED"],
+            &[
+                "ACCOUNT",
+                "SOURCE",
+                "FIRST",
+                "LAST",
+                "ROWS",
+                "LAST SYNC",
+                "COVERED",
+            ],
             &rows,
             &[4],
         ));
     }
-    ctx.output.write_with(|out| out.write_all(text.as_bytes()))?;
+    ctx.output
+        .write_with(|out| out.write_all(text.as_bytes()))?;
     Ok(())
 }
 
@@ -127,7 +169,11 @@ async fn import(ctx: &Context, file: &std::path::Path) -> Result<(), Error> {
 }
 
 /// A plain aligned table: a header, then rows; columns in `right` are right-aligned.
-pub(super) fn aligned<const N: usize>(header: &[&str; N], rows: &[[String; N]], right: &[usize]) -> String {
+pub(super) fn aligned<const N: usize>(
+    header: &[&str; N],
+    rows: &[[String; N]],
+    right: &[usize],
+) -> String {
     let mut widths: [usize; N] = [0; N];
     for (i, h) in header.iter().enumerate() {
         widths[i] = h.chars().count();

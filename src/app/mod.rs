@@ -1,8 +1,8 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
 mod config_cmd;
-mod output;
 mod history;
+mod output;
 mod report;
 pub mod store;
 mod sync;

@@ -68,17 +68,24 @@ pub async fn series_from_store(
     let mut all = Vec::new();
     let mut gaps = Vec::new();
     for (provider, source) in wanted_sources {
-        let read_range = source_range(source, range);
-        let wanted = Range::new(read_range.start, read_range.end);
+        // Coverage is recorded in the provider's dates (as sync asked for them); the read
+        // spans both those and the range as given, since a source's sub-daily series are
+        // windowed by the range itself.
+        let asked = source_range(source, range);
+        let wanted = Range::new(asked.start, asked.end);
         let filter = Filter {
             accounts: accounts.to_vec(),
             sources: vec![source.id.to_string()],
-            range: Some(wanted),
+            range: Some(Range::new(
+                asked.start.min(range.start),
+                asked.end.max(range.end),
+            )),
         };
         let mut series = store.read(&filter).await?;
         for s in &mut series {
             s.aggregation = source.aggregation_of(&s.metric);
-            calendar::window(s, range, ctx.now);
+            // The same cut as the live fetch's.
+            providers::window(s, range, ctx.now);
         }
         series.retain(|s| !s.points.is_empty());
         all.extend(series);

@@ -1,10 +1,9 @@
 //! (v3) `sync` (spec §10): fetch every selected source and write each into the history
 //! store in one transaction with the range it covered.
 
-
 use chrono::{DateTime, Duration, FixedOffset};
 use futures::future::join_all;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::SyncArgs;
 use crate::error::Error;
@@ -179,7 +178,10 @@ async fn default_range(
 
 /// The start of the date `OVERLAP_DAYS` before `last_end`'s date, in the source's
 /// calendar (its day offset, else the offset the range was written with).
-fn overlap_start(last_end: DateTime<FixedOffset>, day_offset: Option<i32>) -> DateTime<FixedOffset> {
+fn overlap_start(
+    last_end: DateTime<FixedOffset>,
+    day_offset: Option<i32>,
+) -> DateTime<FixedOffset> {
     let calendar = day_offset
         .and_then(FixedOffset::east_opt)
         .unwrap_or(*last_end.offset());
@@ -234,6 +236,25 @@ fn select(ctx: &Context, names: &[String]) -> Result<Vec<StoreSource>, Error> {
     Ok(configured)
 }
 
+/// §10's `sync -o json` document, keys in the spec's order.
+#[derive(Serialize)]
+struct SyncDocument<'a> {
+    schema_version: u32,
+    store: String,
+    synced: Vec<SyncedOut<'a>>,
+    failures: &'a [Failure],
+}
+
+#[derive(Serialize)]
+struct SyncedOut<'a> {
+    account: &'a str,
+    provider: &'a str,
+    source: &'a str,
+    start: String,
+    end: String,
+    points: usize,
+}
+
 fn print(
     ctx: &Context,
     store: &dyn Store,
@@ -244,19 +265,22 @@ fn print(
     let time = |t: &DateTime<FixedOffset>| rfc3339(&ctx.zone.localize(t));
     match ctx.format {
         Format::Json => {
-            let doc = json!({
-                "schema_version": 1,
-                "store": store.url().redacted(),
-                "synced": synced.iter().map(|s| json!({
-                    "account": account,
-                    "provider": s.provider,
-                    "source": s.source,
-                    "start": time(&s.covered.start),
-                    "end": time(&s.covered.end),
-                    "points": s.points,
-                })).collect::<Vec<_>>(),
-                "failures": failures,
-            });
+            let doc = SyncDocument {
+                schema_version: 1,
+                store: store.url().redacted(),
+                synced: synced
+                    .iter()
+                    .map(|s| SyncedOut {
+                        account,
+                        provider: s.provider,
+                        source: s.source,
+                        start: time(&s.covered.start),
+                        end: time(&s.covered.end),
+                        points: s.points,
+                    })
+                    .collect(),
+                failures,
+            };
             ctx.output.write_with(|out| {
                 serde_json::to_writer_pretty(&mut *out, &doc)?;
                 writeln!(out)
@@ -275,8 +299,13 @@ fn print(
                     ]
                 })
                 .collect();
-            let text = super::history::aligned(&["ACCOUNT", "SOURCE", "POINTS", "FROM", "TO"], &rows, &[2]);
-            ctx.output.write_with(|out| out.write_all(text.as_bytes()))?;
+            let text = super::history::aligned(
+                &["ACCOUNT", "SOURCE", "POINTS", "FROM", "TO"],
+                &rows,
+                &[2],
+            );
+            ctx.output
+                .write_with(|out| out.write_all(text.as_bytes()))?;
         }
     }
     Ok(())

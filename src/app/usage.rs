@@ -78,9 +78,8 @@ async fn run_from_store(
 ) -> Result<(), Error> {
     // A usage command is named after its source: `vod usage` reads `vod`.
     let name = command.name().split(' ').next().unwrap_or_default();
-    let source = crate::providers::source_named(name).ok_or_else(|| {
-        Error::Internal(format!("{} names no source", command.name()))
-    })?;
+    let source = crate::providers::source_named(name)
+        .ok_or_else(|| Error::Internal(format!("{} names no source", command.name())))?;
     let (series, gaps) =
         super::store::series_from_store(ctx, &[source], range, &ctx.global.accounts).await?;
     super::store::warn_gaps(ctx, &gaps);

@@ -92,12 +92,11 @@ fn entries(s: &Settings) -> Vec<Entry> {
 fn store_entry(s: &Settings) -> Entry {
     let value = match s.store.url() {
         Ok(url) => Some((Value::String(url.value.redacted()), url.origin)),
-        Err(e) => s.store.given.as_ref().map(|given| {
-            (
-                Value::String(format!("(invalid: {e})")),
-                given.origin,
-            )
-        }),
+        Err(e) => s
+            .store
+            .given
+            .as_ref()
+            .map(|given| (Value::String(format!("(invalid: {e})")), given.origin)),
     };
     Entry {
         section: None,

@@ -85,7 +85,9 @@ impl StoreSettings {
 
     /// True when the store was named (`--store`, `AIGCUSAGE_STORE` or the profile).
     pub fn named_by_flag(&self) -> bool {
-        self.given.as_ref().is_some_and(|g| g.origin == Origin::Flag)
+        self.given
+            .as_ref()
+            .is_some_and(|g| g.origin == Origin::Flag)
     }
 }
 
@@ -135,7 +137,8 @@ mod tests {
 
     #[test]
     fn invalid_urls_name_their_origin() {
-        let s = StoreSettings::resolve(Some("mysql://u:pw@h/db"), &HashMap::new(), None, "f".into());
+        let s =
+            StoreSettings::resolve(Some("mysql://u:pw@h/db"), &HashMap::new(), None, "f".into());
         let e = s.url().unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("--store"), "{e}");

@@ -120,12 +120,20 @@ impl FetchInput<'_> {
         let mut dropped = 0;
         for s in series {
             let before = s.points.len();
-            apply_window(s, self.range.start, self.range.end, self.now);
+            window(s, &self.range, self.now);
             dropped += before - s.points.len();
         }
         dropped
     }
 }
+
+/// How a fetch cuts a series to its range (and to now): the one rule `--from-store`
+/// applies to stored series too, so both answer the same points.
+pub fn window(series: &mut Series, range: &TimeRange, now: DateTime<Utc>) {
+    apply_window(series, range.start, range.end, now);
+}
+
+impl FetchInput<'_> {}
 
 /// A usage command (`vod usage`, `lke tokens`, ...): its parsed arguments know their
 /// range options and how to fetch what they ask. The app resolves the range, builds the

@@ -6,6 +6,7 @@ mod cli;
 mod config_cmd;
 mod deadline;
 mod endpoint;
+mod history;
 mod lke_tokens;
 mod modelrouter;
 mod numbers;
