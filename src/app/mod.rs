@@ -188,7 +188,8 @@ fn check_store_flags(ctx: &Context, command: &Command) -> Result<(), Error> {
         command,
         Command::History(crate::cli::HistoryCommand::Export { .. })
     );
-    if !ctx.global.accounts.is_empty() && !(exports || (reads_series && ctx.global.from_store)) {
+    let takes_accounts = exports || (reads_series && ctx.global.from_store);
+    if !ctx.global.accounts.is_empty() && !takes_accounts {
         return Err(Error::usage(
             "--account picks accounts of the history store: use it with --from-store or `history export`",
         ));

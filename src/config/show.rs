@@ -259,6 +259,7 @@ mod tests {
             profile_flag: profile_flag.map(str::to_string),
             tz_flag: None,
             output_flag: None,
+            store_flag: None,
             env,
             tolerate_missing_file: false,
         })

@@ -24,6 +24,8 @@ const HEAD: &str = r#"# aigcusage configuration.
 # Defaults for the global options.
 # output = "table"               # table, json, ndjson or csv
 # tz = "Asia/Shanghai"           # IANA name, UTC, or an offset such as +08:00
+# store = "postgres://aigc@db.internal/aigcusage"   # the history store (default: ~/.local/share/aigcusage/history.db)
+# account = "work"               # the account synced rows are stored under (default: the profile's name)
 
 "#;
 
