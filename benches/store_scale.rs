@@ -78,7 +78,10 @@ fn run(endpoint: &str, store: &str, args: &[&str]) -> Run {
 fn measure(mut once: impl FnMut() -> Run) -> (Duration, u64) {
     let runs: Vec<Run> = (0..RUNS).map(|_| once()).collect();
     let peak = runs.iter().map(|r| r.peak_kib).max().unwrap_or(0);
-    (scale::median(runs.into_iter().map(|r| r.wall).collect()), peak)
+    (
+        scale::median(runs.into_iter().map(|r| r.wall).collect()),
+        peak,
+    )
 }
 
 fn line(what: &str, (wall, peak): (Duration, u64), live: Duration) {
@@ -108,8 +111,16 @@ fn main() {
     let mut sqlite_path = String::new();
     let sync_sqlite = measure(|| {
         fresh += 1;
-        sqlite_path = dir.path().join(format!("h{fresh}.db")).display().to_string();
-        run(&endpoint, &sqlite_path, &["sync", "-q", "--providers", "acedata"])
+        sqlite_path = dir
+            .path()
+            .join(format!("h{fresh}.db"))
+            .display()
+            .to_string();
+        run(
+            &endpoint,
+            &sqlite_path,
+            &["sync", "-q", "--providers", "acedata"],
+        )
     });
     line("sync into SQLite", sync_sqlite, live.0);
     for args in [
@@ -138,7 +149,11 @@ fn main() {
     let mut pg_url = String::new();
     let sync_pg = measure(|| {
         pg_url = runtime.block_on(pg::fresh_database_url());
-        run(&endpoint, &pg_url, &["sync", "-q", "--providers", "acedata"])
+        run(
+            &endpoint,
+            &pg_url,
+            &["sync", "-q", "--providers", "acedata"],
+        )
     });
     line("sync into PostgreSQL", sync_pg, live.0);
     for args in [
