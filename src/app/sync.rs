@@ -91,7 +91,8 @@ async fn sync_all(
     for ((provider, source), result) in sources.iter().zip(results) {
         match result {
             Ok(s) => synced.push(s),
-            Err(error @ Error::Interrupted(_)) => return Err(error),
+            // `--dry-run`: the requests are printed by the caller, nothing was written.
+            Err(error @ (Error::Interrupted(_) | Error::DryRun)) => return Err(error),
             Err(error) => {
                 if !progress {
                     eprintln!("error: {error}");
