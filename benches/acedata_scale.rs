@@ -27,7 +27,7 @@ use serde::Deserialize;
 const BIN: &str = env!("CARGO_BIN_EXE_aigcusage");
 const APIS: usize = 2_000;
 const DAYS: usize = 365;
-const TOKEN: &str = "platform-v1-benchTOKEN000000000000";
+pub const TOKEN: &str = "platform-v1-benchTOKEN000000000000";
 
 /// An API id shaped like a MongoDB ObjectId (24 hex digits), distinct per API.
 fn api_id(a: usize) -> String {
@@ -39,7 +39,7 @@ fn api_id(a: usize) -> String {
 
 /// The shape of the seed example, compact as a JSON API sends it: rows grouped by date,
 /// then API; `total` = the sum of the rows; `api_map` naming every API.
-fn body(apis: usize, days: usize) -> Vec<u8> {
+pub fn body(apis: usize, days: usize) -> Vec<u8> {
     let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("valid date");
     let ids: Vec<String> = (0..apis).map(api_id).collect();
     let mut body = String::with_capacity(apis * days * 76 + apis * 100);
@@ -78,7 +78,7 @@ fn body(apis: usize, days: usize) -> Vec<u8> {
 }
 
 /// A minimal HTTP/1.1 server answering every request with `body` (then closing).
-fn serve(body: Arc<Vec<u8>>) -> String {
+pub fn serve(body: Arc<Vec<u8>>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
     let address = listener.local_addr().expect("local address");
     std::thread::spawn(move || {
@@ -160,12 +160,12 @@ struct OwnedAnswer {
     api_map: HashMap<String, Api>,
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
+pub fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
 }
 
-fn ms(d: Duration) -> String {
+pub fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 
@@ -177,7 +177,7 @@ struct Run {
 }
 
 /// `VmHWM` (the peak resident set of the process's own memory, in KiB) of a live process.
-fn vm_hwm(pid: u32) -> Option<u64> {
+pub fn vm_hwm(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -182,6 +182,31 @@ pub struct GlobalArgs {
     /// [env: AIGCUSAGE_CURRENCY]
     #[arg(long, global = true, value_name = "CODE", help_heading = "Cost")]
     pub currency: Option<String>,
+
+    /// The history store: a path, sqlite:<path> or postgres://user@host/db [env:
+    /// AIGCUSAGE_STORE] [default: $XDG_DATA_HOME/aigcusage/history.db]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help_heading = "Global options"
+    )]
+    pub store: Option<String>,
+
+    /// report and the usage commands: answer from the history store instead of the
+    /// providers (no credentials, no network)
+    #[arg(long, global = true, help_heading = "History store")]
+    pub from_store: bool,
+
+    /// With --from-store and `history export`: only this account (repeatable) [default:
+    /// every account]
+    #[arg(
+        long = "account",
+        global = true,
+        value_name = "NAME",
+        help_heading = "History store"
+    )]
+    pub accounts: Vec<String>,
 }
 
 fn parse_timeout(value: &str) -> Result<f64, String> {
@@ -275,6 +300,20 @@ last N complete days (the basis) times the days left; lower and upper use the ba
     /// The price book: which series it prices, and which it does not
     #[command(subcommand)]
     Prices(PricesCommand),
+
+    /// Fetch every configured provider into the history store
+    #[command(after_help = "\
+Examples:
+  aigcusage sync -q                      # from cron: */30 * * * * aigcusage sync -q
+  aigcusage sync --providers vod --start 2025-01-01 --end 2025-06-30
+
+Without a time range each source is fetched from two days before its last synced date
+(late data), or for the last 30 days when nothing of it is stored yet.")]
+    Sync(SyncArgs),
+
+    /// The history store: status, export, import
+    #[command(subcommand)]
+    History(HistoryCommand),
 
     /// Write, show or locate the config file
     #[command(subcommand)]
@@ -399,6 +438,33 @@ pub struct PricesCheckArgs {
 
     #[command(flatten)]
     pub range: RangeOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Sources to sync, comma-separated [default: every provider with credentials]
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub providers: Vec<String>,
+
+    #[command(flatten)]
+    pub range: RangeOpts,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Per account and source: first and last point, ranges covered, rows, last sync
+    Status,
+    /// Every stored row as NDJSON on stdout (--account, time range)
+    Export {
+        #[command(flatten)]
+        range: RangeOpts,
+    },
+    /// Read NDJSON rows (as `history export` writes them) from FILE or `-` into the store
+    Import {
+        /// The file, or `-` for stdin
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// `--start/--end` or `--last` (spec §2).

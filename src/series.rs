@@ -204,6 +204,8 @@ pub struct Report {
     pub failures: Option<Vec<Failure>>,
     /// `Some` with `--cost`: the JSON's `cost` and `unpriced`, the table's totals.
     pub cost: Option<crate::cost::summary::CostSummary>,
+    /// (v3) `--from-store`: the parts of the range no sync covered (JSON `gaps`).
+    pub gaps: Option<Vec<crate::store::Gap>>,
 }
 
 impl Report {
@@ -214,6 +216,7 @@ impl Report {
             series,
             failures: None,
             cost: None,
+            gaps: None,
         }
     }
 }

@@ -149,7 +149,14 @@ pub async fn run(ctx: &Context, args: &ForecastArgs) -> Result<(), Error> {
         &ctx.zone,
         ctx.now,
     )?;
-    let mut gathered = report::gather(ctx, &args.providers, &args.vod_type, range).await?;
+    let mut gathered = if ctx.global.from_store {
+        // The gaps are said on stderr; a forecast has no document field for them.
+        report::gather_from_store(ctx, &args.providers, &range)
+            .await?
+            .0
+    } else {
+        report::gather(ctx, &args.providers, &args.vod_type, range).await?
+    };
     if let Some(error) = gathered.first_error.take() {
         // Every provider failed: nothing to compute.
         return Err(error);

@@ -5,10 +5,13 @@ mod cost;
 mod exports;
 mod forecast;
 mod help;
+mod history;
 mod man;
 mod output;
 mod prices;
 mod report;
+pub mod store;
+mod sync;
 mod usage;
 mod vod_quota;
 
@@ -183,6 +186,7 @@ async fn run_command(
         },
         prices_flag: global.prices.clone(),
         currency_flag: global.currency.clone(),
+        store_flag: global.store.clone(),
         env,
         tolerate_missing_file,
     };
@@ -239,22 +243,9 @@ async fn run_command(
         env: inputs.env,
     };
 
-    let result = match command {
-        Command::Vod(VodCommand::Usage(args)) => usage::run(&ctx, &args).await,
-        Command::Report(args) => report::run(&ctx, &args).await,
-        Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
-            usage::run(&ctx, &args).await
-        }
-        Command::Vod(VodCommand::Quota(_)) if ctx.demo => Err(Error::usage(
-            "--demo answers the usage commands and report; vod quota manages real quotas and has no demo",
-        )),
-        Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(&ctx, &cmd).await,
-        Command::Lke(LkeCommand::Tokens(args)) => usage::run(&ctx, &args).await,
-        Command::Acedata(AcedataCommand::Usage(args)) => usage::run(&ctx, &args).await,
-        Command::Forecast(args) => forecast::run(&ctx, &args).await,
-        Command::Prices(crate::cli::PricesCommand::Check(args)) => prices::run(&ctx, &args).await,
-        Command::Config(cmd) => config_cmd::run(&ctx, &cmd),
-        Command::Completions { .. } | Command::Help { .. } | Command::Man => Ok(()),
+    let result = match check_store_flags(&ctx, &command) {
+        Err(error) => Err(error),
+        Ok(()) => dispatch(&ctx, command).await,
     };
     let result = match result {
         Err(Error::DryRun) => output::print_dry_run(&ctx),
@@ -268,6 +259,63 @@ async fn run_command(
         );
     }
     result
+}
+
+/// `--from-store` belongs to report and the usage commands; `--account` to those and
+/// `history export`.
+fn check_store_flags(ctx: &Context, command: &Command) -> Result<(), Error> {
+    let reads_series = matches!(
+        command,
+        Command::Report(_)
+            | Command::Forecast(_)
+            | Command::Vod(VodCommand::Usage(_))
+            | Command::Lke(LkeCommand::Tokens(_))
+            | Command::Modelrouter(ModelrouterCommand::Cost(_))
+            | Command::Acedata(AcedataCommand::Usage(_))
+    );
+    if ctx.global.from_store && !reads_series {
+        return Err(Error::usage(
+            "--from-store is for report, forecast and the usage commands",
+        ));
+    }
+    let exports = matches!(
+        command,
+        Command::History(crate::cli::HistoryCommand::Export { .. })
+    );
+    let takes_accounts = exports || (reads_series && ctx.global.from_store);
+    if !ctx.global.accounts.is_empty() && !takes_accounts {
+        return Err(Error::usage(
+            "--account picks accounts of the history store: use it with --from-store or `history export`",
+        ));
+    }
+    if ctx.global.from_store && (ctx.demo || ctx.global.dry_run) {
+        return Err(Error::usage(
+            "--from-store reads the history store: it takes neither --demo nor --dry-run",
+        ));
+    }
+    Ok(())
+}
+
+async fn dispatch(ctx: &Context, command: Command) -> Result<(), Error> {
+    match command {
+        Command::Vod(VodCommand::Usage(args)) => usage::run(ctx, &args).await,
+        Command::Report(args) => report::run(ctx, &args).await,
+        Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
+            usage::run(ctx, &args).await
+        }
+        Command::Vod(VodCommand::Quota(_)) if ctx.demo => Err(Error::usage(
+            "--demo answers the usage commands and report; vod quota manages real quotas and has no demo",
+        )),
+        Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(ctx, &cmd).await,
+        Command::Lke(LkeCommand::Tokens(args)) => usage::run(ctx, &args).await,
+        Command::Acedata(AcedataCommand::Usage(args)) => usage::run(ctx, &args).await,
+        Command::Forecast(args) => forecast::run(ctx, &args).await,
+        Command::Prices(crate::cli::PricesCommand::Check(args)) => prices::run(ctx, &args).await,
+        Command::Sync(args) => sync::run(ctx, &args).await,
+        Command::History(cmd) => history::run(ctx, &cmd).await,
+        Command::Config(cmd) => config_cmd::run(ctx, &cmd),
+        Command::Completions { .. } | Command::Help { .. } | Command::Man => Ok(()),
+    }
 }
 
 /// True when the command printed data: it succeeded, or it failed after printing

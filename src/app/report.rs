@@ -158,7 +158,7 @@ pub(super) async fn gather(
             }
             Err(Error::DryRun) => dry_run = true,
             Err(error) => {
-                failures.push(failure(source, &error));
+                failures.push(failure(source.provider, source.source, &error));
                 errors.push(error);
             }
         }
@@ -218,7 +218,15 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         .then(|| cost::plan(ctx))
         .transpose()?;
     let budget = budget(args, plan.as_ref())?;
-    let gathered = gather(ctx, &args.providers, &args.vod_type, range).await?;
+    let (gathered, gaps) = if ctx.global.from_store {
+        let (gathered, gaps) = gather_from_store(ctx, &args.providers, &range).await?;
+        (gathered, Some(gaps))
+    } else {
+        (
+            gather(ctx, &args.providers, &args.vod_type, range).await?,
+            None,
+        )
+    };
     let some_failed = !gathered.failures.is_empty();
 
     let by = group_by(&args.group_by);
@@ -271,6 +279,7 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         .collect();
     let mut report = Report::new(query, all);
     report.failures = Some(gathered.failures);
+    report.gaps = gaps;
     if let Some(error) = gathered.first_error {
         // Nothing to show but the failures; a JSON reader still gets its document.
         if ctx.format == crate::render::Format::Json {
@@ -321,6 +330,60 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// `report --from-store` (spec §10): what `gather` gives, read from the history store
+/// instead of the providers (the sources named by `--providers`, else every source the
+/// store holds; no credentials, no network), with the gaps no sync covered.
+pub(super) async fn gather_from_store(
+    ctx: &Context,
+    providers_named: &[String],
+    range: &TimeRange,
+) -> Result<(Gathered, Vec<crate::store::Gap>), Error> {
+    let chosen: Vec<(&'static Provider, &'static Source)> = if providers_named.is_empty() {
+        Vec::new()
+    } else {
+        select(ctx, providers_named)?
+            .into_iter()
+            .map(|s| (s.provider, s.source))
+            .collect()
+    };
+    let (series, gaps) =
+        super::store::series_from_store(ctx, &chosen, range, &ctx.global.accounts).await?;
+    super::store::warn_gaps(ctx, &gaps);
+    let mut sources: Vec<&str> = Vec::new();
+    let mut per_source: Vec<Vec<Series>> = Vec::new();
+    for s in series {
+        match sources.iter().position(|id| *id == s.source) {
+            Some(i) => per_source[i].push(s),
+            None => {
+                let id = providers::sources()
+                    .find(|(_, source)| source.id == s.source)
+                    .map_or("", |(_, source)| source.id);
+                sources.push(id);
+                per_source.push(vec![s]);
+            }
+        }
+    }
+    let commands: Vec<String> = if chosen.is_empty() {
+        providers::sources()
+            .filter(|(_, source)| sources.contains(&source.id))
+            .map(|(_, source)| format!("report {}", source.name))
+            .collect()
+    } else {
+        chosen
+            .iter()
+            .map(|(_, source)| format!("report {}", source.name))
+            .collect()
+    };
+    let gathered = Gathered {
+        selected: commands.len(),
+        commands,
+        per_source,
+        failures: Vec::new(),
+        first_error: None,
+    };
+    Ok((gathered, gaps))
+}
+
 /// The (provider, source) of a source's report; empty reports sort first and print nothing.
 fn source_key(part: &Report) -> Option<(&str, &str)> {
     part.series
@@ -328,7 +391,8 @@ fn source_key(part: &Report) -> Option<(&str, &str)> {
         .map(|s| (s.provider.as_str(), s.source.as_str()))
 }
 
-fn failure(source: &ReportSource, error: &Error) -> Failure {
+/// A source's failure as `report` and `sync` list it.
+pub(super) fn failure(provider: &Provider, source: &Source, error: &Error) -> Failure {
     let (code, message, request_id) = match error {
         Error::Provider {
             code,
@@ -346,8 +410,8 @@ fn failure(source: &ReportSource, error: &Error) -> Failure {
         other => ("Error".to_string(), other.to_string(), None),
     };
     Failure {
-        provider: source.provider.id.to_string(),
-        source: source.source.id.to_string(),
+        provider: provider.id.to_string(),
+        source: source.id.to_string(),
         code,
         message,
         request_id,

@@ -28,11 +28,14 @@ pub fn print(
     range: &TimeRange,
     fetched: Fetched,
     plan: Option<&cost::CostPlan>,
+    gaps: Option<Vec<crate::store::Gap>>,
 ) -> Result<(), Error> {
     warn_notes(ctx, &fetched.notes);
     let query = query(ctx, range, vec![command.to_string()]);
     let Some(plan) = plan else {
-        return output::print_report(ctx, &Report::new(query, fetched.series));
+        let mut report = Report::new(query, fetched.series);
+        report.gaps = gaps;
+        return output::print_report(ctx, &report);
     };
     let (mut priced, summary) = cost::price_series(plan, &fetched.series, false)?;
     drop(fetched);
@@ -43,6 +46,7 @@ pub fn print(
         .collect();
     let mut report = Report::new(query, series);
     report.cost = Some(summary);
+    report.gaps = gaps;
     output::print_report(ctx, &report)?;
     cost::warn_unpriced(ctx, &priced);
     Ok(())
@@ -75,11 +79,14 @@ fn note_text(note: &Note) -> String {
     }
 }
 
-/// Every usage command: resolve the range, fetch, print.
+/// Every usage command: resolve the range, fetch (or read the store), print.
 pub async fn run(ctx: &Context, command: &dyn UsageCommand) -> Result<(), Error> {
     let range = ctx.range(command.range())?;
     // A bad book or currency is found before anything is sent.
     let plan = ctx.global.cost.then(|| cost::plan(ctx)).transpose()?;
+    if ctx.global.from_store {
+        return run_from_store(ctx, command, &range, plan.as_ref()).await;
+    }
     let input = ctx.fetch_input(range, &[]);
     // A usage command can wait minutes (timeouts, retries): say what it waits for.
     let spinner = crate::term::Spinner::start(
@@ -88,5 +95,26 @@ pub async fn run(ctx: &Context, command: &dyn UsageCommand) -> Result<(), Error>
     );
     let fetched = command.fetch(&input).await;
     spinner.stop();
-    print(ctx, command.name(), &range, fetched?, plan.as_ref())
+    print(ctx, command.name(), &range, fetched?, plan.as_ref(), None)
+}
+
+/// `--from-store` (spec §10): the command's source read from the history store.
+async fn run_from_store(
+    ctx: &Context,
+    command: &dyn UsageCommand,
+    range: &TimeRange,
+    plan: Option<&cost::CostPlan>,
+) -> Result<(), Error> {
+    // A usage command is named after its source: `vod usage` reads `vod`.
+    let name = command.name().split(' ').next().unwrap_or_default();
+    let source = crate::providers::source_named(name)
+        .ok_or_else(|| Error::Internal(format!("{} names no source", command.name())))?;
+    let (series, gaps) =
+        super::store::series_from_store(ctx, &[source], range, &ctx.global.accounts).await?;
+    super::store::warn_gaps(ctx, &gaps);
+    let fetched = Fetched {
+        series,
+        notes: Vec::new(),
+    };
+    print(ctx, command.name(), range, fetched, plan, Some(gaps))
 }

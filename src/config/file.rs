@@ -11,7 +11,8 @@ use crate::secret::redact_all;
 
 /// The keys of a profile table other than the providers' sections (whose keys each
 /// provider's descriptor lists in `config_keys`).
-pub(crate) const GENERAL_KEYS: &[&str] = &["output", "tz", "prices", "currency"];
+pub(crate) const GENERAL_KEYS: &[&str] =
+    &["output", "tz", "prices", "currency", "store", "account"];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(expecting = "a profile table such as [default]")]
@@ -23,6 +24,10 @@ pub(crate) struct RawProfile {
     pub prices: Option<String>,
     /// The currency costs are reported in (spec §8).
     pub currency: Option<String>,
+    /// (v3) The default `--store`.
+    pub store: Option<String>,
+    /// (v3) The account history rows are stored under; default: the profile's name.
+    pub account: Option<String>,
     pub tencent: Option<RawTencent>,
     pub alibaba: Option<RawAlibaba>,
     pub acedata: Option<RawAcedata>,

@@ -17,6 +17,7 @@ mod file;
 mod process;
 mod resolve;
 mod show;
+mod store;
 mod template;
 
 use std::collections::HashMap;
@@ -32,6 +33,7 @@ pub use resolve::{config_path, load};
 pub use show::{
     id as shown_id, secret as shown_secret, show_json, show_text, shown, text as shown_text, Shown,
 };
+pub use store::StoreSettings;
 pub use template::{init, init_prices, template};
 
 /// Every environment variable the configuration reads.
@@ -62,6 +64,10 @@ pub mod vars {
     pub const AIGCUSAGE_PRICES: &str = "AIGCUSAGE_PRICES";
     /// The currency costs are reported in (spec §8).
     pub const AIGCUSAGE_CURRENCY: &str = "AIGCUSAGE_CURRENCY";
+    pub const AIGCUSAGE_STORE: &str = "AIGCUSAGE_STORE";
+    /// The PostgreSQL store's password when its URL has none.
+    pub const PGPASSWORD: &str = "PGPASSWORD";
+    pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
 
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
     pub const HOME: &str = "HOME";
@@ -95,6 +101,9 @@ pub mod vars {
         AIGCUSAGE_CONFIG,
         AIGCUSAGE_PRICES,
         AIGCUSAGE_CURRENCY,
+        AIGCUSAGE_STORE,
+        PGPASSWORD,
+        XDG_DATA_HOME,
         XDG_CONFIG_HOME,
         HOME,
         TZ,
@@ -131,6 +140,18 @@ const GENERAL_ENVIRONMENT: &[EnvVar] = &[
     EnvVar {
         name: vars::AIGCUSAGE_CURRENCY,
         meaning: "report every cost in this ISO 4217 currency",
+    },
+    EnvVar {
+        name: vars::AIGCUSAGE_STORE,
+        meaning: "the history store: a path, sqlite:<path> or postgres://... (§10)",
+    },
+    EnvVar {
+        name: vars::PGPASSWORD,
+        meaning: "the PostgreSQL store's password when its URL has none",
+    },
+    EnvVar {
+        name: vars::XDG_DATA_HOME,
+        meaning: "where the default history store lives, default ~/.local/share",
     },
     EnvVar {
         name: vars::AIGCUSAGE_NOW,
@@ -247,6 +268,8 @@ pub struct Inputs {
     pub prices_flag: Option<PathBuf>,
     /// `--currency`.
     pub currency_flag: Option<String>,
+    /// `--store`.
+    pub store_flag: Option<String>,
     /// A snapshot of the environment.
     pub env: HashMap<String, String>,
     /// `config init` / `config path`: a missing (or unreadable, or malformed) file, or a
@@ -333,6 +356,11 @@ pub struct Settings {
     /// profile's `currency` (origin `File`); the book's `currency` sits between the
     /// environment and the profile, so the cost layer validates and orders them.
     pub currency: Option<Sourced<String>>,
+    /// (v3) The history store (§10), resolved lazily: only store commands parse it.
+    pub store: StoreSettings,
+    /// (v3) The account history rows are written under: the profile's `account`, else
+    /// the profile's name.
+    pub account: Sourced<String>,
     pub tencent: TencentSettings,
     pub alibaba: AlibabaSettings,
     pub acedata: AcedataSettings,
@@ -356,6 +384,8 @@ impl Default for Settings {
             tz: Sourced::default_value(Zone::UTC),
             prices: None,
             currency: None,
+            store: StoreSettings::default(),
+            account: Sourced::default_value(defaults::PROFILE.to_string()),
             tencent: TencentSettings::default(),
             alibaba: AlibabaSettings::default(),
             acedata: AcedataSettings::default(),

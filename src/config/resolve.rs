@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use super::file::{self, ConfigFile, RawAcedata, RawAlibaba, RawProfile, RawTencent};
 use super::{
     defaults, vars, AcedataSettings, AlibabaSettings, Inputs, Origin, ProfileScope, Settings,
-    Sourced, TencentSettings,
+    Sourced, StoreSettings, TencentSettings,
 };
 use super::{endpoint, process};
 use crate::error::Error;
@@ -156,6 +156,16 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
     let tz = resolve_tz(inputs, &ctx, raw.tz(), raw.lines.get("tz"), &mut warnings)?;
     let prices = resolve_prices(inputs, &ctx, raw.prices.as_deref());
     let currency = resolve_currency(inputs, &ctx, raw.currency.as_deref());
+    let store = StoreSettings::resolve(
+        inputs.store_flag.as_deref(),
+        &inputs.env,
+        raw.store.as_deref(),
+        ctx.file_source(None, "store").0,
+    );
+    let account = match nonempty(raw.account.as_deref()) {
+        Some(account) => Sourced::new(account.trim().to_string(), Origin::File),
+        None => Sourced::default_value(profile.value.clone()),
+    };
     let tencent = resolve_tencent(
         &ctx,
         raw.tencent.as_ref().unwrap_or(&RawTencent::default()),
@@ -183,6 +193,8 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
         tz,
         prices,
         currency,
+        store,
+        account,
         tencent,
         alibaba,
         acedata,

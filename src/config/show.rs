@@ -79,6 +79,8 @@ fn entries(s: &Settings) -> Vec<Entry> {
             Value::String(p.display().to_string())
         }),
         entry(None, "currency", s.currency.as_ref(), text),
+        store_entry(s),
+        entry(None, "account", Some(&s.account), text),
     ];
     for provider in crate::providers::REGISTRY {
         entries.extend((provider.show)(s).into_iter().map(|shown| Entry {
@@ -88,6 +90,23 @@ fn entries(s: &Settings) -> Vec<Entry> {
         }));
     }
     entries
+}
+
+/// The store URL, redacted (a password is never shown); an invalid one says so.
+fn store_entry(s: &Settings) -> Entry {
+    let value = match s.store.url() {
+        Ok(url) => Some((Value::String(url.value.redacted()), url.origin)),
+        Err(e) => s
+            .store
+            .given
+            .as_ref()
+            .map(|given| (Value::String(format!("(invalid: {e})")), given.origin)),
+    };
+    Entry {
+        section: None,
+        key: "store",
+        value,
+    }
 }
 
 fn config_value(s: &Settings) -> Option<String> {
@@ -244,6 +263,7 @@ mod tests {
             profile_flag: profile_flag.map(str::to_string),
             tz_flag: None,
             output_flag: None,
+            store_flag: None,
             env,
             tolerate_missing_file: false,
             ..Default::default()

@@ -26,6 +26,8 @@ const HEAD: &str = r#"# aigcusage configuration.
 # tz = "Asia/Shanghai"           # IANA name, UTC, or an offset such as +08:00
 # prices = "prices.toml"         # the price book for --cost (relative to this file)
 # currency = "CNY"               # report every cost in this currency
+# store = "postgres://aigc@db.internal/aigcusage"   # the history store (default: ~/.local/share/aigcusage/history.db)
+# account = "work"               # the account synced rows are stored under (default: the profile's name)
 
 "#;
 

@@ -67,6 +67,25 @@ pub struct Source {
     /// The offset east of UTC, in seconds, at which the provider's days start; `None` when
     /// it answers in sub-daily buckets (its calendar never shows).
     pub day_offset_seconds: Option<i32>,
+    /// Metrics whose values cannot be added over time (spec §5 v3): their series are
+    /// `Aggregation::Max`. `--from-store` restores the aggregation from here.
+    pub non_additive_metrics: &'static [&'static str],
+}
+
+impl Source {
+    /// How a metric of this source combines over time.
+    pub fn aggregation_of(&self, metric: &str) -> crate::series::Aggregation {
+        if self.non_additive_metrics.contains(&metric) {
+            crate::series::Aggregation::Max
+        } else {
+            crate::series::Aggregation::Sum
+        }
+    }
+}
+
+/// The source whose id (`vod.aigc_usage`) is `id`.
+pub fn source_with_id(id: &str) -> Option<(&'static Provider, &'static Source)> {
+    sources().find(|(_, source)| source.id == id)
 }
 
 /// How a source's series are fetched for `report` (and later `sync`).
@@ -134,6 +153,19 @@ impl FetchInput<'_> {
         dropped
     }
 }
+
+/// How a fetch of `source` cuts a series to its range (and to now): the one rule
+/// `--from-store` applies to stored series too, so both answer the same points. A source
+/// with a calendar of its own keeps day buckets by their dates (`calendar::window`); one
+/// without (LKE) keeps the overlap rule.
+pub fn window(source: &Source, series: &mut Series, range: &TimeRange, now: DateTime<Utc>) {
+    match source.day_offset_seconds {
+        Some(_) => crate::calendar::window(series, range, now),
+        None => apply_window(series, range.start, range.end, now),
+    }
+}
+
+impl FetchInput<'_> {}
 
 /// A usage command (`vod usage`, `lke tokens`, ...): its parsed arguments know their
 /// range options and how to fetch what they ask. The app resolves the range, builds the

@@ -205,6 +205,34 @@ pub(crate) fn json_number(value: f64) -> serde_json::Value {
     }
 }
 
+/// (v3) `--from-store`'s `gaps`: `[{"account", "provider", "source", "start", "end"}]`.
+fn gaps<W: Write + ?Sized>(
+    out: &mut W,
+    gaps: &[crate::store::Gap],
+    tz: crate::zone::Zone,
+) -> io::Result<()> {
+    if gaps.is_empty() {
+        return out.write_all(b"[]");
+    }
+    const INDENT: usize = 6;
+    out.write_all(b"[")?;
+    for (i, g) in gaps.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n    {" } else { b",\n    {" })?;
+        key(out, INDENT, true, "account")?;
+        string(out, &g.account)?;
+        key(out, INDENT, false, "provider")?;
+        string(out, &g.provider)?;
+        key(out, INDENT, false, "source")?;
+        string(out, &g.source)?;
+        key(out, INDENT, false, "start")?;
+        string(out, &rfc3339(&tz.localize(&g.range.start)))?;
+        key(out, INDENT, false, "end")?;
+        string(out, &rfc3339(&tz.localize(&g.range.end)))?;
+        close(out, 4, b"}")?;
+    }
+    close(out, 2, b"]")
+}
+
 /// Writes the §5 document, pretty-printed with 2-space indents and a trailing newline.
 /// `failures` is present only when `report.failures` is `Some` (then possibly `[]`).
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -243,6 +271,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if let Some(summary) = &report.cost {
         cost(w, summary)?;
+    }
+    if let Some(list) = &report.gaps {
+        key(w, 2, false, "gaps")?;
+        gaps(w, list, q.tz)?;
     }
     w.write_all(b"\n}\n")?;
     super::finish(out)

@@ -12,6 +12,7 @@ mod edges;
 mod endpoint;
 mod exports;
 mod help;
+mod history;
 mod lke_tokens;
 mod modelrouter;
 mod numbers;

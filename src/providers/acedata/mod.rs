@@ -27,6 +27,7 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
         fetch: |input| futures::FutureExt::boxed_local(report_usage(input)),
         // AceData's days are UTC days.
         day_offset_seconds: Some(0),
+        non_additive_metrics: &[],
     }],
     has_credentials: credentials::has_credentials,
     credential_variables: credentials::VARIABLES,

@@ -22,6 +22,7 @@ pub const DESCRIPTOR: Provider = Provider {
         service_display_name: "AiContent ModelRouter",
         fetch: |input| report_cost(input).boxed_local(),
         day_offset_seconds: UTC_PLUS_8,
+        non_additive_metrics: modelrouter::NON_ADDITIVE_METRICS,
     }],
     has_credentials: credentials::has_credentials,
     credential_variables: credentials::VARIABLES,

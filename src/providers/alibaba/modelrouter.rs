@@ -445,8 +445,10 @@ pub fn build_series(
 }
 
 /// `model_count` counts distinct models: it cannot be added over time (spec §5 v3).
+pub(crate) const NON_ADDITIVE_METRICS: &[&str] = &["model_count"];
+
 fn aggregation_of(metric: &str) -> crate::series::Aggregation {
-    if metric == "model_count" {
+    if NON_ADDITIVE_METRICS.contains(&metric) {
         crate::series::Aggregation::Max
     } else {
         crate::series::Aggregation::Sum

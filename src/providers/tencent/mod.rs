@@ -28,6 +28,7 @@ pub const DESCRIPTOR: Provider = Provider {
             service_display_name: "Video on Demand",
             fetch: |input| report_vod(input).boxed_local(),
             day_offset_seconds: UTC_PLUS_8,
+            non_additive_metrics: &[],
         },
         Source {
             name: "lke",
@@ -36,6 +37,7 @@ pub const DESCRIPTOR: Provider = Provider {
             fetch: |input| report_lke(input).boxed_local(),
             // LKE answers in sub-daily buckets: its calendar never shows.
             day_offset_seconds: None,
+            non_additive_metrics: &[],
         },
     ],
     has_credentials: credentials::has_credentials,

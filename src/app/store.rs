@@ -1,0 +1,162 @@
+//! (v3) What every store command shares (spec §10): opening the store named by
+//! `--store`, reading series for a range the way a live query would show them, and
+//! stopping on SIGINT/SIGTERM.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+
+use crate::calendar;
+use crate::error::Error;
+use crate::providers::{self, Provider, Source};
+use crate::series::Series;
+use crate::store::{self, Filter, Gap, Range, Store};
+use crate::timerange::TimeRange;
+
+use super::Context;
+
+/// Opens (creating and migrating on first use) the store the settings name.
+pub async fn open(ctx: &Context) -> Result<Box<dyn Store>, Error> {
+    let url = ctx.settings.store.url()?.value;
+    if ctx.global.verbose {
+        eprintln!("store: {}", url.redacted());
+    }
+    store::open(&url).await
+}
+
+/// A source as the store names it: its registry entry.
+pub type StoreSource = (&'static Provider, &'static Source);
+
+/// The range to read (and to sync) for `source`: for a whole-day range of a source that
+/// answers in days, the same dates in the provider's own calendar (spec §5 v3);
+/// otherwise the range as given.
+pub fn source_range(source: &Source, range: &TimeRange) -> TimeRange {
+    match (range.whole_days, source.day_offset_seconds) {
+        (Some(days), Some(offset)) => match chrono::FixedOffset::east_opt(offset) {
+            Some(calendar) => calendar::request_range(days, calendar),
+            None => *range,
+        },
+        _ => *range,
+    }
+}
+
+/// `--from-store`: the series of `sources` over `range` as a live query of the same
+/// range shows them (windowed the same way, non-additive metrics restored), each with
+/// the label `account`, for `accounts` (empty: every account); and the parts of the
+/// range no sync covered, per (account, source). Empty `sources`: every source the
+/// store holds. Needs no credentials and no network. `forecast` reads through this too.
+pub async fn series_from_store(
+    ctx: &Context,
+    sources: &[StoreSource],
+    range: &TimeRange,
+    accounts: &[String],
+) -> Result<(Vec<Series>, Vec<Gap>), Error> {
+    let store = open(ctx).await?;
+    let wanted_sources: Vec<StoreSource> = if sources.is_empty() {
+        let held = store
+            .coverage(&Filter {
+                accounts: accounts.to_vec(),
+                ..Filter::default()
+            })
+            .await?;
+        let ids: BTreeSet<String> = held.into_iter().map(|c| c.source).collect();
+        providers::sources()
+            .filter(|(_, source)| ids.contains(source.id))
+            .collect()
+    } else {
+        sources.to_vec()
+    };
+    let mut all = Vec::new();
+    let mut gaps = Vec::new();
+    for (provider, source) in wanted_sources {
+        // Coverage is recorded in the provider's dates (as sync asked for them); the read
+        // spans both those and the range as given, since a source's sub-daily series are
+        // windowed by the range itself.
+        let asked = source_range(source, range);
+        let wanted = Range::new(asked.start, asked.end);
+        let filter = Filter {
+            accounts: accounts.to_vec(),
+            sources: vec![source.id.to_string()],
+            range: Some(Range::new(
+                asked.start.min(range.start),
+                asked.end.max(range.end),
+            )),
+        };
+        let mut series = store.read(&filter).await?;
+        for s in &mut series {
+            s.aggregation = source.aggregation_of(&s.metric);
+            // The same cut as the live fetch's.
+            providers::window(source, s, range, ctx.now);
+        }
+        series.retain(|s| !s.points.is_empty());
+        all.extend(series);
+
+        let coverage = store.coverage(&filter).await?;
+        let mut found = store::gaps(&coverage, wanted);
+        // An account (asked for, or this one) with nothing of this source is one gap.
+        let covered_accounts: BTreeSet<&str> =
+            coverage.iter().map(|c| c.account.as_str()).collect();
+        let expected: Vec<String> = if accounts.is_empty() {
+            if covered_accounts.is_empty() {
+                vec![ctx.settings.account.value.clone()]
+            } else {
+                Vec::new()
+            }
+        } else {
+            accounts.to_vec()
+        };
+        for account in expected {
+            if !covered_accounts.contains(account.as_str()) {
+                found.push(Gap {
+                    account,
+                    provider: provider.id.to_string(),
+                    source: source.id.to_string(),
+                    range: wanted,
+                });
+            }
+        }
+        gaps.extend(found);
+    }
+    Ok((all, gaps))
+}
+
+/// Warns about each gap on stderr: `store has no vod.aigc_usage data from T to T`.
+pub fn warn_gaps(ctx: &Context, gaps: &[Gap]) {
+    for gap in gaps {
+        ctx.warn(&format!(
+            "store has no {} data from {} to {}{}",
+            gap.source,
+            crate::render::time::rfc3339(&ctx.zone.localize(&gap.range.start)),
+            crate::render::time::rfc3339(&ctx.zone.localize(&gap.range.end)),
+            if gap.account == ctx.settings.account.value {
+                String::new()
+            } else {
+                format!(" (account {})", gap.account)
+            }
+        ));
+    }
+}
+
+/// Runs `work` until it finishes or SIGINT/SIGTERM arrives; on a signal `work` is
+/// dropped (a store transaction in it rolls back) and the error says which signal.
+pub async fn interruptible<T>(work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt())
+            .map_err(|e| Error::Internal(format!("cannot watch SIGINT: {e}")))?;
+        let mut terminate = signal(SignalKind::terminate())
+            .map_err(|e| Error::Internal(format!("cannot watch SIGTERM: {e}")))?;
+        tokio::select! {
+            result = work => result,
+            _ = interrupt.recv() => Err(Error::Interrupted { sigterm: false }),
+            _ = terminate.recv() => Err(Error::Interrupted { sigterm: true }),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::select! {
+            result = work => result,
+            _ = tokio::signal::ctrl_c() => Err(Error::Interrupted { sigterm: false }),
+        }
+    }
+}

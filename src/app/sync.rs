@@ -1,0 +1,341 @@
+//! (v3) `sync` (spec §10): fetch every selected source and write each into the history
+//! store in one transaction with the range it covered.
+
+use chrono::{DateTime, Duration, FixedOffset};
+use futures::future::join_all;
+use serde::Serialize;
+
+use crate::cli::SyncArgs;
+use crate::error::Error;
+use crate::providers::{self, Fetched};
+use crate::render::time::rfc3339;
+use crate::render::Format;
+use crate::series::{day_start, Failure};
+use crate::store::{Filter, Range, SourceWrite, Store};
+use crate::timerange::{self, RangeArgs, TimeRange};
+
+use super::store::{interruptible, source_range, StoreSource};
+use super::{report, Context};
+
+/// Days re-fetched before the last synced date: providers fill in late data.
+const OVERLAP_DAYS: i64 = 2;
+
+/// One source written.
+struct Synced {
+    provider: &'static str,
+    source: &'static str,
+    covered: Range,
+    points: usize,
+}
+
+pub async fn run(ctx: &Context, args: &SyncArgs) -> Result<(), Error> {
+    if ctx.demo && !ctx.settings.store.named_by_flag() {
+        return Err(Error::usage(
+            "sync --demo would write demo data into your history; name a scratch store with --store to try it",
+        ));
+    }
+    let sources = select(ctx, &args.providers)?;
+    let explicit = has_range(&args.range);
+    let explicit_range = if explicit {
+        Some(ctx.range(&args.range)?)
+    } else {
+        None
+    };
+    if let Some(range) = &explicit_range {
+        if sources.iter().any(|(_, s)| s.id == "vod.aigc_usage") {
+            crate::providers::tencent::vod::check_retention(range, ctx.now)?;
+        }
+    }
+    interruptible(sync_all(ctx, &sources, explicit_range)).await
+}
+
+async fn sync_all(
+    ctx: &Context,
+    sources: &[StoreSource],
+    explicit_range: Option<TimeRange>,
+) -> Result<(), Error> {
+    let store = super::store::open(ctx).await?;
+    let account = ctx.settings.account.value.as_str();
+    let mut ranges = Vec::with_capacity(sources.len());
+    for (_, source) in sources {
+        ranges.push(match explicit_range {
+            Some(range) => range,
+            None => default_range(ctx, store.as_ref(), account, source).await?,
+        });
+    }
+    let progress = ctx.terminal.stderr_is_tty && !ctx.global.quiet;
+    let results = join_all(sources.iter().zip(&ranges).map(|(entry, range)| {
+        let store = store.as_ref();
+        async move {
+            let result = sync_source(ctx, store, account, *entry, range).await;
+            if progress {
+                match &result {
+                    Ok(synced) => eprintln!(
+                        "synced {}: {} points, {} to {}",
+                        synced.source,
+                        synced.points,
+                        rfc3339(&ctx.zone.localize(&synced.covered.start)),
+                        rfc3339(&ctx.zone.localize(&synced.covered.end)),
+                    ),
+                    Err(error) => eprintln!("sync {}: failed: {error}", entry.1.id),
+                }
+            }
+            result
+        }
+    }))
+    .await;
+
+    let mut synced = Vec::new();
+    let mut failures: Vec<Failure> = Vec::new();
+    let mut first_error = None;
+    for ((provider, source), result) in sources.iter().zip(results) {
+        match result {
+            Ok(s) => synced.push(s),
+            // `--dry-run`: the requests are printed by the caller, nothing was written.
+            Err(error @ (Error::Interrupted { .. } | Error::DryRun)) => return Err(error),
+            Err(error) => {
+                if !progress {
+                    eprintln!("error: {error}");
+                }
+                failures.push(report::failure(provider, source, &error));
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    print(ctx, store.as_ref(), account, &synced, &failures)?;
+    match first_error {
+        Some(error) if synced.is_empty() => Err(error),
+        Some(_) => Err(Error::PartialFailure {
+            failed: failures.len(),
+            total: sources.len(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Fetches one source (VOD with every type) and writes it with its covered range.
+async fn sync_source(
+    ctx: &Context,
+    store: &dyn Store,
+    account: &str,
+    (provider, source): StoreSource,
+    range: &TimeRange,
+) -> Result<Synced, Error> {
+    let options = [("vod-type", vec!["all".to_string()])];
+    let input = ctx.fetch_input(*range, &options);
+    let Fetched { series, notes } = (source.fetch)(&input).await?;
+    super::usage::warn_notes(ctx, &notes);
+    let asked = source_range(source, range);
+    let covered = Range::new(asked.start, asked.end.min(ctx.now.fixed_offset()));
+    let points = store
+        .write_source(SourceWrite {
+            account,
+            provider: provider.id,
+            source: source.id,
+            covered,
+            series: &series,
+            synced_at: ctx.now.fixed_offset(),
+        })
+        .await?;
+    Ok(Synced {
+        provider: provider.id,
+        source: source.id,
+        covered,
+        points,
+    })
+}
+
+/// From the start of the date two days before the source's last covered date (in its
+/// own calendar) to now; `--last 30d` when nothing of it is stored.
+async fn default_range(
+    ctx: &Context,
+    store: &dyn Store,
+    account: &str,
+    source: &providers::Source,
+) -> Result<TimeRange, Error> {
+    let coverage = store
+        .coverage(&Filter {
+            accounts: vec![account.to_string()],
+            sources: vec![source.id.to_string()],
+            range: None,
+        })
+        .await?;
+    let last_end = coverage.iter().filter_map(|c| c.last_end()).max();
+    match last_end {
+        Some(last_end) => Ok(TimeRange::instants(
+            overlap_start(last_end, source.day_offset_seconds),
+            ctx.zone.localize(&ctx.now),
+        )),
+        None => timerange::resolve(
+            &RangeArgs {
+                last: Some("30d".to_string()),
+                ..RangeArgs::default()
+            },
+            &ctx.zone,
+            ctx.now,
+        ),
+    }
+}
+
+/// The start of the date `OVERLAP_DAYS` before `last_end`'s date, in the source's
+/// calendar (its day offset, else the offset the range was written with).
+fn overlap_start(
+    last_end: DateTime<FixedOffset>,
+    day_offset: Option<i32>,
+) -> DateTime<FixedOffset> {
+    let calendar = day_offset
+        .and_then(FixedOffset::east_opt)
+        .unwrap_or(*last_end.offset());
+    let date = last_end.with_timezone(&calendar).date_naive() - Duration::days(OVERLAP_DAYS);
+    day_start(date, calendar)
+}
+
+fn has_range(range: &crate::cli::RangeOpts) -> bool {
+    range.start.is_some() || range.end.is_some() || range.last.is_some() || range.month.is_some()
+}
+
+/// `--providers` names, else every source with credentials (every source with `--demo`).
+fn select(ctx: &Context, names: &[String]) -> Result<Vec<StoreSource>, Error> {
+    let all: Vec<StoreSource> = providers::sources().collect();
+    if !names.is_empty() {
+        let mut chosen: Vec<StoreSource> = Vec::new();
+        for name in names {
+            let name = name.trim().to_ascii_lowercase();
+            let Some(entry) = all.iter().find(|(_, s)| s.name == name) else {
+                let known: Vec<_> = all.iter().map(|(_, s)| s.name).collect();
+                return Err(Error::usage(format!(
+                    "invalid --providers '{name}': choose from {}",
+                    known.join(", ")
+                )));
+            };
+            if !chosen.iter().any(|(_, s)| s.id == entry.1.id) {
+                chosen.push(*entry);
+            }
+        }
+        // In registry order, so "the first failure" is vod, lke, modelrouter, acedata.
+        chosen.sort_by_key(|(_, s)| all.iter().position(|(_, a)| a.id == s.id));
+        return Ok(chosen);
+    }
+    if ctx.demo {
+        return Ok(all);
+    }
+    let configured: Vec<StoreSource> = all
+        .iter()
+        .copied()
+        .filter(|(p, _)| (p.has_credentials)(&ctx.settings))
+        .collect();
+    if configured.is_empty() {
+        let hints: Vec<_> = crate::providers::REGISTRY
+            .iter()
+            .map(|p| p.credentials_hint)
+            .collect();
+        return Err(Error::config(format!(
+            "sync: no provider has credentials; set them for at least one ({})",
+            hints.join("; ")
+        )));
+    }
+    Ok(configured)
+}
+
+/// §10's `sync -o json` document, keys in the spec's order.
+#[derive(Serialize)]
+struct SyncDocument<'a> {
+    schema_version: u32,
+    store: String,
+    synced: Vec<SyncedOut<'a>>,
+    failures: &'a [Failure],
+}
+
+#[derive(Serialize)]
+struct SyncedOut<'a> {
+    account: &'a str,
+    provider: &'a str,
+    source: &'a str,
+    start: String,
+    end: String,
+    points: usize,
+}
+
+fn print(
+    ctx: &Context,
+    store: &dyn Store,
+    account: &str,
+    synced: &[Synced],
+    failures: &[Failure],
+) -> Result<(), Error> {
+    let time = |t: &DateTime<FixedOffset>| rfc3339(&ctx.zone.localize(t));
+    match ctx.format {
+        Format::Json => {
+            let doc = SyncDocument {
+                schema_version: 1,
+                store: store.url().redacted(),
+                synced: synced
+                    .iter()
+                    .map(|s| SyncedOut {
+                        account,
+                        provider: s.provider,
+                        source: s.source,
+                        start: time(&s.covered.start),
+                        end: time(&s.covered.end),
+                        points: s.points,
+                    })
+                    .collect(),
+                failures,
+            };
+            ctx.output.write_with(|out| {
+                serde_json::to_writer_pretty(&mut *out, &doc)?;
+                writeln!(out)
+            })?;
+        }
+        _ => {
+            let rows: Vec<[String; 5]> = synced
+                .iter()
+                .map(|s| {
+                    [
+                        account.to_string(),
+                        s.source.to_string(),
+                        s.points.to_string(),
+                        time(&s.covered.start),
+                        time(&s.covered.end),
+                    ]
+                })
+                .collect();
+            let text = super::history::aligned(
+                &["ACCOUNT", "SOURCE", "POINTS", "FROM", "TO"],
+                &rows,
+                &[2],
+            );
+            ctx.output
+                .write_with(|out| out.write_all(text.as_bytes()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn overlap_starts_two_dates_back_in_the_source_calendar() {
+        // 2025-11-30T23:59:59+08:00 is VOD's November 30: start November 28, 00:00 +08:00.
+        assert_eq!(
+            overlap_start(t("2025-11-30T15:59:59Z"), Some(8 * 3600)),
+            t("2025-11-28T00:00:00+08:00")
+        );
+        // The same instant in UTC is still November 30 for AceData.
+        assert_eq!(
+            overlap_start(t("2025-11-30T15:59:59Z"), Some(0)),
+            t("2025-11-28T00:00:00Z")
+        );
+        // Sub-daily sources: the offset the range was written with.
+        assert_eq!(
+            overlap_start(t("2025-12-01T01:00:00+08:00"), None),
+            t("2025-11-29T00:00:00+08:00")
+        );
+    }
+}

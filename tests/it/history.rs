@@ -1,0 +1,567 @@
+//! The history store end to end (spec §10): `sync`, `--from-store`, `history`, on SQLite
+//! and on a real PostgreSQL server (the harness of tests/store).
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::*;
+
+#[path = "../store/pg.rs"]
+#[allow(dead_code)]
+mod pg;
+
+const NOW: &str = "2026-12-01T06:00:00Z";
+const ACEDATA_PATH: &str = "/api/v1/usage/apis/aggregate/";
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty store of `kind`; the folder keeps a SQLite file alive.
+async fn fresh_store(kind: Kind) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match kind {
+        Kind::Sqlite => dir.path().join("history.db").display().to_string(),
+        Kind::Postgres => pg::fresh_database_url().await,
+    };
+    (dir, url)
+}
+
+/// Runs `sql` against the store (the tests' own client).
+async fn execute(url: &str, sql: &str) {
+    if url.starts_with("postgres://") {
+        let dbname = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+        let client = pg::connect(pg::server().port, dbname).await;
+        client.batch_execute(sql).await.unwrap();
+    } else {
+        let connection = rusqlite::Connection::open(url).unwrap();
+        connection.execute_batch(sql).unwrap();
+    }
+}
+
+/// The binary with the clock pinned and the store named in the environment.
+fn with_store(mut cmd: assert_cmd::Command, url: &str) -> assert_cmd::Command {
+    cmd.env("AIGCUSAGE_NOW", NOW).env("AIGCUSAGE_STORE", url);
+    cmd
+}
+
+fn ok(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        output.status.code(),
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// A local AceData answering `apis` APIs × the 30 days of November 2026.
+async fn acedata_server(apis: usize, delay: Duration) -> MockServer {
+    let server = MockServer::start().await;
+    let body = acedata_body(
+        apis,
+        30,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+    );
+    Mock::given(method("GET"))
+        .and(path(ACEDATA_PATH))
+        .respond_with(AceData {
+            answer: move |_: &[(String, String)]| {
+                ResponseTemplate::new(200)
+                    .set_body_raw(body.clone(), "application/json")
+                    .set_delay(delay)
+            },
+            queries: Default::default(),
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The document without each series' `account` label (checked to be `account`).
+fn without_account(mut doc: Value, account: &str) -> Value {
+    for s in doc["series"].as_array_mut().unwrap() {
+        let labels = s["labels"].as_object_mut().unwrap();
+        assert_eq!(labels.remove("account"), Some(Value::from(account)), "{s}");
+    }
+    doc.as_object_mut().unwrap().remove("gaps");
+    doc
+}
+
+/// `history export` lines without `synced_at`, and the `synced_at` values.
+fn export_lines(url: &str) -> (Vec<Value>, Vec<String>) {
+    let output = with_store(aigcusage(), url)
+        .args(["history", "export"])
+        .output()
+        .unwrap();
+    ok(&output);
+    let mut synced = Vec::new();
+    let rows = stdout(&output)
+        .lines()
+        .map(|line| {
+            let mut row: Value = serde_json::from_str(line).unwrap();
+            let at = row.as_object_mut().unwrap().remove("synced_at").unwrap();
+            synced.push(at.as_str().unwrap().to_string());
+            row
+        })
+        .collect();
+    (rows, synced)
+}
+
+const NOVEMBER: [&str; 4] = ["--start", "2026-11-01", "--end", "2026-11-30"];
+
+/// Every provider (`--demo`) synced, then `report --from-store` equals the live report.
+async fn from_store_equals_live(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    let output = aigcusage()
+        .env("AIGCUSAGE_NOW", NOW)
+        .args(["sync", "--demo", "--store", &url, "-o", "json"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap();
+    ok(&output);
+    let synced = json_of(&output);
+    assert_eq!(synced["synced"].as_array().unwrap().len(), 4, "{synced}");
+    assert!(!stdout(&output).contains(pg::PASSWORD));
+
+    let live = aigcusage()
+        .env("AIGCUSAGE_NOW", NOW)
+        .args(["report", "--demo", "-o", "json"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap();
+    ok(&live);
+    // No credentials, no demo: the store only.
+    let stored = with_store(aigcusage(), &url)
+        .args(["report", "--from-store", "-o", "json"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap();
+    ok(&stored);
+    let stored_doc = json_of(&stored);
+    assert_eq!(
+        stored_doc["gaps"],
+        serde_json::json!([]),
+        "{}",
+        stderr(&stored)
+    );
+    assert_eq!(without_account(stored_doc, "default"), json_of(&live));
+
+    // Weeks too, and a usage command with a non-additive metric (model_count).
+    for args in [
+        vec!["report", "--group-by", "week"],
+        vec!["modelrouter", "cost"],
+    ] {
+        let live = aigcusage()
+            .env("AIGCUSAGE_NOW", NOW)
+            .args(&args)
+            .args(["--demo", "-o", "json"])
+            .args(NOVEMBER)
+            .output()
+            .unwrap();
+        ok(&live);
+        let stored = with_store(aigcusage(), &url)
+            .args(&args)
+            .args(["--from-store", "-o", "json"])
+            .args(NOVEMBER)
+            .output()
+            .unwrap();
+        ok(&stored);
+        if args[0] == "report" {
+            assert_eq!(without_account(json_of(&stored), "default"), json_of(&live));
+        } else {
+            // `modelrouter cost` fetches its own default granularity live; the store holds
+            // what sync fetched (report's): compare the non-additive series' totals.
+            let doc = json_of(&stored);
+            let model_count = doc["series"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["metric"] == "model_count")
+                .expect("model_count stored");
+            assert!(model_count["total"].is_null(), "{model_count}");
+        }
+    }
+}
+
+/// A real provider over HTTP: synced, then read with the server gone and no credentials.
+async fn local_server_then_offline(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    let server = acedata_server(3, Duration::ZERO).await;
+    let output = with_store(with_acedata(&server.uri()), &url)
+        .args(["sync"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap();
+    ok(&output);
+    assert_no_acedata_token(&output);
+    let live = with_store(with_acedata(&server.uri()), &url)
+        .args(["acedata", "usage", "-o", "json"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap();
+    ok(&live);
+    drop(server);
+    let stored = with_store(aigcusage(), &url)
+        .args(["acedata", "usage", "--from-store", "-o", "json"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap();
+    ok(&stored);
+    assert_eq!(without_account(json_of(&stored), "default"), json_of(&live));
+
+    // history status as JSON, in the spec's key order.
+    let status = with_store(aigcusage(), &url)
+        .args(["history", "status", "-o", "json"])
+        .output()
+        .unwrap();
+    ok(&status);
+    let text = stdout(&status);
+    assert!(!text.contains(pg::PASSWORD), "{text}");
+    let doc = json_of(&status);
+    let at = |key: &str| text.find(&format!("\"{key}\"")).unwrap();
+    assert!(
+        at("schema_version") < at("store") && at("store") < at("sources"),
+        "{text}"
+    );
+    assert!(at("first") < at("last") && at("covered") < at("rows") && at("rows") < at("last_sync"));
+    let sources = doc["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 1);
+    let source = &sources[0];
+    assert_eq!(source["account"], "default");
+    assert_eq!(source["provider"], "acedata");
+    assert_eq!(source["source"], "acedata.api_usage");
+    assert_eq!(source["first"], "2026-11-01T00:00:00+00:00");
+    assert_eq!(source["last"], "2026-11-30T00:00:00+00:00");
+    assert_eq!(source["rows"], 90);
+    assert_eq!(
+        source["covered"],
+        serde_json::json!([{"start": "2026-11-01T00:00:00+00:00", "end": "2026-11-30T23:59:59+00:00"}])
+    );
+    assert_eq!(source["last_sync"], "2026-12-01T06:00:00+00:00");
+}
+
+/// A provider failing during sync writes nothing; the others are kept; exit 6.
+async fn failing_provider_writes_nothing(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    let acedata = acedata_server(2, Duration::ZERO).await;
+    let tencent = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(tencent_error(
+            "AuthFailure.SecretIdNotFound",
+            "The SecretId is not found.",
+            "req-1",
+        ))
+        .mount(&tencent)
+        .await;
+    let mut cmd = with_store(with_tencent(&tencent.uri()), &url);
+    cmd.env("ACEDATACLOUD_PLATFORM_TOKEN", ACEDATA_TOKEN)
+        .env("AIGCUSAGE_ACEDATA_ENDPOINT", acedata.uri())
+        .args(["sync", "-o", "json"])
+        .args(NOVEMBER);
+    let output = run(&mut cmd);
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
+    let doc = json_of(&output);
+    let synced: Vec<&str> = doc["synced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(synced, ["acedata.api_usage"]);
+    let failed: Vec<&str> = doc["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["vod.aigc_usage", "lke.token_usage"]);
+    let (rows, _) = export_lines(&url);
+    assert_eq!(rows.len(), 60);
+    assert!(rows.iter().all(|r| r["source"] == "acedata.api_usage"));
+
+    // Every source failing: the first failure's code (4), nothing written.
+    let (_dir2, url2) = fresh_store(kind).await;
+    let output = with_store(with_tencent(&tencent.uri()), &url2)
+        .args(["sync"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(stdout(&output).lines().count() <= 1, "{}", stdout(&output));
+    assert!(export_lines(&url2).0.is_empty());
+}
+
+/// Syncing the same range twice leaves the rows as once (only `synced_at` moves).
+async fn syncing_twice_changes_nothing_but_synced_at(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    let sync = |now: &str| {
+        aigcusage()
+            .env("AIGCUSAGE_NOW", now)
+            .args(["sync", "--demo", "-q", "--store", &url])
+            .args(NOVEMBER)
+            .output()
+            .unwrap()
+    };
+    ok(&sync(NOW));
+    let (first, first_synced) = export_lines(&url);
+    ok(&sync("2026-12-01T07:00:00Z"));
+    let (second, second_synced) = export_lines(&url);
+    assert!(!first.is_empty());
+    assert_eq!(first, second);
+    assert!(first_synced
+        .iter()
+        .all(|s| s == "2026-12-01T06:00:00+00:00"));
+    assert!(second_synced
+        .iter()
+        .all(|s| s == "2026-12-01T07:00:00+00:00"));
+
+    // Export → import into an empty store round trips, twice changes nothing.
+    let exported = with_store(aigcusage(), &url)
+        .args(["history", "export"])
+        .output()
+        .unwrap();
+    let (_dir2, url2) = fresh_store(kind).await;
+    for _ in 0..2 {
+        let output = with_store(aigcusage(), &url2)
+            .args(["history", "import", "-"])
+            .write_stdin(exported.stdout.clone())
+            .output()
+            .unwrap();
+        ok(&output);
+    }
+    let again = with_store(aigcusage(), &url2)
+        .args(["history", "export"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&again), stdout(&exported));
+}
+
+/// A range partly never synced: its gaps on stderr and in the JSON.
+async fn gaps_are_named(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    let server = acedata_server(1, Duration::ZERO).await;
+    ok(&with_store(with_acedata(&server.uri()), &url)
+        .args(["sync", "--start", "2026-11-10", "--end", "2026-11-20"])
+        .output()
+        .unwrap());
+    let output = with_store(aigcusage(), &url)
+        .args([
+            "report",
+            "--from-store",
+            "--providers",
+            "acedata",
+            "-o",
+            "json",
+        ])
+        .args(NOVEMBER)
+        .output()
+        .unwrap();
+    ok(&output);
+    let doc = json_of(&output);
+    assert_eq!(
+        doc["gaps"],
+        serde_json::json!([
+            {"account": "default", "provider": "acedata", "source": "acedata.api_usage",
+             "start": "2026-11-01T00:00:00+00:00", "end": "2026-11-09T23:59:59+00:00"},
+            {"account": "default", "provider": "acedata", "source": "acedata.api_usage",
+             "start": "2026-11-21T00:00:00+00:00", "end": "2026-11-30T23:59:59+00:00"},
+        ])
+    );
+    assert!(
+        stderr(&output).contains(
+            "warning: store has no acedata.api_usage data from 2026-11-01T00:00:00+00:00 to 2026-11-09T23:59:59+00:00"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    // Nothing is invented for the gaps: 11 days of points.
+    assert_eq!(doc["series"][0]["points"].as_array().unwrap().len(), 11);
+    assert_eq!(doc["series"][0]["labels"]["account"], "default");
+
+    // An account the store does not hold: one gap over the whole range, no series.
+    let output = with_store(aigcusage(), &url)
+        .args([
+            "report",
+            "--from-store",
+            "--providers",
+            "acedata",
+            "--account",
+            "other",
+            "-o",
+            "json",
+        ])
+        .args(NOVEMBER)
+        .output()
+        .unwrap();
+    ok(&output);
+    let doc = json_of(&output);
+    assert_eq!(doc["series"], serde_json::json!([]));
+    assert_eq!(doc["gaps"][0]["account"], "other");
+}
+
+/// SIGINT during a slow sync: exit 130 within a second, nothing on stdout, the store
+/// as before.
+async fn interrupted_sync_leaves_the_store(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    let fast = acedata_server(2, Duration::ZERO).await;
+    ok(&with_store(with_acedata(&fast.uri()), &url)
+        .args(["sync", "--start", "2026-11-01", "--end", "2026-11-10"])
+        .output()
+        .unwrap());
+    let before = export_lines(&url);
+    let slow = acedata_server(2, Duration::from_secs(30)).await;
+    let binary = assert_cmd::cargo::cargo_bin("aigcusage");
+    let child = std::process::Command::new(binary)
+        .env_clear()
+        .env("HOME", "/nonexistent-aigcusage-test-home")
+        .env("AIGCUSAGE_NOW", NOW)
+        .env("AIGCUSAGE_STORE", &url)
+        .env("ACEDATACLOUD_PLATFORM_TOKEN", ACEDATA_TOKEN)
+        .env("AIGCUSAGE_ACEDATA_ENDPOINT", slow.uri())
+        .args(["sync"])
+        .args(NOVEMBER)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it open the store and send its request.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sent = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(export_lines(&url), before);
+}
+
+/// A malformed import line is exit 2 with its number, and nothing is written.
+async fn malformed_import_writes_nothing(kind: Kind) {
+    let (dir, url) = fresh_store(kind).await;
+    let file = dir.path().join("rows.ndjson");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"time":"2026-11-01T00:00:00+00:00","provider":"acedata","source":"acedata.api_usage","series":"A","metric":"amount","unit":"credits","value":1,"labels":{},"account":"x","granularity":"day","partial":false,"synced_at":"2026-12-01T00:00:00+00:00"}"#,
+            "\n{\"time\": \"not a time\"}\n"
+        ),
+    )
+    .unwrap();
+    let output = with_store(aigcusage(), &url)
+        .args(["history", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("line 2"), "{}", stderr(&output));
+    assert!(export_lines(&url).0.is_empty());
+}
+
+/// A store written by a newer aigcusage is refused with exit 3.
+async fn newer_schema_is_refused(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    ok(&with_store(aigcusage(), &url)
+        .args(["history", "status"])
+        .output()
+        .unwrap());
+    execute(&url, "UPDATE aigcusage_schema SET version = 99").await;
+    for args in [
+        vec!["history", "status"],
+        vec!["report", "--from-store", "--last", "7d"],
+    ] {
+        let output = with_store(aigcusage(), &url).args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+        assert!(stderr(&output).contains("99"), "{}", stderr(&output));
+        assert!(!stderr(&output).contains(pg::PASSWORD));
+    }
+}
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Kind::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Kind::Postgres).await;
+            }
+        }
+    )*};
+}
+
+both_backends!(
+    from_store_equals_live,
+    local_server_then_offline,
+    failing_provider_writes_nothing,
+    syncing_twice_changes_nothing_but_synced_at,
+    gaps_are_named,
+    interrupted_sync_leaves_the_store,
+    malformed_import_writes_nothing,
+    newer_schema_is_refused,
+);
+
+#[test]
+fn demo_sync_needs_a_named_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = aigcusage()
+        .env("AIGCUSAGE_STORE", dir.path().join("h.db"))
+        .args(["sync", "--demo"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(!dir.path().join("h.db").exists());
+}
+
+#[test]
+fn store_passwords_are_never_shown() {
+    let output = aigcusage()
+        .env(
+            "AIGCUSAGE_STORE",
+            "postgres://aigc:Sup3r-secret@127.0.0.1:1/db",
+        )
+        .args(["config", "show", "-o", "json"])
+        .output()
+        .unwrap();
+    ok(&output);
+    let doc = json_of(&output);
+    assert_eq!(
+        doc["store"],
+        serde_json::json!({"value": "postgres://aigc:****@127.0.0.1:1/db", "origin": "env"})
+    );
+    assert_eq!(
+        doc["account"],
+        serde_json::json!({"value": "default", "origin": "default"})
+    );
+    // Unreachable: exit 3, the URL redacted.
+    let output = aigcusage()
+        .env(
+            "AIGCUSAGE_STORE",
+            "postgres://aigc:Sup3r-secret@127.0.0.1:1/db",
+        )
+        .args(["history", "status", "--verbose"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        !stderr(&output).contains("Sup3r-secret"),
+        "{}",
+        stderr(&output)
+    );
+}
