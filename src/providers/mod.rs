@@ -128,17 +128,25 @@ impl FetchInput<'_> {
         }
     }
 
-    /// `series` cut to the range (and to now); returns how many points were dropped.
+    /// `series` cut to the range (and to now); returns how many points were dropped for
+    /// lying outside the range (a bucket that has not begun is dropped, not counted: it is
+    /// in the range, only not yet).
     /// Day (or longer) buckets of a whole-day range are kept by their dates
     /// (`calendar::window`); anything else by the overlap rule.
     pub fn window(&self, series: &mut [Series]) -> usize {
         let mut dropped = 0;
         for s in series {
-            let before = s.points.len();
+            let before = s.points.len() - self.not_begun(s);
             crate::calendar::window(s, &self.range, self.now);
-            dropped += before - s.points.len();
+            dropped += before.saturating_sub(s.points.len());
         }
         dropped
+    }
+
+    /// The points of `series` whose bucket starts after now (a demo answers up to the
+    /// range's end; a provider never does).
+    fn not_begun(&self, series: &Series) -> usize {
+        series.points.iter().filter(|p| p.time > self.now).count()
     }
 
     /// `series` cut to the range by the overlap rule only (LKE, whose days are not dated
@@ -146,9 +154,9 @@ impl FetchInput<'_> {
     pub fn window_overlap(&self, series: &mut [Series]) -> usize {
         let mut dropped = 0;
         for s in series {
-            let before = s.points.len();
+            let before = s.points.len() - self.not_begun(s);
             apply_window(s, self.range.start, self.range.end, self.now);
-            dropped += before - s.points.len();
+            dropped += before.saturating_sub(s.points.len());
         }
         dropped
     }
