@@ -440,7 +440,9 @@ async fn interrupted_sync_leaves_the_store(kind: Kind) {
     assert!(status.success());
     let output = child.wait_with_output().unwrap();
     assert!(
-        sent.elapsed() < Duration::from_secs(2),
+        // Well before the slow answer: the signal stopped the sync (no clock-tight bound
+        // on a shared, noisy machine).
+        sent.elapsed() < Duration::from_secs(5),
         "{:?}",
         sent.elapsed()
     );
