@@ -109,8 +109,11 @@ async fn run_from_store(
     let name = command.name().split(' ').next().unwrap_or_default();
     let source = crate::providers::source_named(name)
         .ok_or_else(|| Error::Internal(format!("{} names no source", command.name())))?;
-    let (series, gaps) =
+    // Options the store cannot answer are refused before it is opened.
+    let selected = command.stored_selection()?;
+    let (mut series, gaps) =
         super::store::series_from_store(ctx, &[source], range, &ctx.global.accounts).await?;
+    series.retain(|s| selected(s));
     super::store::warn_gaps(ctx, &gaps);
     let fetched = Fetched {
         series,

@@ -185,6 +185,23 @@ pub trait UsageCommand {
     fn range(&self) -> &crate::cli::RangeOpts;
     fn fetch<'a>(&'a self, input: &'a FetchInput<'a>)
         -> LocalBoxFuture<'a, Result<Fetched, Error>>;
+    /// `--from-store`: which stored series this command's options select (by the labels
+    /// the store keeps). An option the store cannot answer, a filter the provider applies
+    /// that no label records, is a usage error: a silent "everything" would be wrong.
+    fn stored_selection(&self) -> Result<StoredSelection, Error> {
+        Ok(Box::new(|_| true))
+    }
+}
+
+/// A predicate over stored series (see [`UsageCommand::stored_selection`]).
+pub type StoredSelection = Box<dyn Fn(&Series) -> bool>;
+
+/// The usage error for an option `--from-store` cannot answer.
+pub fn not_in_store(option: &str) -> Error {
+    Error::usage(format!(
+        "{option} filters what the provider answers and is not recorded in the history store; \
+         drop it, or query the provider without --from-store"
+    ))
 }
 
 /// A fetch's series, windowed, and what the user should be told about them.

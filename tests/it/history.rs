@@ -492,6 +492,63 @@ async fn newer_schema_is_refused(kind: Kind) {
     }
 }
 
+/// A usage command's own options select from the store as they select from the provider,
+/// and an option the store cannot answer is refused (a silent "everything" would be wrong).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_options_select_stored_series() {
+    let (_dir, url) = fresh_store(Kind::Sqlite).await;
+    let output = aigcusage()
+        .env("AIGCUSAGE_NOW", NOW)
+        .args(["sync", "--demo", "-q", "--store", &url])
+        .args(NOVEMBER)
+        .output()
+        .unwrap();
+    ok(&output);
+    let read = |args: &[&str]| {
+        aigcusage()
+            .env("AIGCUSAGE_NOW", NOW)
+            .args(["--from-store", "--store", &url, "-o", "json"])
+            .args(args)
+            .args(NOVEMBER)
+            .output()
+            .unwrap()
+    };
+    let video = json_of(&read(&["vod", "usage", "--type", "Video"]));
+    // The demo's VOD answers are all Video: asking the store for Image finds none.
+    let image = json_of(&read(&["vod", "usage", "--type", "Image"]));
+    let types = |doc: &Value| -> Vec<String> {
+        let mut types: Vec<String> = doc["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["labels"]["aigc_type"].as_str().unwrap().to_string())
+            .collect();
+        types.dedup();
+        types
+    };
+    assert_eq!(types(&video), ["Video"]);
+    assert_eq!(image["series"], serde_json::json!([]), "{image}");
+    for args in [
+        &["lke", "tokens", "--model", "hunyuan"][..],
+        &["acedata", "usage", "--application-id", "app-1"][..],
+        &["modelrouter", "cost", "--client-id", "7"][..],
+        &["vod", "usage", "--type", "Video", "--api-key", "k"][..],
+    ] {
+        let output = read(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("history store"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {$(
         mod $name {

@@ -76,4 +76,17 @@ impl UsageCommand for AcedataUsageArgs {
         }
         .boxed_local()
     }
+
+    fn stored_selection(&self) -> Result<crate::providers::StoredSelection, Error> {
+        if self.application_id.is_some() {
+            return Err(crate::providers::not_in_store("--application-id"));
+        }
+        let api_ids = parse_api_ids(&self.api_ids)?;
+        Ok(Box::new(move |s| {
+            api_ids.is_empty()
+                || s.labels
+                    .get("api_id")
+                    .is_some_and(|id| api_ids.iter().any(|wanted| wanted == id))
+        }))
+    }
 }

@@ -98,4 +98,21 @@ impl UsageCommand for ModelrouterCostArgs {
         }
         .boxed_local()
     }
+
+    fn stored_selection(&self) -> Result<crate::providers::StoredSelection, Error> {
+        if !self.model_types.is_empty() {
+            return Err(crate::providers::not_in_store("--model-types"));
+        }
+        if self.client_id.is_some() {
+            return Err(crate::providers::not_in_store("--client-id"));
+        }
+        // The store keeps each series' granularity: `--granularity` picks by it.
+        let wanted = self.granularity.map(|g| match g {
+            CostGranularityArg::Hourly => crate::series::Granularity::Hour,
+            CostGranularityArg::Daily => crate::series::Granularity::Day,
+        });
+        Ok(Box::new(move |s| {
+            wanted.is_none_or(|g| s.granularity == Some(g))
+        }))
+    }
 }

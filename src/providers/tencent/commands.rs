@@ -275,6 +275,20 @@ impl UsageCommand for VodUsageArgs {
         }
         .boxed_local()
     }
+    fn stored_selection(&self) -> Result<crate::providers::StoredSelection, Error> {
+        if !self.api_keys.is_empty() {
+            return Err(crate::providers::not_in_store("--api-key"));
+        }
+        let types = super::vod::parse_types(&self.types)?;
+        let sub_app_id = self.sub_app_id.map(|id| id.to_string());
+        Ok(Box::new(move |s| {
+            let label = |key: &str| s.labels.get(key).map(String::as_str);
+            label("aigc_type").is_some_and(|t| types.contains(&t))
+                && sub_app_id
+                    .as_deref()
+                    .is_none_or(|id| label("sub_app_id") == Some(id))
+        }))
+    }
 }
 
 fn given(value: &Option<String>) -> Option<String> {
@@ -316,5 +330,20 @@ impl UsageCommand for LkeTokensArgs {
             fetch_lke(input, &filters, region, endpoint).await
         }
         .boxed_local()
+    }
+
+    fn stored_selection(&self) -> Result<crate::providers::StoredSelection, Error> {
+        let filters = [
+            ("--model", given(&self.model).is_some()),
+            ("--sub-biz-type", given(&self.sub_biz_type).is_some()),
+            ("--app-biz-id", !self.app_biz_ids.is_empty()),
+            ("--uin-account", !self.uin_accounts.is_empty()),
+            ("--app-type", given(&self.app_type).is_some()),
+            ("--sub-scene", !self.sub_scenes.is_empty()),
+        ];
+        match filters.iter().find(|(_, set)| *set) {
+            Some((option, _)) => Err(crate::providers::not_in_store(option)),
+            None => Ok(Box::new(|_| true)),
+        }
     }
 }
