@@ -140,3 +140,81 @@ fn a_month_grouped_by_month_is_one_bucket_per_series_whatever_the_zone() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn daily_modelrouter_is_asked_for_its_own_november() {
+    use chrono::{FixedOffset, TimeZone};
+    let cst = FixedOffset::east_opt(8 * 3600).unwrap();
+    let first = cst
+        .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp();
+    let last = cst
+        .with_ymd_and_hms(2026, 11, 30, 23, 59, 59)
+        .unwrap()
+        .timestamp();
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/modelRouter/open/billing/cost/trend"))
+        .respond_with(Alibaba {
+            action: "ModelRouterQueryCostTrendMetrics",
+            version: "20240611",
+            path: "/api/v1/modelRouter/open/billing/cost/trend",
+            security_token: None,
+            answer: move |received: &Received, _| {
+                let start: i64 = received.param("startTime").unwrap().parse().unwrap();
+                let end: i64 = received.param("endTime").unwrap().parse().unwrap();
+                // A day bucket per +08:00 midnight asked for.
+                let points: Vec<Value> = (0..)
+                    .map(|d| start + d * 86_400)
+                    .take_while(|t| *t <= end)
+                    .map(|t| serde_json::json!({"timestamp": t, "values": {"total_amount": 10}}))
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                    "requestId": "mr-dates", "success": true,
+                    "data": {
+                        "granularity": "daily",
+                        "metrics": [{"key": "total_amount", "label": "cost", "unit": "CNY"}],
+                        "points": points
+                    }
+                }))
+            },
+            received: std::sync::Arc::default(),
+            nonces: std::sync::Arc::default(),
+        })
+        .expect(1)
+        .mount(&server)
+        .await;
+    let output = run(with_alibaba(&server.uri())
+        .env("AIGCUSAGE_NOW", "2026-12-05T00:00:00Z")
+        .args([
+            "modelrouter",
+            "cost",
+            "--granularity",
+            "daily",
+            "--start",
+            "2026-11-01",
+            "--end",
+            "2026-11-30",
+            "--tz",
+            "UTC",
+            "-o",
+            "json",
+        ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let received = server.received_requests().await.unwrap();
+    let query: std::collections::HashMap<String, String> =
+        received[0].url.query_pairs().into_owned().collect();
+    assert_eq!(query["startTime"], first.to_string());
+    assert_eq!(query["endTime"], last.to_string());
+    let doc = json_of(&output);
+    let times: Vec<&str> = doc["series"][0]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["time"].as_str().unwrap())
+        .collect();
+    assert_eq!(times.len(), 30, "{times:?}");
+    assert_eq!(times[0], "2026-11-01T00:00:00+08:00");
+    assert_eq!(times[29], "2026-11-30T00:00:00+08:00");
+}
