@@ -58,7 +58,10 @@ async fn apply(ctx: &Context, args: &QuotaApplyArgs) -> Result<(), Error> {
         credentials: &credentials,
         service: vod_service(endpoint),
     };
-    let current = quota_apply::vod::current_quotas(&client, sub_app_id).await?;
+    let spinner = waiting(ctx, "DescribeAigcQuotas");
+    let current = quota_apply::vod::current_quotas(&client, sub_app_id).await;
+    spinner.stop();
+    let current = current?;
     let plan = quota_apply::plan::plan(&desired.quotas, &current, args.prune);
 
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -250,7 +253,10 @@ async fn send_change_with(
         credentials,
         service: vod_service(endpoint),
     };
-    let request_id = match vod_quota::change(&client, change).await {
+    let spinner = waiting(ctx, change.kind.action());
+    let answer = vod_quota::change(&client, change).await;
+    spinner.stop();
+    let request_id = match answer {
         Ok(id) => id,
         Err(Error::Network { target, detail }) if change.kind == ChangeKind::Create => {
             // Not sent again (it may have been created); the user decides what to do next.
@@ -367,7 +373,10 @@ async fn list(ctx: &Context, args: &QuotaListArgs) -> Result<(), Error> {
         quota_type,
         api_token: target.api_token,
     };
-    let result = vod_quota::list(&client, &request).await?;
+    let spinner = waiting(ctx, "DescribeAigcQuotas");
+    let result = vod_quota::list(&client, &request).await;
+    spinner.stop();
+    let result = result?;
     print_list(ctx, target.sub_app_id, &result.quotas, &result.request_ids)?;
 
     // Warnings after the list, so that a reader of both streams sees them last.
@@ -532,4 +541,12 @@ mod tests {
             "Delete the Text quota of SubAppId 200000004 (api token ****abcd)? [y/N] "
         );
     }
+}
+
+/// A spinner on a terminal naming the VOD action a quota command waits for (spec §5 v3).
+fn waiting(ctx: &Context, action: &str) -> crate::term::Spinner {
+    crate::term::Spinner::start(
+        ctx.terminal.stderr_is_tty && !ctx.global.quiet && !ctx.global.dry_run,
+        vec![format!("vod {action}")],
+    )
 }

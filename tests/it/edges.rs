@@ -526,3 +526,35 @@ fn a_short_answer_says_reading_failed_once() {
         "{message}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quota_commands_show_a_spinner_on_a_terminal_too() {
+    let server = MockServer::start().await;
+    mount_tencent(&server, "vod", "2018-07-17", "DescribeAigcQuotas", |_| {
+        tencent_ok(serde_json::json!({
+            "TotalCount": 0, "AigcQuotaSet": [], "RequestId": "list-1"
+        }))
+        .set_delay(Duration::from_millis(900))
+    })
+    .await;
+    let inner = format!(
+        "{} vod quota list --sub-app-id 200000004 -o json > /dev/null",
+        binary().display()
+    );
+    let output = StdCommand::new("script")
+        .args(["-qfec", &inner, "/dev/null"])
+        .env_clear()
+        .env("HOME", "/nonexistent-aigcusage-test-home")
+        .env("TERM", "xterm")
+        .env("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+        .env("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+        .env("AIGCUSAGE_VOD_ENDPOINT", server.uri())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let terminal = stdout(&output);
+    assert!(
+        terminal.contains("DescribeAigcQuotas"),
+        "no spinner: {terminal:?}"
+    );
+}
