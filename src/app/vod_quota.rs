@@ -465,6 +465,14 @@ fn print_list(
     Ok(())
 }
 
+/// A spinner on a terminal naming the VOD action a quota command waits for (spec §5 v3).
+fn waiting(ctx: &Context, action: &str) -> crate::term::Spinner {
+    crate::term::Spinner::start(
+        ctx.terminal.stderr_is_tty && !ctx.global.quiet && !ctx.global.dry_run,
+        vec![format!("vod {action}")],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,12 +549,4 @@ mod tests {
             "Delete the Text quota of SubAppId 200000004 (api token ****abcd)? [y/N] "
         );
     }
-}
-
-/// A spinner on a terminal naming the VOD action a quota command waits for (spec §5 v3).
-fn waiting(ctx: &Context, action: &str) -> crate::term::Spinner {
-    crate::term::Spinner::start(
-        ctx.terminal.stderr_is_tty && !ctx.global.quiet && !ctx.global.dry_run,
-        vec![format!("vod {action}")],
-    )
 }
