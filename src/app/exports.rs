@@ -1,9 +1,6 @@
 //! What `-o prom` and `-o focus` need beyond the series: the sources a run asked, and
 //! for FOCUS the priced series with their exact decimals and the providers' names.
 
-use std::path::Path;
-
-use crate::cost::book::{self, PriceBook};
 use crate::cost::price::{self, Priced};
 use crate::error::Error;
 use crate::providers;
@@ -13,48 +10,14 @@ use crate::zone::Zone;
 
 use super::Context;
 
-/// `-o focus` (spec §11, implies `--cost`): the report's series priced with the price
-/// book, one FOCUS row per cost point, on the output. Unpriced series give no rows and the
+/// `-o focus` (spec §11, implies `--cost`): one FOCUS row per cost point of `priced`
+/// (the series priced by the command's cost plan, before any re-bucketing, with their
+/// exact decimals), on the output. Unpriced series give no rows; the command says the
 /// usual warning.
-pub fn print_focus(ctx: &Context, report: &Report) -> Result<(), Error> {
-    let book = price_book(ctx)?;
-    // Non-additive series (a level, not an amount) are not costs.
-    let additive: Vec<_> = report
-        .series
-        .iter()
-        .filter(|s| s.total().is_some())
-        .cloned()
-        .collect();
-    let priced = price::price(&additive, &book, book.currency)?;
-    if let Some(warning) = priced.unpriced_warning() {
-        if !ctx.global.quiet {
-            crate::term::line_to_stderr(&warning);
-        }
-    }
-    let account = ctx.settings.profile.value.as_str();
-    let rows = focus_rows(&priced, account, ctx.zone)?;
+pub fn print_focus(ctx: &Context, priced: &Priced) -> Result<(), Error> {
+    let rows = focus_rows(priced, &ctx.settings.account.value, ctx.zone)?;
     ctx.output.write_with(|out| focus::write(&rows, out))?;
     Ok(())
-}
-
-/// The price book of spec §8: the demo book under `--demo`, else `AIGCUSAGE_PRICES`, else
-/// the default path (a missing default file is an empty book).
-// The `--prices` flag and the profile's `prices` key arrive with the `--cost` wiring.
-fn price_book(ctx: &Context) -> Result<PriceBook, Error> {
-    if ctx.demo {
-        return PriceBook::parse(
-            crate::cost::demo::DEMO_PRICE_BOOK,
-            Path::new("(demo price book)"),
-        );
-    }
-    let env = |name: &str| ctx.env.get(name).map(String::as_str);
-    let location = book::locate(
-        None,
-        env("AIGCUSAGE_PRICES"),
-        None,
-        book::default_path(env("XDG_CONFIG_HOME"), env("HOME")),
-    );
-    PriceBook::load(location.as_ref())
 }
 
 /// One row per cost point, from the exact decimals the pricing kept. `account` is the
@@ -138,8 +101,10 @@ pub fn asked_sources(report: &Report) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cost::book::PriceBook;
     use crate::series::{Granularity, Point, Query, Series};
     use crate::zone::Zone;
+    use std::path::Path;
 
     fn report(commands: &[&str]) -> Report {
         let start = chrono::DateTime::parse_from_rfc3339("2025-11-01T00:00:00Z").unwrap();

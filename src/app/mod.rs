@@ -52,6 +52,11 @@ pub struct Context {
 }
 
 impl Context {
+    /// `--cost`, or an output that is costs (`-o focus` implies `--cost`, spec §11).
+    pub fn wants_costs(&self) -> bool {
+        self.global.cost || self.format == Format::Focus
+    }
+
     /// A warning on stderr, unless `--quiet`.
     pub fn warn(&self, message: &str) {
         if !self.global.quiet {

@@ -12,13 +12,22 @@ type RenderFn = fn(&Report, render::Format, &RenderOptions, &mut dyn Write) -> s
 
 /// Renders into the command's one stdout writer.
 fn print_with(ctx: &Context, report: &Report, render_fn: RenderFn) -> Result<(), Error> {
-    if ctx.format == render::Format::Focus {
-        return super::exports::print_focus(ctx, report);
-    }
+    unpriced_focus(ctx)?;
     let options = render_options(ctx, report);
     ctx.output
         .write_with(|out| render_fn(report, ctx.format, &options, out))?;
     Ok(())
+}
+
+/// `-o focus` is printed from the priced series (`exports::print_focus`), never from a
+/// report: reaching a renderer with it is a bug, not an empty file.
+fn unpriced_focus(ctx: &Context) -> Result<(), Error> {
+    match ctx.format {
+        render::Format::Focus => Err(Error::Internal(
+            "-o focus reached a renderer without its priced series".to_string(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn render_options(ctx: &Context, report: &Report) -> RenderOptions {
@@ -60,9 +69,7 @@ pub fn print_dry_run(ctx: &Context) -> Result<(), Error> {
 
 /// `report`: the summary with trends above the breakdown by source for a table.
 pub fn print_combined(ctx: &Context, report: &Report, per_source: &[Report]) -> Result<(), Error> {
-    if ctx.format == render::Format::Focus {
-        return super::exports::print_focus(ctx, report);
-    }
+    unpriced_focus(ctx)?;
     let options = render_options(ctx, report);
     ctx.output
         .write_with(|out| render::render_combined(report, per_source, ctx.format, &options, out))?;

@@ -214,7 +214,7 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     let range = ctx.range(&args.range)?;
     // `--budget` implies `--cost`; a bad book, currency or budget is exit 2/3 before
     // anything is sent.
-    let plan = (ctx.global.cost || args.budget.is_some())
+    let plan = (ctx.wants_costs() || args.budget.is_some())
         .then(|| cost::plan(ctx))
         .transpose()?;
     let budget = budget(args, plan.as_ref())?;
@@ -290,7 +290,21 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     if let Some((_, summary)) = &priced {
         report.cost = Some(summary.clone());
     }
-    output::print_combined(ctx, &report, &parts)?;
+    match (&plan, &priced) {
+        // FOCUS rows are the report's buckets (as its JSON and CSV points are), each
+        // priced with its exact decimals: the re-bucketed quantities priced on their
+        // bucket's date, and provider money passed through.
+        (Some(plan), Some(_)) if ctx.format == crate::render::Format::Focus => {
+            let buckets: Vec<Series> = gathered
+                .per_source
+                .iter()
+                .flat_map(|source| regroup_all(source))
+                .collect();
+            let (bucket_costs, _) = cost::price_series(plan, &buckets, some_failed)?;
+            super::exports::print_focus(ctx, &bucket_costs)?
+        }
+        _ => output::print_combined(ctx, &report, &parts)?,
+    }
     if let Some((priced, _)) = &priced {
         cost::warn_unpriced(ctx, priced);
     }

@@ -39,6 +39,11 @@ pub fn print(
     };
     let (mut priced, summary) = cost::price_series(plan, &fetched.series, false)?;
     drop(fetched);
+    if ctx.format == crate::render::Format::Focus {
+        super::exports::print_focus(ctx, &priced)?;
+        cost::warn_unpriced(ctx, &priced);
+        return Ok(());
+    }
     // Moved, not copied: a large account's cost series are as long as its series.
     let series = std::mem::take(&mut priced.cost_series)
         .into_iter()
@@ -83,7 +88,7 @@ fn note_text(note: &Note) -> String {
 pub async fn run(ctx: &Context, command: &dyn UsageCommand) -> Result<(), Error> {
     let range = ctx.range(command.range())?;
     // A bad book or currency is found before anything is sent.
-    let plan = ctx.global.cost.then(|| cost::plan(ctx)).transpose()?;
+    let plan = ctx.wants_costs().then(|| cost::plan(ctx)).transpose()?;
     if ctx.global.from_store {
         return run_from_store(ctx, command, &range, plan.as_ref()).await;
     }

@@ -495,3 +495,38 @@ fn prom_asked_for_a_quota_command_is_a_usage_error_but_a_default_is_not() {
     ]));
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
 }
+
+#[test]
+fn focus_prices_once_with_the_commands_own_book_and_currency() {
+    // `--cost -o focus` is `-o focus`: the costs are not priced twice.
+    let implied = demo(&["-o", "focus"]);
+    let explicit = demo(&["--cost", "-o", "focus"]);
+    assert!(implied.status.success(), "{}", stderr(&implied));
+    assert_eq!(stdout(&implied), stdout(&explicit));
+
+    // `--prices` and `--currency` are honoured by a usage command's FOCUS output.
+    let folder = tempfile::tempdir().unwrap();
+    let book = folder.path().join("prices.toml");
+    std::fs::write(
+        &book,
+        "[[price]]\nprovider = \"tencent\"\nsource = \"vod.aigc_usage\"\nmatch = \".*\"\n\
+         metric = \"usage\"\nunit = \"seconds\"\nprice = \"2\"\ncurrency = \"USD\"\n",
+    )
+    .unwrap();
+    let output = run(aigcusage()
+        .env("AIGCUSAGE_NOW", NOW)
+        .args([
+            "vod", "usage", "--demo", "-q", "--type", "Video", "-o", "focus",
+        ])
+        .args(["--currency", "USD", "--prices"])
+        .arg(&book));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = focus_rows(&stdout(&output));
+    assert!(!rows.is_empty());
+    for row in &rows {
+        assert_eq!(row["BillingCurrency"], "USD");
+        let cost: f64 = row["BilledCost"].parse().unwrap();
+        let seconds: f64 = row["ConsumedQuantity"].parse().unwrap();
+        assert_eq!(cost, seconds * 2.0, "{row:?}");
+    }
+}
