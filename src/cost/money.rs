@@ -131,8 +131,9 @@ pub fn cost_to_f64(amount: Decimal) -> f64 {
     if mantissa.abs() < EXACT_INTEGER_LIMIT && rounded.scale() <= 6 {
         // Both exact doubles; the division is correctly rounded, so this is the double
         // nearest to the decimal (which prints back as that decimal).
+        const POWERS: [f64; 7] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
         // Below 2^53 the mantissa fits an i64, whose conversion is cheaper than i128's.
-        return mantissa as i64 as f64 / 10f64.powi(rounded.scale() as i32);
+        return mantissa as i64 as f64 / POWERS[rounded.scale() as usize];
     }
     rounded.to_f64().unwrap_or(f64::NAN)
 }

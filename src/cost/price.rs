@@ -512,7 +512,9 @@ fn price_quantity(
         if entry.per != Decimal::ONE {
             cost = cost.checked_div(entry.per).ok_or_else(overflow)?;
         }
-        let cost = conversion.apply(cost)?;
+        if conversion != Conversion::Identity {
+            cost = conversion.apply(cost)?;
+        }
         let reported = converter.reported(entry.currency);
         let slot = match last_slot {
             Some((currency, slot)) if currency == reported => slot,
