@@ -89,6 +89,21 @@ pub fn price_series(
     Ok((priced, summary))
 }
 
+/// [`price_series`] over series the caller no longer needs (freed as they are priced).
+pub fn price_series_owned(
+    plan: &CostPlan,
+    series: Vec<Series>,
+    some_failed: bool,
+) -> Result<(Priced, CostSummary), Error> {
+    let additive: Vec<Series> = series
+        .into_iter()
+        .filter(|s| s.aggregation == Aggregation::Sum)
+        .collect();
+    let priced = price::price_owned(additive, &plan.book, plan.target, Details::Skip)?;
+    let summary = summary(plan, &priced, some_failed);
+    Ok((priced, summary))
+}
+
 /// What the renderers print besides the cost series.
 pub fn summary(plan: &CostPlan, priced: &Priced, some_failed: bool) -> CostSummary {
     CostSummary {

@@ -37,8 +37,7 @@ pub fn print(
         report.gaps = gaps;
         return output::print_report(ctx, &report);
     };
-    let (mut priced, summary) = cost::price_series(plan, &fetched.series, false)?;
-    drop(fetched);
+    let (mut priced, summary) = cost::price_series_owned(plan, fetched.series, false)?;
     // Moved, not copied: a large account's cost series are as long as its series.
     let series = std::mem::take(&mut priced.cost_series)
         .into_iter()

@@ -8,6 +8,7 @@
 //! rounded half away from zero to 6 places and then made an `f64`, so renderers print
 //! the once-rounded decimal; totals are summed from the exact decimals, not the points.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
@@ -226,10 +227,33 @@ pub fn price_with(
     target: Option<Currency>,
     details: Details,
 ) -> Result<Priced, Error> {
-    let money_sources: BTreeSet<(&str, &str)> = series
+    price_each(series.iter().collect(), book, target, details)
+}
+
+/// [`price_with`] over series it may drop as it goes: each input series is freed once
+/// priced, so the next cost series reuses its memory (a large account's run then does
+/// not hold two full point lists at once).
+pub fn price_owned(
+    series: Vec<Series>,
+    book: &PriceBook,
+    target: Option<Currency>,
+    details: Details,
+) -> Result<Priced, Error> {
+    price_each(series, book, target, details)
+}
+
+fn price_each<S: Borrow<Series>>(
+    series: Vec<S>,
+    book: &PriceBook,
+    target: Option<Currency>,
+    details: Details,
+) -> Result<Priced, Error> {
+    // Owned: the series themselves are dropped one by one below.
+    let money_sources: BTreeSet<(String, String)> = series
         .iter()
-        .filter(|s| Currency::from_unit(s.unit.as_deref()).is_some())
-        .map(|s| (s.provider.as_str(), s.source.as_str()))
+        .map(Borrow::borrow)
+        .filter(|s: &&Series| Currency::from_unit(s.unit.as_deref()).is_some())
+        .map(|s| (s.provider.clone(), s.source.clone()))
         .collect();
     let matcher = Matcher::new(book);
     let converter = Converter::new(&book.rates, target);
@@ -238,14 +262,17 @@ pub fn price_with(
     let mut unpriced = Vec::new();
     let mut pricing = Vec::with_capacity(series.len());
 
-    for s in series {
+    for item in series {
+        let s: &Series = item.borrow();
         let outcome = match Currency::from_unit(s.unit.as_deref()) {
             Some(currency) => {
                 cost_series.push(pass_through(s, currency, &converter, details)?);
                 Pricing::ProviderMoney
             }
             None => {
-                let has_money = money_sources.contains(&(s.provider.as_str(), s.source.as_str()));
+                let has_money = money_sources
+                    .iter()
+                    .any(|(provider, source)| *provider == s.provider && *source == s.source);
                 let priced = price_quantity(s, book, &matcher, &converter, details, &mut used)?;
                 cost_series.extend(priced.cost_series);
                 let (unpriced_points, covered_points) = if has_money {
@@ -920,6 +947,8 @@ mod tests {
             prop_assert_eq!(&skipped.totals, &first.totals);
             prop_assert_eq!(&skipped.unpriced, &first.unpriced);
             prop_assert_eq!(&skipped.pricing, &first.pricing);
+            let owned = price_owned(all.clone(), &b, target, Details::Keep).unwrap();
+            prop_assert_eq!(&owned, &first);
             // Every point is either priced or listed as unpriced: nothing vanishes.
             let quantity_points: usize = all.iter().map(|s| s.points.len()).sum();
             let priced_points: usize = first.cost_series.iter().map(|c| c.details.len()).sum();
