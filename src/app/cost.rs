@@ -8,7 +8,7 @@ use crate::config::Origin;
 use crate::cost::book::{BookLocation, PriceBook};
 use crate::cost::demo::DEMO_PRICE_BOOK;
 use crate::cost::money::{resolve_target_currency, Currency};
-use crate::cost::price::{self, Priced};
+use crate::cost::price::{self, Details, Priced};
 use crate::cost::summary::CostSummary;
 use crate::error::Error;
 use crate::series::{Aggregation, Series};
@@ -70,7 +70,8 @@ fn target_currency(ctx: &Context, book: &PriceBook) -> Result<Option<Currency>, 
     .map(|(currency, _)| currency))
 }
 
-/// Prices `series` (non-additive ones are left out: a maximum is no quantity to price).
+/// Prices `series` (non-additive ones are left out: a maximum is no quantity to price),
+/// without per-point details (nothing here reads them; FOCUS prices on its own).
 /// `some_failed`: a provider failed, so the costs are not complete.
 pub fn price_series(
     plan: &CostPlan,
@@ -79,11 +80,37 @@ pub fn price_series(
 ) -> Result<(Priced, CostSummary), Error> {
     let is_additive = |s: &Series| s.aggregation == Aggregation::Sum;
     let priced = if series.iter().all(is_additive) {
-        price::price(series, &plan.book, plan.target)?
+        price::price_with(series, &plan.book, plan.target, Details::Skip)?
     } else {
         let additive: Vec<Series> = series.iter().filter(|s| is_additive(s)).cloned().collect();
-        price::price(&additive, &plan.book, plan.target)?
+        price::price_with(&additive, &plan.book, plan.target, Details::Skip)?
     };
+    let summary = summary(plan, &priced, some_failed);
+    Ok((priced, summary))
+}
+
+/// The additive series priced with every point's exact cost and quantity kept, for
+/// `-o focus` (the other outputs need only the cost points and totals).
+pub fn price_for_focus(plan: &CostPlan, series: &[Series]) -> Result<Priced, Error> {
+    let additive: Vec<Series> = series
+        .iter()
+        .filter(|s| s.aggregation == Aggregation::Sum)
+        .cloned()
+        .collect();
+    price::price_with(&additive, &plan.book, plan.target, Details::Keep)
+}
+
+/// [`price_series`] over series the caller no longer needs (freed as they are priced).
+pub fn price_series_owned(
+    plan: &CostPlan,
+    series: Vec<Series>,
+    some_failed: bool,
+) -> Result<(Priced, CostSummary), Error> {
+    let additive: Vec<Series> = series
+        .into_iter()
+        .filter(|s| s.aggregation == Aggregation::Sum)
+        .collect();
+    let priced = price::price_owned(additive, &plan.book, plan.target, Details::Skip)?;
     let summary = summary(plan, &priced, some_failed);
     Ok((priced, summary))
 }

@@ -300,7 +300,7 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
                 .iter()
                 .flat_map(|source| regroup_all(source))
                 .collect();
-            let (bucket_costs, _) = cost::price_series(plan, &buckets, some_failed)?;
+            let bucket_costs = cost::price_for_focus(plan, &buckets)?;
             super::exports::print_focus(ctx, &bucket_costs)?
         }
         _ => output::print_combined(ctx, &report, &parts)?,

@@ -37,13 +37,14 @@ pub fn print(
         report.gaps = gaps;
         return output::print_report(ctx, &report);
     };
-    let (mut priced, summary) = cost::price_series(plan, &fetched.series, false)?;
-    drop(fetched);
     if ctx.format == crate::render::Format::Focus {
+        // FOCUS rows need each point's exact cost and quantity.
+        let priced = cost::price_for_focus(plan, &fetched.series)?;
         super::exports::print_focus(ctx, &priced)?;
         cost::warn_unpriced(ctx, &priced);
         return Ok(());
     }
+    let (mut priced, summary) = cost::price_series_owned(plan, fetched.series, false)?;
     // Moved, not copied: a large account's cost series are as long as its series.
     let series = std::mem::take(&mut priced.cost_series)
         .into_iter()

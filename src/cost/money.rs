@@ -131,7 +131,9 @@ pub fn cost_to_f64(amount: Decimal) -> f64 {
     if mantissa.abs() < EXACT_INTEGER_LIMIT && rounded.scale() <= 6 {
         // Both exact doubles; the division is correctly rounded, so this is the double
         // nearest to the decimal (which prints back as that decimal).
-        return mantissa as f64 / 10f64.powi(rounded.scale() as i32);
+        const POWERS: [f64; 7] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+        // Below 2^53 the mantissa fits an i64, whose conversion is cheaper than i128's.
+        return mantissa as i64 as f64 / POWERS[rounded.scale() as usize];
     }
     rounded.to_f64().unwrap_or(f64::NAN)
 }
@@ -247,6 +249,7 @@ pub enum Conversion {
 }
 
 impl Conversion {
+    #[inline]
     pub fn apply(&self, amount: Decimal) -> Result<Decimal, Error> {
         let (converted, from, to) = match *self {
             Conversion::Identity => return Ok(amount),

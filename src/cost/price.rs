@@ -8,6 +8,7 @@
 //! rounded half away from zero to 6 places and then made an `f64`, so renderers print
 //! the once-rounded decimal; totals are summed from the exact decimals, not the points.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
@@ -64,15 +65,28 @@ pub struct CostSeries {
     pub priced_metric: String,
     /// The unit of the quantity priced (PricingUnit); `None` for provider money.
     pub priced_unit: Option<String>,
-    /// One per point of `series.points`, in the same order.
+    /// One per point of `series.points`, in the same order; empty when priced with
+    /// [`Details::Skip`].
     pub details: Vec<CostDetail>,
+    /// The exact sum of the points' costs (summed while pricing, in point order).
+    total: Decimal,
 }
 
 impl CostSeries {
     /// The exact total of the series' costs.
     pub fn total(&self) -> Decimal {
-        self.details.iter().map(|d| d.cost).sum()
+        self.total
     }
+}
+
+/// Whether [`price_with`] keeps the exact figures behind every point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Details {
+    /// Keep a [`CostDetail`] per point (FOCUS rows need them).
+    Keep,
+    /// Keep only the points and the exact totals: a large account's run does not build
+    /// a second per-point list it never reads.
+    Skip,
 }
 
 /// A quantity series whose points no entry priced, in a source without money of its own:
@@ -202,10 +216,44 @@ pub fn price(
     book: &PriceBook,
     target: Option<Currency>,
 ) -> Result<Priced, Error> {
-    let money_sources: BTreeSet<(&str, &str)> = series
+    price_with(series, book, target, Details::Keep)
+}
+
+/// [`price`], keeping each point's [`CostDetail`] only with [`Details::Keep`]; everything
+/// else (points, totals, unpriced, pricing) is the same either way.
+pub fn price_with(
+    series: &[Series],
+    book: &PriceBook,
+    target: Option<Currency>,
+    details: Details,
+) -> Result<Priced, Error> {
+    price_each(series.iter().collect(), book, target, details)
+}
+
+/// [`price_with`] over series it may drop as it goes: each input series is freed once
+/// priced, so the next cost series reuses its memory (a large account's run then does
+/// not hold two full point lists at once).
+pub fn price_owned(
+    series: Vec<Series>,
+    book: &PriceBook,
+    target: Option<Currency>,
+    details: Details,
+) -> Result<Priced, Error> {
+    price_each(series, book, target, details)
+}
+
+fn price_each<S: Borrow<Series>>(
+    series: Vec<S>,
+    book: &PriceBook,
+    target: Option<Currency>,
+    details: Details,
+) -> Result<Priced, Error> {
+    // Owned: the series themselves are dropped one by one below.
+    let money_sources: BTreeSet<(String, String)> = series
         .iter()
-        .filter(|s| Currency::from_unit(s.unit.as_deref()).is_some())
-        .map(|s| (s.provider.as_str(), s.source.as_str()))
+        .map(Borrow::borrow)
+        .filter(|s: &&Series| Currency::from_unit(s.unit.as_deref()).is_some())
+        .map(|s| (s.provider.clone(), s.source.clone()))
         .collect();
     let matcher = Matcher::new(book);
     let converter = Converter::new(&book.rates, target);
@@ -214,15 +262,18 @@ pub fn price(
     let mut unpriced = Vec::new();
     let mut pricing = Vec::with_capacity(series.len());
 
-    for s in series {
+    for item in series {
+        let s: &Series = item.borrow();
         let outcome = match Currency::from_unit(s.unit.as_deref()) {
             Some(currency) => {
-                cost_series.push(pass_through(s, currency, &converter)?);
+                cost_series.push(pass_through(s, currency, &converter, details)?);
                 Pricing::ProviderMoney
             }
             None => {
-                let has_money = money_sources.contains(&(s.provider.as_str(), s.source.as_str()));
-                let priced = price_quantity(s, book, &matcher, &converter, &mut used)?;
+                let has_money = money_sources
+                    .iter()
+                    .any(|(provider, source)| *provider == s.provider && *source == s.source);
+                let priced = price_quantity(s, book, &matcher, &converter, details, &mut used)?;
                 cost_series.extend(priced.cost_series);
                 let (unpriced_points, covered_points) = if has_money {
                     (0, priced.unpriced_points)
@@ -336,6 +387,7 @@ fn empty_cost_series(
     currency: Currency,
     source: PriceSource,
     capacity: usize,
+    details: Details,
 ) -> CostSeries {
     CostSeries {
         series: Series {
@@ -357,17 +409,34 @@ fn empty_cost_series(
             PriceSource::PriceBook => s.unit.clone(),
             PriceSource::Provider => None,
         },
-        details: Vec::with_capacity(capacity),
+        details: match details {
+            Details::Keep => Vec::with_capacity(capacity),
+            Details::Skip => Vec::new(),
+        },
+        total: Decimal::ZERO,
     }
 }
 
-fn push_cost(c: &mut CostSeries, point: &Point, detail: CostDetail) {
+/// Adds a priced point; the detail is kept with [`Details::Keep`].
+fn push_cost(
+    c: &mut CostSeries,
+    point: &Point,
+    detail: CostDetail,
+    details: Details,
+) -> Result<(), Error> {
+    c.total = c
+        .total
+        .checked_add(detail.cost)
+        .ok_or_else(|| Error::config(format!("the total cost in {} is too large", c.currency)))?;
     c.series.points.push(Point {
         time: point.time,
         value: cost_to_f64(detail.cost),
         partial: point.partial,
     });
-    c.details.push(detail);
+    if details == Details::Keep {
+        c.details.push(detail);
+    }
+    Ok(())
 }
 
 /// A money series as a cost series, converted if there is a target.
@@ -375,6 +444,7 @@ fn pass_through(
     s: &Series,
     currency: Currency,
     converter: &Converter,
+    details: Details,
 ) -> Result<CostSeries, Error> {
     // A rate is needed only when there is something to convert.
     let conversion = if s.points.is_empty() {
@@ -387,6 +457,7 @@ fn pass_through(
         converter.reported(currency),
         PriceSource::Provider,
         s.points.len(),
+        details,
     );
     for point in &s.points {
         let cost = conversion.apply(exact(point.value, s)?)?;
@@ -397,7 +468,8 @@ fn pass_through(
                 cost,
                 quantity: None,
             },
-        );
+            details,
+        )?;
     }
     Ok(c)
 }
@@ -415,6 +487,7 @@ fn price_quantity(
     book: &PriceBook,
     matcher: &Matcher,
     converter: &Converter,
+    details: Details,
     used: &mut [bool],
 ) -> Result<QuantityOutcome, Error> {
     let mut series_matcher = matcher.for_series(s);
@@ -466,7 +539,9 @@ fn price_quantity(
         if entry.per != Decimal::ONE {
             cost = cost.checked_div(entry.per).ok_or_else(overflow)?;
         }
-        let cost = conversion.apply(cost)?;
+        if conversion != Conversion::Identity {
+            cost = conversion.apply(cost)?;
+        }
         let reported = converter.reported(entry.currency);
         let slot = match last_slot {
             Some((currency, slot)) if currency == reported => slot,
@@ -476,6 +551,7 @@ fn price_quantity(
                     reported,
                     PriceSource::PriceBook,
                     s.points.len(),
+                    details,
                 ));
                 outcome.cost_series.len() - 1
             }),
@@ -488,7 +564,8 @@ fn price_quantity(
                 cost,
                 quantity: Some(quantity),
             },
-        );
+            details,
+        )?;
     }
     Ok(outcome)
 }
@@ -859,6 +936,19 @@ mod tests {
                 *sums.entry(c.currency).or_default() += series_sum;
             }
             prop_assert_eq!(&first.totals, &sums);
+            // Without details: the same points, totals and the rest, and no details.
+            let skipped = price_with(&all, &b, target, Details::Skip).unwrap();
+            prop_assert_eq!(skipped.cost_series.len(), first.cost_series.len());
+            for (s, f) in skipped.cost_series.iter().zip(&first.cost_series) {
+                prop_assert!(s.details.is_empty());
+                prop_assert_eq!(&s.series, &f.series);
+                prop_assert_eq!(s.total(), f.total());
+            }
+            prop_assert_eq!(&skipped.totals, &first.totals);
+            prop_assert_eq!(&skipped.unpriced, &first.unpriced);
+            prop_assert_eq!(&skipped.pricing, &first.pricing);
+            let owned = price_owned(all.clone(), &b, target, Details::Keep).unwrap();
+            prop_assert_eq!(&owned, &first);
             // Every point is either priced or listed as unpriced: nothing vanishes.
             let quantity_points: usize = all.iter().map(|s| s.points.len()).sum();
             let priced_points: usize = first.cost_series.iter().map(|c| c.details.len()).sum();
