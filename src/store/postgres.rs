@@ -417,7 +417,7 @@ impl Store for PostgresStore {
     }
 
     fn read<'a>(&'a self, filter: &'a Filter) -> StoreFuture<'a, Vec<Series>> {
-        Box::pin(async move { super::status::to_read_series(&self.load(filter).await?) })
+        Box::pin(async move { super::status::to_read_series(self.load(filter).await?) })
     }
 
     fn coverage<'a>(&'a self, filter: &'a Filter) -> StoreFuture<'a, Vec<Coverage>> {

@@ -1,7 +1,6 @@
 //! The embedded SQLite store (the default): one file, mode 0600, WAL, a busy timeout so
 //! concurrent runs wait for each other. Work runs on tokio's blocking pool.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -202,6 +201,22 @@ fn write_batch(
     batch: &Batch,
     cancelled: &Cancelled,
 ) -> rusqlite::Result<usize> {
+    // The per-row foreign key check costs a series lookup for every point, and cannot
+    // fail here: the points' series is upserted first in the same transaction. The
+    // pragma only takes effect outside a transaction, so it is set around it.
+    connection.pragma_update(None, "foreign_keys", "OFF")?;
+    let written = write_batch_unchecked(connection, batch, cancelled);
+    let restored = connection.pragma_update(None, "foreign_keys", "ON");
+    let written = written?;
+    restored?;
+    Ok(written)
+}
+
+fn write_batch_unchecked(
+    connection: &mut Connection,
+    batch: &Batch,
+    cancelled: &Cancelled,
+) -> rusqlite::Result<usize> {
     // IMMEDIATE takes the write lock first, so concurrent writers wait (busy timeout)
     // instead of failing when they upgrade a read transaction.
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -213,12 +228,8 @@ fn write_batch(
              DO UPDATE SET unit = excluded.unit, granularity = excluded.granularity
              RETURNING id",
         )?;
-        let mut upsert_point = tx.prepare_cached(
-            "INSERT INTO aigcusage_point (series_id, time, utc_offset, value, partial, synced_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (series_id, time) DO UPDATE SET utc_offset = excluded.utc_offset,
-               value = excluded.value, partial = excluded.partial, synced_at = excluded.synced_at",
-        )?;
+        let upserts_sql = STATEMENT_SIZES.map(upsert_points_sql);
+        let mut since_check = 0;
         for (row, points) in &batch.series {
             let k = &row.key;
             let id: i64 = upsert_series.query_row(
@@ -235,18 +246,25 @@ fn write_batch(
                 |r| r.get(0),
             )?;
             cancelled.check()?;
-            for (i, p) in points.iter().enumerate() {
-                if i % 4096 == 4095 {
-                    cancelled.check()?;
+            // Many rows per statement: a statement's own cost (bind, step, reset) is
+            // most of a narrow row's. The rest goes in halving sizes.
+            let mut rest = points.as_slice();
+            for (size, sql) in STATEMENT_SIZES.iter().copied().zip(&upserts_sql) {
+                if rest.len() < size {
+                    continue;
                 }
-                upsert_point.execute(params![
-                    id,
-                    p.time,
-                    p.offset,
-                    p.value,
-                    p.partial,
-                    p.synced_at
-                ])?;
+                let mut upsert = tx.prepare_cached(sql)?;
+                while rest.len() >= size {
+                    let (chunk, after) = rest.split_at(size);
+                    bind_points(&mut upsert, id, chunk)?;
+                    upsert.raw_execute()?;
+                    rest = after;
+                    since_check += size;
+                    if since_check >= 4096 {
+                        since_check = 0;
+                        cancelled.check()?;
+                    }
+                }
             }
         }
         let mut insert_covered = tx.prepare_cached(
@@ -269,6 +287,53 @@ fn write_batch(
     cancelled.check()?;
     tx.commit()?;
     Ok(batch.points())
+}
+
+/// Rows per multi-row point upsert, largest first (1 + 5 × 64 parameters at most, far
+/// below SQLite's limit); every length is a sum of these.
+const STATEMENT_SIZES: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
+
+/// The upsert of `rows` points of one series: parameter 1 is the series id, then six
+/// per point.
+fn upsert_points_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let first = 2 + 5 * i;
+            format!(
+                "(?1, ?{}, ?{}, ?{}, ?{}, ?{})",
+                first,
+                first + 1,
+                first + 2,
+                first + 3,
+                first + 4
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO aigcusage_point (series_id, time, utc_offset, value, partial, synced_at)
+         VALUES {}
+         ON CONFLICT (series_id, time) DO UPDATE SET utc_offset = excluded.utc_offset,
+           value = excluded.value, partial = excluded.partial, synced_at = excluded.synced_at",
+        values.join(", ")
+    )
+}
+
+/// Binds a statement of [`upsert_points_sql`]`(points.len())`.
+fn bind_points(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    series_id: i64,
+    points: &[PointRow],
+) -> rusqlite::Result<()> {
+    statement.raw_bind_parameter(1, series_id)?;
+    for (i, p) in points.iter().enumerate() {
+        let first = 2 + 5 * i;
+        statement.raw_bind_parameter(first, p.time)?;
+        statement.raw_bind_parameter(first + 1, p.offset)?;
+        statement.raw_bind_parameter(first + 2, p.value)?;
+        statement.raw_bind_parameter(first + 3, p.partial)?;
+        statement.raw_bind_parameter(first + 4, p.synced_at)?;
+    }
+    Ok(())
 }
 
 /// `?, ?, ?` for `n` parameters, numbered from `first`.
@@ -307,7 +372,7 @@ fn load(
     // One read transaction: the series and their points of the same moment.
     let tx = connection.transaction().map_err(sql)?;
     let (condition, values) = series_condition(filter);
-    let mut series = HashMap::new();
+    let mut series: Vec<(i64, SeriesRow)> = Vec::new();
     {
         let mut statement = tx
             .prepare(&format!(
@@ -335,52 +400,43 @@ fn load(
             })
             .map_err(sql)?;
         for row in rows {
-            let (id, row) = row.map_err(sql)?;
-            series.insert(id, row);
+            series.push(row.map_err(sql)?);
         }
     }
+    series.sort_by(|a, b| a.1.key.cmp(&b.1.key));
     // A month is the longest bucket: earlier points cannot overlap the range.
     let (from, to) = match filter.range {
         Some(r) => (r.start.timestamp() - 32 * 86_400, r.end.timestamp()),
         None => (i64::MIN, i64::MAX),
     };
-    let mut points = Vec::new();
+    let mut grouped = Vec::with_capacity(series.len());
     {
+        // One series at a time along the primary key: its points come in time order,
+        // with no join, no sort and no regrouping.
         let mut statement = tx
-            .prepare(&format!(
-                "SELECT p.series_id, p.time, p.utc_offset, p.value, p.partial, p.synced_at
-                 FROM aigcusage_point p JOIN aigcusage_series s ON s.id = p.series_id
-                 WHERE {condition} AND p.time >= ?{a} AND p.time <= ?{b}",
-                a = values.len() + 1,
-                b = values.len() + 2
-            ))
+            .prepare(
+                "SELECT time, utc_offset, value, partial, synced_at FROM aigcusage_point
+                 WHERE series_id = ?1 AND time >= ?2 AND time <= ?3 ORDER BY time",
+            )
             .map_err(sql)?;
-        let mut params: Vec<rusqlite::types::Value> = values
-            .iter()
-            .map(|v| rusqlite::types::Value::Text(v.clone()))
-            .collect();
-        params.push(from.into());
-        params.push(to.into());
-        let rows = statement
-            .query_map(rusqlite::params_from_iter(params), |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    PointRow {
-                        time: r.get(1)?,
-                        offset: r.get(2)?,
-                        value: r.get(3)?,
-                        partial: r.get(4)?,
-                        synced_at: r.get(5)?,
-                    },
-                ))
-            })
-            .map_err(sql)?;
-        for row in rows {
-            points.push(row.map_err(sql)?);
+        for (id, row) in series {
+            let mut points = Vec::new();
+            let mut rows = statement.query(params![id, from, to]).map_err(sql)?;
+            while let Some(r) = rows.next().map_err(sql)? {
+                points.push(PointRow {
+                    time: r.get(0).map_err(sql)?,
+                    offset: r.get(1).map_err(sql)?,
+                    value: r.get(2).map_err(sql)?,
+                    partial: r.get(3).map_err(sql)?,
+                    synced_at: r.get(4).map_err(sql)?,
+                });
+            }
+            if !points.is_empty() {
+                grouped.push((row, points));
+            }
         }
     }
     tx.finish().map_err(sql)?;
-    let mut grouped = model::group_loaded(series, points);
     for (row, points) in &mut grouped {
         model::keep_overlapping(row.granularity.as_deref(), points, filter.range)?;
     }
@@ -461,7 +517,7 @@ impl Store for SqliteStore {
         let filter = filter.clone();
         self.run_checked("reading", move |c| {
             let loaded = load(c, &filter)?;
-            super::status::to_read_series(&loaded)
+            super::status::to_read_series(loaded)
         })
     }
 

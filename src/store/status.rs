@@ -23,10 +23,13 @@ pub(crate) struct Counts {
 type SourceKey = (String, String, String);
 
 /// `--from-store` series: with the `account` label, in the renderers' order.
-pub(crate) fn to_read_series(loaded: &[(SeriesRow, Vec<PointRow>)]) -> Result<Vec<Series>, Error> {
+pub(crate) fn to_read_series(
+    loaded: Vec<(SeriesRow, Vec<PointRow>)>,
+) -> Result<Vec<Series>, Error> {
+    // By value: each series' rows are freed once its points are built.
     let mut series = loaded
-        .iter()
-        .map(|(row, points)| model::to_series(row, points, true))
+        .into_iter()
+        .map(|(row, points)| model::to_series(&row, &points, true))
         .collect::<Result<Vec<_>, Error>>()?;
     // Ties of (provider, source, name, metric) are ordered by labels (account included).
     series.sort_by(|a, b| {
