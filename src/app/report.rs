@@ -267,16 +267,23 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     };
 
     let query = usage::query(ctx, &range, gathered.commands.clone());
-    let mut parts: Vec<Report> = per_source
-        .into_iter()
-        .map(|series| Report::new(query.clone(), series))
-        .collect();
-    // In the canonical order of series: by provider, then source.
-    parts.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
-    let all = parts
-        .iter()
-        .flat_map(|part| part.series.iter().cloned())
-        .collect();
+    // Only the table prints a breakdown per source; the other formats print the one
+    // document, so a large account's series are moved into it, not copied.
+    let (all, parts): (Vec<Series>, Vec<Report>) = if ctx.format == crate::render::Format::Table {
+        let mut parts: Vec<Report> = per_source
+            .into_iter()
+            .map(|series| Report::new(query.clone(), series))
+            .collect();
+        // In the canonical order of series: by provider, then source.
+        parts.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
+        let all = parts
+            .iter()
+            .flat_map(|part| part.series.iter().cloned())
+            .collect();
+        (all, parts)
+    } else {
+        (per_source.into_iter().flatten().collect(), Vec::new())
+    };
     let mut report = Report::new(query, all);
     report.failures = Some(gathered.failures);
     report.gaps = gaps;
