@@ -12,15 +12,17 @@ use super::time::TimeCache;
 use crate::series::{Report, Series};
 
 /// The escaped parts of a line that do not change from point to point.
-struct SeriesParts {
+/// The bytes of an ndjson line that are the same for every point of a series (also used
+/// by the history store's export, whose lines are these plus a few fields).
+pub(crate) struct SeriesParts {
     /// `","provider":…,"unit":…,"value":` (closes the time string).
-    middle: Vec<u8>,
+    pub(crate) middle: Vec<u8>,
     /// `,"labels":{…}`.
-    labels: Vec<u8>,
+    pub(crate) labels: Vec<u8>,
 }
 
 impl SeriesParts {
-    fn new(s: &Series) -> io::Result<Self> {
+    pub(crate) fn new(s: &Series) -> io::Result<Self> {
         let mut middle = Vec::with_capacity(128);
         middle.extend_from_slice(b"\",\"provider\":");
         serde_json::to_writer(&mut middle, &s.provider)?;

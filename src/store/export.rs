@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::model::parse_granularity;
 use super::StoredSeries;
 use crate::error::Error;
+use crate::render::ndjson::SeriesParts;
 use crate::render::number;
 use crate::render::time::rfc3339;
 use crate::series::{Point, Series};
@@ -22,22 +23,12 @@ pub fn write(series: &[StoredSeries], out: &mut dyn Write) -> io::Result<()> {
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     for stored in series {
         let s = &stored.series;
-        // Everything between the time and the value is the same for the whole series.
-        let mut middle = Vec::with_capacity(128);
-        middle.extend_from_slice(b"\",\"provider\":");
-        serde_json::to_writer(&mut middle, &s.provider)?;
-        middle.extend_from_slice(b",\"source\":");
-        serde_json::to_writer(&mut middle, &s.source)?;
-        middle.extend_from_slice(b",\"series\":");
-        serde_json::to_writer(&mut middle, &s.name)?;
-        middle.extend_from_slice(b",\"metric\":");
-        serde_json::to_writer(&mut middle, &s.metric)?;
-        middle.extend_from_slice(b",\"unit\":");
-        serde_json::to_writer(&mut middle, &s.unit)?;
-        middle.extend_from_slice(b",\"value\":");
-        let mut tail = Vec::with_capacity(128);
-        tail.extend_from_slice(b",\"labels\":");
-        serde_json::to_writer(&mut tail, &s.labels)?;
+        // Everything between the time and the value is the same for the whole series: the
+        // `-o ndjson` line's own fields, then the store's.
+        let SeriesParts {
+            middle,
+            labels: mut tail,
+        } = SeriesParts::new(s)?;
         tail.extend_from_slice(b",\"account\":");
         serde_json::to_writer(&mut tail, &stored.account)?;
         tail.extend_from_slice(b",\"granularity\":");
