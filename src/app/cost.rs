@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::config::Origin;
 use crate::cost::book::{BookLocation, PriceBook};
-use crate::cost::demo::DEMO_PRICE_BOOK;
+use crate::cost::demo::demo_price_book;
 use crate::cost::money::{resolve_target_currency, Currency};
 use crate::cost::price::{self, Details, Priced};
 use crate::cost::summary::CostSummary;
@@ -38,7 +38,7 @@ pub fn plan(ctx: &Context) -> Result<CostPlan, Error> {
         if !ctx.global.quiet {
             crate::term::line_to_stderr(DEMO_NOTE);
         }
-        let mut book = PriceBook::parse(DEMO_PRICE_BOOK, Path::new("(demo prices)"))?;
+        let mut book = PriceBook::parse(&demo_price_book(), Path::new("(demo prices)"))?;
         // Not a file: the JSON's `price_book` is null.
         book.path = None;
         book

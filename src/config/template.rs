@@ -54,7 +54,7 @@ pub fn template() -> String {
     text
 }
 
-/// Writes the commented price-book template (`cost::demo::PRICES_TEMPLATE`) as
+/// Writes the commented price-book template (`cost::demo::prices_template`) as
 /// `prices.toml` next to the config file at `config_path`, unless one is there already.
 /// It holds no secrets, so the usual mode (0644 under a 022 umask) is fine. Returns the
 /// path written, `None` when the file existed.
@@ -65,7 +65,7 @@ pub fn init_prices(config_path: &Path) -> Result<Option<std::path::PathBuf>, Err
     let path = dir.join("prices.toml");
     match OpenOptions::new().write(true).create_new(true).open(&path) {
         Ok(mut file) => {
-            file.write_all(crate::cost::demo::PRICES_TEMPLATE.as_bytes())
+            file.write_all(crate::cost::demo::prices_template().as_bytes())
                 .map_err(|e| Error::config(format!("cannot write {}: {e}", path.display())))?;
             Ok(Some(path))
         }

@@ -1,81 +1,34 @@
 //! Built-in price-book texts: the EXAMPLE book `--demo` prices its demo data with, and the
-//! commented template `config init` writes and `help prices` shows.
+//! commented template `config init` writes and `help prices` shows. Each provider supplies
+//! its own entries (`Provider::demo_prices`, `Provider::prices_example`); the parts every
+//! book shares are here.
 
-/// The example price book used with `--demo` (the caller says on stderr that these are
-/// example prices). It prices every quantity series of the demo data: VOD seconds and
-/// tasks, LKE tokens, AceData credits, and reports everything in CNY.
-pub const DEMO_PRICE_BOOK: &str = r#"# EXAMPLE PRICES for --demo only: not anyone's real price list.
+use crate::providers::REGISTRY;
+
+/// The head of the demo book: the currency everything is reported in, and the rate its
+/// entries in other currencies are converted with.
+const DEMO_HEAD: &str = r#"# EXAMPLE PRICES for --demo only: not anyone's real price list.
 currency = "CNY"
 
 [rates]
 "USD/CNY" = "7.10"
-
-# Tencent Cloud VOD: AIGC video, per second of generated video.
-[[price]]
-provider = "tencent"
-source = "vod.aigc_usage"
-series = "Kling2.0&2.1std_720P"
-metric = "usage"
-unit = "seconds"
-price = "0.40"
-currency = "CNY"
-
-# The task count is billed through the seconds above: an explicit zero price.
-[[price]]
-provider = "tencent"
-source = "vod.aigc_usage"
-match = ".*"
-metric = "count"
-unit = "tasks"
-price = "0"
-currency = "CNY"
-
-# Tencent Cloud LKE: per million tokens, input and output priced apart.
-[[price]]
-provider = "tencent"
-source = "lke.token_usage"
-series = "input"
-metric = "tokens"
-unit = "tokens"
-price = "0.80"
-per = 1000000
-currency = "CNY"
-
-[[price]]
-provider = "tencent"
-source = "lke.token_usage"
-series = "output"
-metric = "tokens"
-unit = "tokens"
-price = "2.00"
-per = 1000000
-currency = "CNY"
-
-# `total` is input + output, already priced above: an explicit zero price.
-[[price]]
-provider = "tencent"
-source = "lke.token_usage"
-series = "total"
-metric = "tokens"
-unit = "tokens"
-price = "0"
-per = 1000000
-currency = "CNY"
-
-# AceData Cloud: credits bought in US dollars (converted with [rates]).
-[[price]]
-provider = "acedata"
-source = "acedata.api_usage"
-match = ".*"
-metric = "amount"
-unit = "credits"
-price = "0.01"
-currency = "USD"
 "#;
 
-/// The commented template `config init` writes as `prices.toml` and `help prices` shows.
-/// Lines starting with `## ` explain; lines starting with `# ` are an example to uncomment.
-pub const PRICES_TEMPLATE: &str = r#"## aigcusage price book: turns quantities (seconds, tokens, credits) into money.
+/// The example price book used with `--demo` (the caller says on stderr that these are
+/// example prices): the head, then every provider's entries, which price every quantity
+/// series of its demo data. Everything is reported in CNY.
+pub fn demo_price_book() -> String {
+    let mut book = String::from(DEMO_HEAD);
+    for provider in REGISTRY.iter().filter(|p| !p.demo_prices.is_empty()) {
+        book.push('\n');
+        book.push_str(provider.demo_prices);
+    }
+    book
+}
+
+/// The head of the template: how a book is written. Lines starting with `## ` explain;
+/// lines starting with `# ` are an example to uncomment.
+const TEMPLATE_HEAD: &str = r#"## aigcusage price book: turns quantities (seconds, tokens, credits) into money.
 ## Used by --cost, report --budget, forecast and prices check. Found at --prices,
 ## AIGCUSAGE_PRICES, the profile's `prices`, else $XDG_CONFIG_HOME/aigcusage/prices.toml.
 ## Run `aigcusage prices check` to see which series each entry prices.
@@ -96,40 +49,18 @@ pub const PRICES_TEMPLATE: &str = r#"## aigcusage price book: turns quantities (
 ## day it no longer applies, exclusive), labels (each must equal the series' label).
 ## The most specific entry wins: an exact series over match, then more labels; two
 ## equally specific entries for the same day are an error. Days are the provider's own.
-##
-## Tencent Cloud VOD, AIGC video, per second:
-# [[price]]
-# provider = "tencent"
-# source = "vod.aigc_usage"
-# series = "Kling2.0&2.1std_720P"
-# metric = "usage"
-# unit = "seconds"
-# price = "0.40"
-# currency = "CNY"
-# from = "2025-01-01"
-# labels = { aigc_type = "Video" }
-##
-## Tencent Cloud LKE, per million tokens:
-# [[price]]
-# provider = "tencent"
-# source = "lke.token_usage"
-# series = "input"
-# metric = "tokens"
-# unit = "tokens"
-# price = "0.80"
-# per = 1000000
-# currency = "CNY"
-##
-## AceData Cloud, every API, credits in US dollars:
-# [[price]]
-# provider = "acedata"
-# source = "acedata.api_usage"
-# match = ".*"
-# metric = "amount"
-# unit = "credits"
-# price = "0.01"
-# currency = "USD"
 "#;
+
+/// The commented template `config init` writes as `prices.toml`: the head, then every
+/// provider's commented example entry.
+pub fn prices_template() -> String {
+    let mut template = String::from(TEMPLATE_HEAD);
+    for provider in REGISTRY.iter().filter(|p| !p.prices_example.is_empty()) {
+        template.push_str("##\n");
+        template.push_str(provider.prices_example);
+    }
+    template
+}
 
 #[cfg(test)]
 mod tests {
@@ -170,7 +101,7 @@ mod tests {
 
     #[test]
     fn the_demo_book_prices_every_demo_quantity_in_cny() {
-        let book = PriceBook::parse(DEMO_PRICE_BOOK, Path::new("(demo prices)")).unwrap();
+        let book = PriceBook::parse(&demo_price_book(), Path::new("(demo prices)")).unwrap();
         assert_eq!(book.currency, Some(Currency::CNY));
         let vod = "vod.aigc_usage";
         let lke = "lke.token_usage";
@@ -216,9 +147,9 @@ mod tests {
 
     #[test]
     fn the_template_is_a_valid_empty_book_and_its_example_is_valid_uncommented() {
-        let book = PriceBook::parse(PRICES_TEMPLATE, Path::new("prices.toml")).unwrap();
+        let book = PriceBook::parse(&prices_template(), Path::new("prices.toml")).unwrap();
         assert!(book.entries.is_empty());
-        let uncommented: String = PRICES_TEMPLATE
+        let uncommented: String = prices_template()
             .lines()
             .filter(|line| !line.starts_with("##"))
             .map(|line| format!("{}\n", line.strip_prefix("# ").unwrap_or(line)))

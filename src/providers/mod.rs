@@ -51,6 +51,13 @@ pub struct Provider {
     pub environment: &'static [EnvVar],
     /// Its recorded `--demo` answer to a request, `None` for requests of other providers.
     pub demo_answer: fn(&HttpRequest) -> Option<HttpResponse>,
+    /// Its `[[price]]` entries of the `--demo` price book (in CNY, or in a currency the
+    /// book's `[rates]` converts): every quantity its demo answers is priced. Empty for a
+    /// provider that reports money.
+    pub demo_prices: &'static str,
+    /// Its commented example entries of the `prices.toml` template (`# ` lines to
+    /// uncomment, `## ` lines of prose). Empty for a provider that reports money.
+    pub prices_example: &'static str,
 }
 
 /// One source of series.

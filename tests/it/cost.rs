@@ -806,7 +806,7 @@ fn config_init_writes_a_price_book_template_once_and_config_show_lists_the_keys(
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let prices = dir.path().join("aigcusage").join("prices.toml");
     let template = std::fs::read_to_string(&prices).unwrap();
-    assert_eq!(template, aigcusage::cost::demo::PRICES_TEMPLATE);
+    assert_eq!(template, aigcusage::cost::demo::prices_template());
     // An existing book is never overwritten.
     std::fs::write(&prices, "# mine\n").unwrap();
     let output = run(aigcusage()

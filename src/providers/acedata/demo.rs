@@ -45,6 +45,30 @@ pub fn answer(request: &HttpRequest) -> Option<HttpResponse> {
     })))
 }
 
+/// Its entry of the `--demo` price book.
+pub const DEMO_PRICES: &str = r#"# AceData Cloud: credits bought in US dollars (converted with [rates]).
+[[price]]
+provider = "acedata"
+source = "acedata.api_usage"
+match = ".*"
+metric = "amount"
+unit = "credits"
+price = "0.01"
+currency = "USD"
+"#;
+
+/// Its example entry of the `prices.toml` template.
+pub const PRICES_EXAMPLE: &str = r#"## AceData Cloud, every API, credits in US dollars:
+# [[price]]
+# provider = "acedata"
+# source = "acedata.api_usage"
+# match = ".*"
+# metric = "amount"
+# unit = "credits"
+# price = "0.01"
+# currency = "USD"
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;

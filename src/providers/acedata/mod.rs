@@ -37,6 +37,8 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
     config_keys: credentials::CONFIG_KEYS,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
+    demo_prices: demo::DEMO_PRICES,
+    prices_example: demo::PRICES_EXAMPLE,
 };
 
 /// AceData API usage of `request` (whose range is the input's), windowed; a total that

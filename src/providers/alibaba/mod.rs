@@ -32,6 +32,9 @@ pub const DESCRIPTOR: Provider = Provider {
     config_keys: credentials::CONFIG_KEYS,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
+    // ModelRouter reports money: nothing to price.
+    demo_prices: "",
+    prices_example: "",
 };
 
 /// ModelRouter dates its daily buckets at +08:00.

@@ -124,3 +124,82 @@ fn lke_token_usage(body: &Value) -> HttpResponse {
         "RequestId": "ed825101-ab0f-4f3d-8803-ce43292be7cb"
     }}))
 }
+
+/// Its entries of the `--demo` price book: VOD seconds and tasks, LKE tokens.
+pub const DEMO_PRICES: &str = r#"# Tencent Cloud VOD: AIGC video, per second of generated video.
+[[price]]
+provider = "tencent"
+source = "vod.aigc_usage"
+series = "Kling2.0&2.1std_720P"
+metric = "usage"
+unit = "seconds"
+price = "0.40"
+currency = "CNY"
+
+# The task count is billed through the seconds above: an explicit zero price.
+[[price]]
+provider = "tencent"
+source = "vod.aigc_usage"
+match = ".*"
+metric = "count"
+unit = "tasks"
+price = "0"
+currency = "CNY"
+
+# Tencent Cloud LKE: per million tokens, input and output priced apart.
+[[price]]
+provider = "tencent"
+source = "lke.token_usage"
+series = "input"
+metric = "tokens"
+unit = "tokens"
+price = "0.80"
+per = 1000000
+currency = "CNY"
+
+[[price]]
+provider = "tencent"
+source = "lke.token_usage"
+series = "output"
+metric = "tokens"
+unit = "tokens"
+price = "2.00"
+per = 1000000
+currency = "CNY"
+
+# `total` is input + output, already priced above: an explicit zero price.
+[[price]]
+provider = "tencent"
+source = "lke.token_usage"
+series = "total"
+metric = "tokens"
+unit = "tokens"
+price = "0"
+per = 1000000
+currency = "CNY"
+"#;
+
+/// Its example entries of the `prices.toml` template.
+pub const PRICES_EXAMPLE: &str = r#"## Tencent Cloud VOD, AIGC video, per second:
+# [[price]]
+# provider = "tencent"
+# source = "vod.aigc_usage"
+# series = "Kling2.0&2.1std_720P"
+# metric = "usage"
+# unit = "seconds"
+# price = "0.40"
+# currency = "CNY"
+# from = "2025-01-01"
+# labels = { aigc_type = "Video" }
+##
+## Tencent Cloud LKE, per million tokens:
+# [[price]]
+# provider = "tencent"
+# source = "lke.token_usage"
+# series = "input"
+# metric = "tokens"
+# unit = "tokens"
+# price = "0.80"
+# per = 1000000
+# currency = "CNY"
+"#;

@@ -48,6 +48,8 @@ pub const DESCRIPTOR: Provider = Provider {
     config_keys: credentials::CONFIG_KEYS,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
+    demo_prices: demo::DEMO_PRICES,
+    prices_example: demo::PRICES_EXAMPLE,
 };
 
 /// The key pair to sign with: demo credentials under `--demo` (nothing is sent then).
