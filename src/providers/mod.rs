@@ -43,6 +43,19 @@ pub struct Provider {
     pub credentials_hint: &'static str,
     /// The keys of its config-file section (others are warned about as typos).
     pub config_keys: &'static [&'static str],
+    /// The keys of its section that hold secrets (a file holding one must be private).
+    pub secret_config_keys: &'static [&'static str],
+    /// Checks the types of its section in config text (`config::check_section::<Raw>`).
+    pub check_config_section: fn(&str, &str) -> Result<(), toml::de::Error>,
+    /// Its settings from the environment, its section of the profile and its defaults.
+    pub resolve_settings: fn(
+        &crate::config::SectionInput<'_>,
+        &mut Vec<String>,
+    ) -> Result<Box<dyn crate::config::ProviderSettings>, Error>,
+    /// Its settings when nothing is set (`Settings::default()`).
+    pub default_settings: fn() -> Box<dyn crate::config::ProviderSettings>,
+    /// Its main API's default base URL, the example of endpoint messages.
+    pub example_endpoint: &'static str,
     /// Its section of `config show`: every setting, redacted, with its origin.
     pub show: fn(&Settings) -> Vec<crate::config::Shown>,
     /// Its section of `config init`'s template (the lines under `[default.<id>]`).

@@ -1,8 +1,165 @@
-//! Tencent Cloud credentials: the variables that carry them and whether settings hold them.
+//! Tencent Cloud settings: the variables, defaults and config-file section that carry
+//! them, their resolution, and the credentials they hold.
 
-use crate::config::{shown, shown_id, shown_secret, shown_text, vars, KeyPair, Settings, Shown};
+use serde::Deserialize;
+
+use crate::config::endpoint::{parse_endpoint, parse_region};
+use crate::config::{
+    key_pair, shown, shown_id, shown_secret, shown_text, KeyPair, KeyPairEnv, KeyPairNames,
+    ProfileScope, ProviderSettings, SectionInput, Settings, Shown, Sourced,
+};
+use crate::error::Error;
 use crate::providers::EnvVar;
 use crate::secret::Secret;
+
+/// The environment variables it reads.
+pub mod vars {
+    pub const TENCENTCLOUD_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
+    pub const TENCENTCLOUD_SECRET_KEY: &str = "TENCENTCLOUD_SECRET_KEY";
+    pub const TENCENTCLOUD_TOKEN: &str = "TENCENTCLOUD_TOKEN";
+    /// Alias of `TENCENTCLOUD_TOKEN`, read when that one is unset.
+    pub const TENCENTCLOUD_SESSION_TOKEN: &str = "TENCENTCLOUD_SESSION_TOKEN";
+    pub const TENCENTCLOUD_REGION: &str = "TENCENTCLOUD_REGION";
+    pub const AIGCUSAGE_VOD_ENDPOINT: &str = "AIGCUSAGE_VOD_ENDPOINT";
+    pub const AIGCUSAGE_LKE_ENDPOINT: &str = "AIGCUSAGE_LKE_ENDPOINT";
+}
+
+/// Built-in defaults.
+pub mod defaults {
+    pub const VOD_ENDPOINT: &str = crate::providers::tencent::vod::DEFAULT_ENDPOINT;
+    pub const LKE_ENDPOINT: &str = "https://lke.intl.tencentcloudapi.com";
+    pub const LKE_REGION: &str = "ap-jakarta";
+}
+
+/// What it signs with.
+pub type TencentCredentials = KeyPair;
+
+/// Its resolved settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TencentSettings {
+    pub secret_id: Option<Sourced<String>>,
+    pub secret_key: Option<Sourced<Secret>>,
+    pub token: Option<Sourced<Secret>>,
+    /// LKE region.
+    pub region: Sourced<String>,
+    pub vod_endpoint: Sourced<String>,
+    pub lke_endpoint: Sourced<String>,
+    pub sub_app_id: Option<Sourced<u64>>,
+    pub scope: ProfileScope,
+}
+
+impl Default for TencentSettings {
+    fn default() -> Self {
+        TencentSettings {
+            secret_id: None,
+            secret_key: None,
+            token: None,
+            region: Sourced::default_value(defaults::LKE_REGION.to_string()),
+            vod_endpoint: Sourced::default_value(defaults::VOD_ENDPOINT.to_string()),
+            lke_endpoint: Sourced::default_value(defaults::LKE_ENDPOINT.to_string()),
+            sub_app_id: None,
+            scope: ProfileScope::default(),
+        }
+    }
+}
+
+impl ProviderSettings for TencentSettings {
+    fn clone_box(&self) -> Box<dyn ProviderSettings> {
+        Box::new(self.clone())
+    }
+}
+
+const KEY_PAIR: KeyPairNames = KeyPairNames {
+    what: "missing Tencent Cloud credentials",
+    section: "tencent",
+    env_glob: VARIABLES,
+    id: (vars::TENCENTCLOUD_SECRET_ID, "secret_id"),
+    secret: (vars::TENCENTCLOUD_SECRET_KEY, "secret_key"),
+    token_env: "TENCENTCLOUD_TOKEN (or TENCENTCLOUD_SESSION_TOKEN)",
+};
+
+impl TencentSettings {
+    pub fn credentials(&self) -> Result<TencentCredentials, Error> {
+        let parts = (&self.secret_id, &self.secret_key, &self.token);
+        key_pair(parts, &self.scope, &KEY_PAIR)
+    }
+
+    pub fn has_credentials(&self) -> bool {
+        self.secret_id.is_some() && self.secret_key.is_some()
+    }
+}
+
+/// Its settings in `settings`.
+pub fn settings(settings: &Settings) -> &TencentSettings {
+    settings.provider()
+}
+
+/// Its section of a profile, `[<profile>.tencent]`, as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(expecting = "a table such as [default.tencent]")]
+pub struct RawSection {
+    pub secret_id: Option<String>,
+    pub secret_key: Option<String>,
+    pub token: Option<String>,
+    pub region: Option<String>,
+    pub vod_endpoint: Option<String>,
+    pub lke_endpoint: Option<String>,
+    pub sub_app_id: Option<u64>,
+}
+
+/// Its settings from the environment, its section and the defaults.
+pub fn resolve(
+    input: &SectionInput<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Box<dyn ProviderSettings>, Error> {
+    let raw: RawSection = input.raw()?;
+    let (secret_id, secret_key, token) = input.key_pair(
+        &KeyPairEnv {
+            id: vars::TENCENTCLOUD_SECRET_ID,
+            secret: vars::TENCENTCLOUD_SECRET_KEY,
+            tokens: &[vars::TENCENTCLOUD_TOKEN, vars::TENCENTCLOUD_SESSION_TOKEN],
+        },
+        [
+            raw.secret_id.as_ref(),
+            raw.secret_key.as_ref(),
+            raw.token.as_ref(),
+        ],
+        warnings,
+    );
+    Ok(Box::new(TencentSettings {
+        secret_id,
+        secret_key,
+        token,
+        region: input.setting(
+            vars::TENCENTCLOUD_REGION,
+            "region",
+            raw.region.as_deref(),
+            defaults::LKE_REGION,
+            parse_region,
+        )?,
+        vod_endpoint: input.setting(
+            vars::AIGCUSAGE_VOD_ENDPOINT,
+            "vod_endpoint",
+            raw.vod_endpoint.as_deref(),
+            defaults::VOD_ENDPOINT,
+            parse_endpoint,
+        )?,
+        lke_endpoint: input.setting(
+            vars::AIGCUSAGE_LKE_ENDPOINT,
+            "lke_endpoint",
+            raw.lke_endpoint.as_deref(),
+            defaults::LKE_ENDPOINT,
+            parse_endpoint,
+        )?,
+        sub_app_id: input.file_only(raw.sub_app_id),
+        scope: input.scope(),
+    }))
+}
+
+/// Its settings when nothing is set.
+pub fn default_settings() -> Box<dyn ProviderSettings> {
+    Box::new(TencentSettings::default())
+}
 
 pub const ENVIRONMENT: &[EnvVar] = &[
     EnvVar {
@@ -49,8 +206,8 @@ pub fn demo() -> KeyPair {
     }
 }
 
-pub fn has_credentials(settings: &Settings) -> bool {
-    settings.tencent.has_credentials()
+pub fn has_credentials(all: &Settings) -> bool {
+    settings(all).has_credentials()
 }
 
 /// Its section of `config init`'s template, under `[default.tencent]`: commented examples
@@ -68,7 +225,7 @@ pub const CONFIG_TEMPLATE: &str = r#"# Tencent Cloud (vod, lke). Environment: TE
 
 /// Its section of `config show`.
 pub fn show(settings: &Settings) -> Vec<Shown> {
-    let t = &settings.tencent;
+    let t = self::settings(settings);
     vec![
         shown("secret_id", t.secret_id.as_ref(), shown_id),
         shown("secret_key", t.secret_key.as_ref(), shown_secret),
@@ -92,3 +249,6 @@ pub const CONFIG_KEYS: &[&str] = &[
     "lke_endpoint",
     "sub_app_id",
 ];
+
+/// The keys of its section that hold secrets.
+pub const SECRET_CONFIG_KEYS: &[&str] = &["secret_key", "token"];
