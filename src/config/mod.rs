@@ -34,7 +34,8 @@ use crate::zone::Zone;
 pub use credentials::{key_pair, single_secret, KeyPair, KeyPairNames, KeyPairParts, SecretNames};
 pub use resolve::{config_path, load};
 pub use section::{
-    check_section, KeyPairEnv, ProviderSettings, ProviderSettingsMap, ResolvedKeyPair, SectionInput,
+    check_section, KeyPairEnv, ProviderSettings, ProviderSettingsMap, ResolveSettings,
+    ResolvedKeyPair, SectionInput,
 };
 pub use show::{
     id as shown_id, secret as shown_secret, show_json, show_text, shown, text as shown_text, Shown,

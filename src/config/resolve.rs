@@ -1,6 +1,6 @@
 //! Precedence: command-line option > environment > config profile > built-in default.
 //! The exception: when a profile is named (`--profile`, `AIGCUSAGE_PROFILE`), credentials
-//! come only from that profile, never from `TENCENTCLOUD_*` and the like.
+//! come only from that profile, never from a provider's credential variables.
 //!
 //! Without a named profile, each provider's credentials come as a group from one place:
 //! from the environment when its id or secret variable is set, else from the profile. An
@@ -635,25 +635,6 @@ mod tests {
     }
 
     #[test]
-    fn tencent_token_alias_loses_to_the_main_name() {
-        let f = config("");
-        let s = load(&inputs(
-            &f.path,
-            &[
-                ("TENCENTCLOUD_SECRET_ID", "id"),
-                ("TENCENTCLOUD_SECRET_KEY", "key"),
-                ("TENCENTCLOUD_TOKEN", "main-token"),
-                ("TENCENTCLOUD_SESSION_TOKEN", "alias-token"),
-            ],
-        ))
-        .unwrap();
-        assert_eq!(
-            tencent(&s).credentials().unwrap().token.unwrap().expose(),
-            "main-token"
-        );
-    }
-
-    #[test]
     fn empty_env_values_count_as_unset() {
         let f = config(FULL);
         let s = load(&inputs(
@@ -670,24 +651,6 @@ mod tests {
         assert_eq!(s.profile.origin, Origin::Default);
         assert_eq!(tencent(&s).secret_id.as_ref().unwrap().origin, Origin::File);
         assert_eq!(tencent(&s).vod_endpoint.origin, Origin::File);
-    }
-
-    #[test]
-    fn env_credentials_beat_the_default_profile_as_a_group() {
-        let f = config(FULL);
-        // Only the id in the environment: the key is NOT taken from the file.
-        let s = load(&inputs(
-            &f.path,
-            &[("TENCENTCLOUD_SECRET_ID", "AKIDenv0000000000009")],
-        ))
-        .unwrap();
-        let e = tencent(&s).credentials().unwrap_err();
-        assert_eq!(e.exit_code(), 3);
-        assert!(
-            e.to_string()
-                .contains("TENCENTCLOUD_SECRET_ID is set but TENCENTCLOUD_SECRET_KEY is not"),
-            "{e}"
-        );
     }
 
     #[test]
@@ -1144,31 +1107,6 @@ mod tests {
                 "{good}"
             );
         }
-    }
-
-    #[test]
-    fn invalid_region_is_a_config_error() {
-        let f = config("");
-        let e = load(&inputs(&f.path, &[("TENCENTCLOUD_REGION", "ap jakarta")])).unwrap_err();
-        assert_eq!(e.exit_code(), 3);
-        assert!(e.to_string().contains("(from TENCENTCLOUD_REGION)"));
-    }
-
-    #[test]
-    fn lone_token_env_is_ignored_with_a_warning() {
-        let f = config(FULL);
-        let s = load(&inputs(
-            &f.path,
-            &[("TENCENTCLOUD_TOKEN", "lonely-token-0001")],
-        ))
-        .unwrap();
-        assert_eq!(tencent(&s).token, None);
-        assert_eq!(tencent(&s).secret_id.as_ref().unwrap().origin, Origin::File);
-        assert!(s
-            .warnings
-            .iter()
-            .any(|w| w.starts_with("TENCENTCLOUD_TOKEN is set but")));
-        assert!(s.warnings.iter().all(|w| !w.contains("lonely-token-0001")));
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub trait ProviderSettings: Any + fmt::Debug + Send + Sync {
     fn clone_box(&self) -> Box<dyn ProviderSettings>;
 }
 
+/// How a provider resolves its settings; warnings go to the `Vec` (without `warning: `).
+pub type ResolveSettings =
+    fn(&SectionInput<'_>, &mut Vec<String>) -> Result<Box<dyn ProviderSettings>, Error>;
+
 /// Every registered provider's settings, keyed by provider id, in registry order.
 #[derive(Debug)]
 pub struct ProviderSettingsMap {
@@ -333,5 +337,67 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Section<'_, T> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Default, Deserialize)]
+    #[allow(dead_code)] // only its types are checked
+    struct Raw {
+        n: Option<u64>,
+    }
+
+    fn line_of_error(text: &str) -> Option<usize> {
+        let e = check_section::<Raw>(text, "x").err()?;
+        let span = e.span()?;
+        Some(super::super::file::line_of(text.as_bytes(), span.start))
+    }
+
+    #[test]
+    fn check_section_types_only_its_own_section_and_names_the_line() {
+        assert_eq!(
+            line_of_error("[a.x]\nn = 1\n[a.y]\nn = \"other's\"\n"),
+            None
+        );
+        assert_eq!(line_of_error("[a]\nk = 1\n[b.x]\n\nn = \"one\"\n"), Some(5));
+        assert_eq!(line_of_error("[a]\nx = { n = \"one\" }\n"), Some(2));
+        assert_eq!(line_of_error("[a]\nx.n = -1\n"), Some(2));
+        assert_eq!(line_of_error("[a]\nx = \"a string\"\n"), Some(2));
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Unregistered;
+
+    impl ProviderSettings for Unregistered {
+        fn clone_box(&self) -> Box<dyn ProviderSettings> {
+            Box::new(self.clone())
+        }
+    }
+
+    #[test]
+    fn the_map_finds_settings_by_type_and_by_id_and_clones_them() {
+        let map = ProviderSettingsMap::from_entries(vec![("u", Box::new(Unregistered))]);
+        let copy = map.clone();
+        assert_eq!(copy.get::<Unregistered>(), Some(&Unregistered));
+        assert!(copy.by_id("u").is_some());
+        assert!(copy.by_id("v").is_none());
+        assert!(ProviderSettingsMap::defaults()
+            .get::<Unregistered>()
+            .is_none());
+    }
+
+    #[test]
+    fn the_variables_are_listed_with_a_final_and() {
+        let text = credential_variables_text();
+        for provider in REGISTRY {
+            assert!(text.contains(provider.credential_variables), "{text}");
+        }
+        if REGISTRY.len() > 1 {
+            assert_eq!(text.matches(" and ").count(), 1, "{text}");
+        }
     }
 }

@@ -182,7 +182,7 @@ pub fn show_text(settings: &Settings) -> String {
 }
 
 /// The `config show -o json` object: `{"profile": {"value": …, "origin": …}, "config": {…,
-/// "found": bool}, "tencent": {"secret_id": {…} | null, …}, …, "warnings": […]}`.
+/// "found": bool}, "<provider>": {"<key>": {…} | null, …}, …, "warnings": […]}`.
 pub fn show_json(settings: &Settings) -> Value {
     let mut root = Map::new();
     let mut sections: Vec<(&str, Map<String, Value>)> = Vec::new();

@@ -77,3 +77,12 @@ pub(crate) fn inputs(path: &Path, pairs: &[(&str, &str)]) -> Inputs {
         ..Default::default()
     }
 }
+
+/// The scope of profile `prod` in the usual config path, named by `named_by`.
+pub(crate) fn prod_scope(named_by: Option<super::Origin>) -> super::ProfileScope {
+    super::ProfileScope {
+        profile: "prod".into(),
+        path: PathBuf::from("/home/u/.config/aigcusage/config.toml"),
+        named_by,
+    }
+}

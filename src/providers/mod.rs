@@ -48,10 +48,7 @@ pub struct Provider {
     /// Checks the types of its section in config text (`config::check_section::<Raw>`).
     pub check_config_section: fn(&str, &str) -> Result<(), toml::de::Error>,
     /// Its settings from the environment, its section of the profile and its defaults.
-    pub resolve_settings: fn(
-        &crate::config::SectionInput<'_>,
-        &mut Vec<String>,
-    ) -> Result<Box<dyn crate::config::ProviderSettings>, Error>,
+    pub resolve_settings: crate::config::ResolveSettings,
     /// Its settings when nothing is set (`Settings::default()`).
     pub default_settings: fn() -> Box<dyn crate::config::ProviderSettings>,
     /// Its main API's default base URL, the example of endpoint messages.
@@ -300,6 +297,15 @@ mod tests {
                 "{}",
                 source.id
             );
+        }
+    }
+
+    #[test]
+    fn every_secret_key_is_a_config_key() {
+        for provider in REGISTRY {
+            for key in provider.secret_config_keys {
+                assert!(provider.config_keys.contains(key), "{}: {key}", provider.id);
+            }
         }
     }
 

@@ -147,3 +147,23 @@ pub const CONFIG_KEYS: &[&str] = &["token", "endpoint"];
 
 /// The keys of its section that hold secrets.
 pub const SECRET_CONFIG_KEYS: &[&str] = &["token"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::test_support::prod_scope;
+    use crate::config::Origin;
+
+    #[test]
+    fn explicit_profile_without_keys_says_env_is_ignored() {
+        let a = AcedataSettings {
+            scope: prod_scope(Some(Origin::Env)),
+            ..Default::default()
+        };
+        let e = a.token().unwrap_err().to_string();
+        assert!(
+            e.contains("(named by AIGCUSAGE_PROFILE) has no token under [prod.acedata]"),
+            "{e}"
+        );
+    }
+}

@@ -207,3 +207,23 @@ pub const CONFIG_KEYS: &[&str] = &[
 
 /// The keys of its section that hold secrets.
 pub const SECRET_CONFIG_KEYS: &[&str] = &["access_key_secret", "security_token"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Origin;
+
+    #[test]
+    fn half_set_env_credentials_name_the_missing_variable() {
+        let a = AlibabaSettings {
+            access_key_secret: Some(Sourced::new(Secret::new("s3cr3t-value"), Origin::Env)),
+            ..Default::default()
+        };
+        let e = a.credentials().unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.to_string().contains(
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET is set but ALIBABA_CLOUD_ACCESS_KEY_ID is not"
+        ));
+        assert!(!e.to_string().contains("s3cr3t-value"));
+    }
+}

@@ -252,3 +252,149 @@ pub const CONFIG_KEYS: &[&str] = &[
 
 /// The keys of its section that hold secrets.
 pub const SECRET_CONFIG_KEYS: &[&str] = &["secret_key", "token"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::test_support::{config, inputs, prod_scope, FULL};
+    use crate::config::{load, Origin};
+
+    fn tencent(s: &Settings) -> &TencentSettings {
+        settings(s)
+    }
+
+    #[test]
+    fn no_tencent_credentials_names_both_variables_and_the_file() {
+        let t = TencentSettings {
+            scope: prod_scope(None),
+            ..Default::default()
+        };
+        let e = t.credentials().unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(
+            e.to_string(),
+            "missing Tencent Cloud credentials: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, \
+             or secret_id/secret_key under [prod.tencent] in /home/u/.config/aigcusage/config.toml"
+        );
+        assert!(!t.has_credentials());
+    }
+
+    #[test]
+    fn half_set_env_credentials_name_the_missing_variable() {
+        let t = TencentSettings {
+            secret_id: Some(Sourced::new("AKIDEXAMPLE".into(), Origin::Env)),
+            ..Default::default()
+        };
+        let e = t.credentials().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "missing Tencent Cloud credentials: TENCENTCLOUD_SECRET_ID is set but TENCENTCLOUD_SECRET_KEY is not; set TENCENTCLOUD_SECRET_KEY"
+        );
+    }
+
+    #[test]
+    fn half_set_file_credentials_name_the_missing_key() {
+        let t = TencentSettings {
+            secret_key: Some(Sourced::new(Secret::new("k"), Origin::File)),
+            scope: prod_scope(None),
+            ..Default::default()
+        };
+        let e = t.credentials().unwrap_err().to_string();
+        assert!(
+            e.contains("[prod.tencent] in /home/u/.config/aigcusage/config.toml has secret_key but no secret_id"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn explicit_profile_without_keys_says_env_is_ignored() {
+        let t = TencentSettings {
+            scope: prod_scope(Some(Origin::Flag)),
+            ..Default::default()
+        };
+        let e = t.credentials().unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(
+            e.to_string(),
+            "missing Tencent Cloud credentials: profile 'prod' (named by --profile) has no secret_id/secret_key \
+             under [prod.tencent] in /home/u/.config/aigcusage/config.toml; TENCENTCLOUD_* environment variables \
+             are ignored because a profile was named"
+        );
+    }
+
+    #[test]
+    fn complete_credentials_are_returned() {
+        let t = TencentSettings {
+            secret_id: Some(Sourced::new("AKIDEXAMPLE".into(), Origin::File)),
+            secret_key: Some(Sourced::new(Secret::new("key"), Origin::File)),
+            token: Some(Sourced::new(Secret::new("tok"), Origin::File)),
+            ..Default::default()
+        };
+        let c = t.credentials().unwrap();
+        assert_eq!(c.id, "AKIDEXAMPLE");
+        assert_eq!(c.secret.expose(), "key");
+        assert_eq!(c.token.unwrap().expose(), "tok");
+        assert!(t.has_credentials());
+    }
+    #[test]
+    fn tencent_token_alias_loses_to_the_main_name() {
+        let f = config("");
+        let s = load(&inputs(
+            &f.path,
+            &[
+                ("TENCENTCLOUD_SECRET_ID", "id"),
+                ("TENCENTCLOUD_SECRET_KEY", "key"),
+                ("TENCENTCLOUD_TOKEN", "main-token"),
+                ("TENCENTCLOUD_SESSION_TOKEN", "alias-token"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(
+            tencent(&s).credentials().unwrap().token.unwrap().expose(),
+            "main-token"
+        );
+    }
+
+    #[test]
+    fn env_credentials_beat_the_default_profile_as_a_group() {
+        let f = config(FULL);
+        // Only the id in the environment: the key is NOT taken from the file.
+        let s = load(&inputs(
+            &f.path,
+            &[("TENCENTCLOUD_SECRET_ID", "AKIDenv0000000000009")],
+        ))
+        .unwrap();
+        let e = tencent(&s).credentials().unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(
+            e.to_string()
+                .contains("TENCENTCLOUD_SECRET_ID is set but TENCENTCLOUD_SECRET_KEY is not"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn invalid_region_is_a_config_error() {
+        let f = config("");
+        let e = load(&inputs(&f.path, &[("TENCENTCLOUD_REGION", "ap jakarta")])).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.to_string().contains("(from TENCENTCLOUD_REGION)"));
+    }
+
+    #[test]
+    fn lone_token_env_is_ignored_with_a_warning() {
+        let f = config(FULL);
+        let s = load(&inputs(
+            &f.path,
+            &[("TENCENTCLOUD_TOKEN", "lonely-token-0001")],
+        ))
+        .unwrap();
+        assert_eq!(tencent(&s).token, None);
+        assert_eq!(tencent(&s).secret_id.as_ref().unwrap().origin, Origin::File);
+        assert!(s
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("TENCENTCLOUD_TOKEN is set but")));
+        assert!(s.warnings.iter().all(|w| !w.contains("lonely-token-0001")));
+    }
+}
