@@ -29,8 +29,44 @@ pub struct KeyPairNames {
     pub id: (&'static str, &'static str),
     /// The secret's environment variable and file key.
     pub secret: (&'static str, &'static str),
-    /// The session token's variable(s), for messages.
-    pub token_env: &'static str,
+    /// The session token's environment variables: the first one set wins.
+    pub tokens: &'static [&'static str],
+}
+
+impl KeyPairNames {
+    /// The token's variables for messages: `A_TOKEN (or A_SESSION_TOKEN)`.
+    fn token_env(&self) -> String {
+        match self.tokens {
+            [first, rest @ ..] if !rest.is_empty() => {
+                format!("{first} (or {})", rest.join(" or "))
+            }
+            names => names.join(""),
+        }
+    }
+}
+
+/// A key pair as resolved: each part with where it came from, `None` when not set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyPairSettings {
+    pub id: Option<Sourced<String>>,
+    pub secret: Option<Sourced<Secret>>,
+    pub token: Option<Sourced<Secret>>,
+}
+
+impl KeyPairSettings {
+    /// The key pair, or the exit-3 error naming exactly what is missing.
+    pub fn credentials(
+        &self,
+        scope: &ProfileScope,
+        names: &KeyPairNames,
+    ) -> Result<KeyPair, Error> {
+        key_pair(self, scope, names)
+    }
+
+    /// Both the id and the secret are set.
+    pub fn is_set(&self) -> bool {
+        self.id.is_some() && self.secret.is_some()
+    }
 }
 
 /// How a single secret (a bearer token) is named in messages, the environment and the file.
@@ -43,16 +79,8 @@ pub struct SecretNames {
     pub key: &'static str,
 }
 
-/// A key pair's resolved id, secret and token.
-pub type KeyPairParts<'a> = (
-    &'a Option<Sourced<String>>,
-    &'a Option<Sourced<Secret>>,
-    &'a Option<Sourced<Secret>>,
-);
-
-/// The key pair of resolved settings, or the exit-3 error naming exactly what is missing.
-pub fn key_pair(
-    (id, secret, token): KeyPairParts<'_>,
+fn key_pair(
+    KeyPairSettings { id, secret, token }: &KeyPairSettings,
     scope: &ProfileScope,
     names: &KeyPairNames,
 ) -> Result<KeyPair, Error> {
@@ -67,7 +95,8 @@ pub fn key_pair(
                 scope,
             )?;
             if let Some(token) = token {
-                let name = (names.token_env, "token");
+                let token_env = names.token_env();
+                let name = (token_env.as_str(), "token");
                 credential_value(
                     token.value.expose(),
                     token.origin,
@@ -221,5 +250,75 @@ fn missing_credentials(
             envs(&missing),
             keys(&missing),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMES: KeyPairNames = KeyPairNames {
+        what: "missing Example credentials",
+        section: "example",
+        env_glob: "EXAMPLE_*",
+        id: ("EXAMPLE_ID", "id"),
+        secret: ("EXAMPLE_SECRET", "secret"),
+        tokens: &["EXAMPLE_TOKEN", "EXAMPLE_SESSION_TOKEN"],
+    };
+
+    fn env<T>(value: T) -> Option<Sourced<T>> {
+        Some(Sourced::new(value, Origin::Env))
+    }
+
+    #[test]
+    fn a_token_is_named_by_its_variables() {
+        assert_eq!(
+            NAMES.token_env(),
+            "EXAMPLE_TOKEN (or EXAMPLE_SESSION_TOKEN)"
+        );
+        let one = KeyPairNames {
+            tokens: &["EXAMPLE_TOKEN"],
+            ..NAMES
+        };
+        assert_eq!(one.token_env(), "EXAMPLE_TOKEN");
+    }
+
+    #[test]
+    fn a_token_http_cannot_carry_is_refused_by_its_variables() {
+        let keys = KeyPairSettings {
+            id: env("id".to_string()),
+            secret: env(Secret::new("secret")),
+            token: env(Secret::new("tok\r\nX-Evil: 1")),
+        };
+        assert!(keys.is_set());
+        let e = keys
+            .credentials(&ProfileScope::default(), &NAMES)
+            .unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(
+            e.to_string(),
+            "EXAMPLE_TOKEN (or EXAMPLE_SESSION_TOKEN) holds a line break or another control \
+             character, which HTTP cannot carry; nothing was sent"
+        );
+    }
+
+    #[test]
+    fn a_missing_secret_names_where_it_was_looked_for() {
+        let e = single_secret(
+            &None,
+            &ProfileScope::default(),
+            &SecretNames {
+                what: "missing Example token",
+                section: "example",
+                env: "EXAMPLE_TOKEN",
+                key: "token",
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "missing Example token: set EXAMPLE_TOKEN, or token under [default.example] in \
+             the config file (no path: HOME and XDG_CONFIG_HOME are unset)"
+        );
     }
 }

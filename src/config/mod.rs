@@ -31,11 +31,10 @@ use std::path::{Path, PathBuf};
 use crate::providers::EnvVar;
 use crate::zone::Zone;
 
-pub use credentials::{key_pair, single_secret, KeyPair, KeyPairNames, KeyPairParts, SecretNames};
+pub use credentials::{single_secret, KeyPair, KeyPairNames, KeyPairSettings, SecretNames};
 pub use resolve::{config_path, load};
 pub use section::{
-    check_section, KeyPairEnv, ProviderSettings, ProviderSettingsMap, ResolveSettings,
-    ResolvedKeyPair, SectionInput,
+    check_section, ProviderSettings, ProviderSettingsMap, ResolveSettings, SectionInput,
 };
 pub use show::{
     id as shown_id, secret as shown_secret, show_json, show_text, shown, text as shown_text, Shown,

@@ -585,14 +585,14 @@ mod tests {
         assert_eq!(s.tz.origin, Origin::Env);
         let t = tencent(&s);
         assert_eq!(
-            t.secret_id,
+            t.keys.id,
             Some(Sourced::new(
                 "AKIDenv0000000000009".to_string(),
                 Origin::Env
             ))
         );
         assert_eq!(
-            t.token.as_ref().unwrap().value.expose(),
+            t.keys.token.as_ref().unwrap().value.expose(),
             "env-session-token-0009"
         );
         assert_eq!(
@@ -649,7 +649,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.output.origin, Origin::File);
         assert_eq!(s.profile.origin, Origin::Default);
-        assert_eq!(tencent(&s).secret_id.as_ref().unwrap().origin, Origin::File);
+        assert_eq!(tencent(&s).keys.id.as_ref().unwrap().origin, Origin::File);
         assert_eq!(tencent(&s).vod_endpoint.origin, Origin::File);
     }
 
@@ -760,10 +760,7 @@ mod tests {
             "AKIDenv0000000000009"
         );
         // Alibaba has no env vars set: the default profile's keys are used.
-        assert_eq!(
-            alibaba(&s).access_key_id.as_ref().unwrap().origin,
-            Origin::File
-        );
+        assert_eq!(alibaba(&s).keys.id.as_ref().unwrap().origin, Origin::File);
     }
 
     #[test]

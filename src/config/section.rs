@@ -9,6 +9,7 @@ use std::marker::PhantomData;
 
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
+use super::credentials::{KeyPairNames, KeyPairSettings};
 use super::endpoint;
 use super::resolve::Ctx;
 use super::{Origin, ProfileScope, Sourced};
@@ -85,21 +86,6 @@ impl ProviderSettingsMap {
     }
 }
 
-/// The environment variables of a key pair; the first token variable set wins.
-#[derive(Debug)]
-pub struct KeyPairEnv {
-    pub id: &'static str,
-    pub secret: &'static str,
-    pub tokens: &'static [&'static str],
-}
-
-/// A resolved key pair: id, secret, token.
-pub type ResolvedKeyPair = (
-    Option<Sourced<String>>,
-    Option<Sourced<Secret>>,
-    Option<Sourced<Secret>>,
-);
-
 /// What a provider's resolution is given: the environment, its section of the profile,
 /// and the profile's scope, with the precedence rules every provider shares.
 pub struct SectionInput<'a> {
@@ -153,14 +139,15 @@ impl SectionInput<'_> {
     /// token]`). A token in the environment without its pair is ignored with a warning.
     pub fn key_pair(
         &self,
-        names: &KeyPairEnv,
+        names: &KeyPairNames,
         file: [Option<&String>; 3],
         warnings: &mut Vec<String>,
-    ) -> ResolvedKeyPair {
+    ) -> KeyPairSettings {
         let env = self.ctx.env;
         let explicit = self.ctx.explicit;
-        let env_id = env.get(names.id);
-        let env_secret = env.get(names.secret);
+        let (id_name, secret_name) = (names.id.0, names.secret.0);
+        let env_id = env.get(id_name);
+        let env_secret = env.get(secret_name);
         let env_token = names
             .tokens
             .iter()
@@ -175,8 +162,7 @@ impl SectionInput<'_> {
         } else {
             if let Some((token_name, _)) = env_token.filter(|_| !explicit) {
                 warnings.push(format!(
-                    "{token_name} is set but {} and {} are not; it is ignored",
-                    names.id, names.secret
+                    "{token_name} is set but {id_name} and {secret_name} are not; it is ignored"
                 ));
             }
             (
@@ -185,7 +171,11 @@ impl SectionInput<'_> {
                 from_file(file_token),
             )
         };
-        (id, secret(secret_value), secret(token))
+        KeyPairSettings {
+            id,
+            secret: secret(secret_value),
+            token: secret(token),
+        }
     }
 
     /// A single secret (a bearer token): the environment unless a profile was named, else

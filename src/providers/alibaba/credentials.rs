@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::config::endpoint::parse_endpoint;
 use crate::config::{
-    key_pair, shown, shown_id, shown_secret, shown_text, KeyPair, KeyPairEnv, KeyPairNames,
+    shown, shown_id, shown_secret, shown_text, KeyPair, KeyPairNames, KeyPairSettings,
     ProfileScope, ProviderSettings, SectionInput, Settings, Shown, Sourced,
 };
 use crate::error::Error;
@@ -32,9 +32,8 @@ pub type AlibabaCredentials = KeyPair;
 /// Its resolved settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlibabaSettings {
-    pub access_key_id: Option<Sourced<String>>,
-    pub access_key_secret: Option<Sourced<Secret>>,
-    pub security_token: Option<Sourced<Secret>>,
+    /// AccessKey ID, AccessKey secret and the STS security token.
+    pub keys: KeyPairSettings,
     pub endpoint: Sourced<String>,
     pub scope: ProfileScope,
 }
@@ -42,9 +41,7 @@ pub struct AlibabaSettings {
 impl Default for AlibabaSettings {
     fn default() -> Self {
         AlibabaSettings {
-            access_key_id: None,
-            access_key_secret: None,
-            security_token: None,
+            keys: KeyPairSettings::default(),
             endpoint: Sourced::default_value(defaults::ENDPOINT.to_string()),
             scope: ProfileScope::default(),
         }
@@ -63,21 +60,16 @@ const KEY_PAIR: KeyPairNames = KeyPairNames {
     env_glob: VARIABLES,
     id: (vars::ALIBABA_CLOUD_ACCESS_KEY_ID, "access_key_id"),
     secret: (vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET, "access_key_secret"),
-    token_env: vars::ALIBABA_CLOUD_SECURITY_TOKEN,
+    tokens: &[vars::ALIBABA_CLOUD_SECURITY_TOKEN],
 };
 
 impl AlibabaSettings {
     pub fn credentials(&self) -> Result<AlibabaCredentials, Error> {
-        let parts = (
-            &self.access_key_id,
-            &self.access_key_secret,
-            &self.security_token,
-        );
-        key_pair(parts, &self.scope, &KEY_PAIR)
+        self.keys.credentials(&self.scope, &KEY_PAIR)
     }
 
     pub fn has_credentials(&self) -> bool {
-        self.access_key_id.is_some() && self.access_key_secret.is_some()
+        self.keys.is_set()
     }
 }
 
@@ -102,12 +94,8 @@ pub fn resolve(
     warnings: &mut Vec<String>,
 ) -> Result<Box<dyn ProviderSettings>, Error> {
     let raw: RawSection = input.raw()?;
-    let (access_key_id, access_key_secret, security_token) = input.key_pair(
-        &KeyPairEnv {
-            id: vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
-            secret: vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-            tokens: &[vars::ALIBABA_CLOUD_SECURITY_TOKEN],
-        },
+    let keys = input.key_pair(
+        &KEY_PAIR,
         [
             raw.access_key_id.as_ref(),
             raw.access_key_secret.as_ref(),
@@ -116,9 +104,7 @@ pub fn resolve(
         warnings,
     );
     Ok(Box::new(AlibabaSettings {
-        access_key_id,
-        access_key_secret,
-        security_token,
+        keys,
         endpoint: input.setting(
             vars::AIGCUSAGE_MODELROUTER_ENDPOINT,
             "endpoint",
@@ -186,13 +172,9 @@ pub const CONFIG_TEMPLATE: &str = r#"# Alibaba Cloud (modelrouter). Environment:
 pub fn show(settings: &Settings) -> Vec<Shown> {
     let a = self::settings(settings);
     vec![
-        shown("access_key_id", a.access_key_id.as_ref(), shown_id),
-        shown(
-            "access_key_secret",
-            a.access_key_secret.as_ref(),
-            shown_secret,
-        ),
-        shown("security_token", a.security_token.as_ref(), shown_secret),
+        shown("access_key_id", a.keys.id.as_ref(), shown_id),
+        shown("access_key_secret", a.keys.secret.as_ref(), shown_secret),
+        shown("security_token", a.keys.token.as_ref(), shown_secret),
         shown("endpoint", Some(&a.endpoint), shown_text),
     ]
 }
@@ -216,7 +198,10 @@ mod tests {
     #[test]
     fn half_set_env_credentials_name_the_missing_variable() {
         let a = AlibabaSettings {
-            access_key_secret: Some(Sourced::new(Secret::new("s3cr3t-value"), Origin::Env)),
+            keys: KeyPairSettings {
+                secret: Some(Sourced::new(Secret::new("s3cr3t-value"), Origin::Env)),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let e = a.credentials().unwrap_err();

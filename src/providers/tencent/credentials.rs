@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::config::endpoint::{parse_endpoint, parse_region};
 use crate::config::{
-    key_pair, shown, shown_id, shown_secret, shown_text, KeyPair, KeyPairEnv, KeyPairNames,
+    shown, shown_id, shown_secret, shown_text, KeyPair, KeyPairNames, KeyPairSettings,
     ProfileScope, ProviderSettings, SectionInput, Settings, Shown, Sourced,
 };
 use crate::error::Error;
@@ -37,9 +37,8 @@ pub type TencentCredentials = KeyPair;
 /// Its resolved settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TencentSettings {
-    pub secret_id: Option<Sourced<String>>,
-    pub secret_key: Option<Sourced<Secret>>,
-    pub token: Option<Sourced<Secret>>,
+    /// SecretId, SecretKey and the session token.
+    pub keys: KeyPairSettings,
     /// LKE region.
     pub region: Sourced<String>,
     pub vod_endpoint: Sourced<String>,
@@ -51,9 +50,7 @@ pub struct TencentSettings {
 impl Default for TencentSettings {
     fn default() -> Self {
         TencentSettings {
-            secret_id: None,
-            secret_key: None,
-            token: None,
+            keys: KeyPairSettings::default(),
             region: Sourced::default_value(defaults::LKE_REGION.to_string()),
             vod_endpoint: Sourced::default_value(defaults::VOD_ENDPOINT.to_string()),
             lke_endpoint: Sourced::default_value(defaults::LKE_ENDPOINT.to_string()),
@@ -75,17 +72,16 @@ const KEY_PAIR: KeyPairNames = KeyPairNames {
     env_glob: VARIABLES,
     id: (vars::TENCENTCLOUD_SECRET_ID, "secret_id"),
     secret: (vars::TENCENTCLOUD_SECRET_KEY, "secret_key"),
-    token_env: "TENCENTCLOUD_TOKEN (or TENCENTCLOUD_SESSION_TOKEN)",
+    tokens: &[vars::TENCENTCLOUD_TOKEN, vars::TENCENTCLOUD_SESSION_TOKEN],
 };
 
 impl TencentSettings {
     pub fn credentials(&self) -> Result<TencentCredentials, Error> {
-        let parts = (&self.secret_id, &self.secret_key, &self.token);
-        key_pair(parts, &self.scope, &KEY_PAIR)
+        self.keys.credentials(&self.scope, &KEY_PAIR)
     }
 
     pub fn has_credentials(&self) -> bool {
-        self.secret_id.is_some() && self.secret_key.is_some()
+        self.keys.is_set()
     }
 }
 
@@ -113,12 +109,8 @@ pub fn resolve(
     warnings: &mut Vec<String>,
 ) -> Result<Box<dyn ProviderSettings>, Error> {
     let raw: RawSection = input.raw()?;
-    let (secret_id, secret_key, token) = input.key_pair(
-        &KeyPairEnv {
-            id: vars::TENCENTCLOUD_SECRET_ID,
-            secret: vars::TENCENTCLOUD_SECRET_KEY,
-            tokens: &[vars::TENCENTCLOUD_TOKEN, vars::TENCENTCLOUD_SESSION_TOKEN],
-        },
+    let keys = input.key_pair(
+        &KEY_PAIR,
         [
             raw.secret_id.as_ref(),
             raw.secret_key.as_ref(),
@@ -127,9 +119,7 @@ pub fn resolve(
         warnings,
     );
     Ok(Box::new(TencentSettings {
-        secret_id,
-        secret_key,
-        token,
+        keys,
         region: input.setting(
             vars::TENCENTCLOUD_REGION,
             "region",
@@ -227,9 +217,9 @@ pub const CONFIG_TEMPLATE: &str = r#"# Tencent Cloud (vod, lke). Environment: TE
 pub fn show(settings: &Settings) -> Vec<Shown> {
     let t = self::settings(settings);
     vec![
-        shown("secret_id", t.secret_id.as_ref(), shown_id),
-        shown("secret_key", t.secret_key.as_ref(), shown_secret),
-        shown("token", t.token.as_ref(), shown_secret),
+        shown("secret_id", t.keys.id.as_ref(), shown_id),
+        shown("secret_key", t.keys.secret.as_ref(), shown_secret),
+        shown("token", t.keys.token.as_ref(), shown_secret),
         shown("region", Some(&t.region), shown_text),
         shown("vod_endpoint", Some(&t.vod_endpoint), shown_text),
         shown("lke_endpoint", Some(&t.lke_endpoint), shown_text),
@@ -282,7 +272,10 @@ mod tests {
     #[test]
     fn half_set_env_credentials_name_the_missing_variable() {
         let t = TencentSettings {
-            secret_id: Some(Sourced::new("AKIDEXAMPLE".into(), Origin::Env)),
+            keys: KeyPairSettings {
+                id: Some(Sourced::new("AKIDEXAMPLE".into(), Origin::Env)),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let e = t.credentials().unwrap_err().to_string();
@@ -295,7 +288,10 @@ mod tests {
     #[test]
     fn half_set_file_credentials_name_the_missing_key() {
         let t = TencentSettings {
-            secret_key: Some(Sourced::new(Secret::new("k"), Origin::File)),
+            keys: KeyPairSettings {
+                secret: Some(Sourced::new(Secret::new("k"), Origin::File)),
+                ..Default::default()
+            },
             scope: prod_scope(None),
             ..Default::default()
         };
@@ -325,9 +321,11 @@ mod tests {
     #[test]
     fn complete_credentials_are_returned() {
         let t = TencentSettings {
-            secret_id: Some(Sourced::new("AKIDEXAMPLE".into(), Origin::File)),
-            secret_key: Some(Sourced::new(Secret::new("key"), Origin::File)),
-            token: Some(Sourced::new(Secret::new("tok"), Origin::File)),
+            keys: KeyPairSettings {
+                id: Some(Sourced::new("AKIDEXAMPLE".into(), Origin::File)),
+                secret: Some(Sourced::new(Secret::new("key"), Origin::File)),
+                token: Some(Sourced::new(Secret::new("tok"), Origin::File)),
+            },
             ..Default::default()
         };
         let c = t.credentials().unwrap();
@@ -336,6 +334,7 @@ mod tests {
         assert_eq!(c.token.unwrap().expose(), "tok");
         assert!(t.has_credentials());
     }
+
     #[test]
     fn tencent_token_alias_loses_to_the_main_name() {
         let f = config("");
@@ -389,8 +388,8 @@ mod tests {
             &[("TENCENTCLOUD_TOKEN", "lonely-token-0001")],
         ))
         .unwrap();
-        assert_eq!(tencent(&s).token, None);
-        assert_eq!(tencent(&s).secret_id.as_ref().unwrap().origin, Origin::File);
+        assert_eq!(tencent(&s).keys.token, None);
+        assert_eq!(tencent(&s).keys.id.as_ref().unwrap().origin, Origin::File);
         assert!(s
             .warnings
             .iter()
