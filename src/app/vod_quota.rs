@@ -13,6 +13,7 @@ use crate::cli::{
 };
 use crate::error::Error;
 use crate::providers::tencent::client::{Client, Service};
+use crate::providers::tencent::credentials::{settings as tencent_settings, TencentCredentials};
 use crate::providers::tencent::vod::{SERVICE, VERSION};
 use crate::providers::tencent::vod_quota::{
     self, check_api_token, parse_limit, unit_of, ChangeKind, ListRequest, Quota, QuotaChange,
@@ -46,13 +47,16 @@ async fn apply(ctx: &Context, args: &QuotaApplyArgs) -> Result<(), Error> {
     let desired = file::load(&args.file, &ctx.env)?;
     let sub_app_id = desired.resolve_sub_app_id(
         args.sub_app_id,
-        ctx.settings.tencent.sub_app_id.as_ref().map(|s| s.value),
+        tencent_settings(&ctx.settings)
+            .sub_app_id
+            .as_ref()
+            .map(|s| s.value),
     )?;
     let endpoint = crate::config::endpoint::flag_or_setting(
         args.endpoint.as_deref(),
-        &ctx.settings.tencent.vod_endpoint.value,
+        &tencent_settings(&ctx.settings).vod_endpoint.value,
     )?;
-    let credentials = ctx.settings.tencent.credentials()?;
+    let credentials = tencent_settings(&ctx.settings).credentials()?;
     let client = Client {
         transport: &ctx.transport,
         credentials: &credentials,
@@ -147,7 +151,10 @@ fn resolve_target(
     check_api_token(quota_type, args.api_token.as_deref())?;
     let sub_app_id = args
         .sub_app_id
-        .or(ctx.settings.tencent.sub_app_id.as_ref().map(|s| s.value))
+        .or(tencent_settings(&ctx.settings)
+            .sub_app_id
+            .as_ref()
+            .map(|s| s.value))
         .ok_or_else(|| {
             Error::usage(
                 "a VOD SubAppId is required: pass --sub-app-id N or set sub_app_id in the \
@@ -156,7 +163,7 @@ fn resolve_target(
         })?;
     let endpoint = crate::config::endpoint::flag_or_setting(
         args.endpoint.as_deref(),
-        &ctx.settings.tencent.vod_endpoint.value,
+        &tencent_settings(&ctx.settings).vod_endpoint.value,
     )?;
     Ok(Target {
         sub_app_id,
@@ -207,7 +214,7 @@ async fn delete(ctx: &Context, args: &QuotaDeleteArgs) -> Result<(), Error> {
         ));
     }
     // Credentials before the question, so that a yes is not followed by exit 3.
-    let credentials = ctx.settings.tencent.credentials()?;
+    let credentials = tencent_settings(&ctx.settings).credentials()?;
     if must_confirm && !confirm(&delete_question(&change))? {
         return Err(Error::usage("aborted, nothing sent"));
     }
@@ -238,7 +245,7 @@ fn confirm(question: &str) -> Result<bool, Error> {
 }
 
 async fn send_change(ctx: &Context, endpoint: String, change: &QuotaChange) -> Result<(), Error> {
-    let credentials = ctx.settings.tencent.credentials()?;
+    let credentials = tencent_settings(&ctx.settings).credentials()?;
     send_change_with(ctx, endpoint, change, &credentials).await
 }
 
@@ -246,7 +253,7 @@ async fn send_change_with(
     ctx: &Context,
     endpoint: String,
     change: &QuotaChange,
-    credentials: &crate::config::TencentCredentials,
+    credentials: &TencentCredentials,
 ) -> Result<(), Error> {
     let client = Client {
         transport: &ctx.transport,
@@ -362,7 +369,7 @@ async fn list(ctx: &Context, args: &QuotaListArgs) -> Result<(), Error> {
         .map(|v| parse_percent("--fail-at", v))
         .transpose()?;
     let target = resolve_target(ctx, &args.target, quota_type)?;
-    let credentials = ctx.settings.tencent.credentials()?;
+    let credentials = tencent_settings(&ctx.settings).credentials()?;
     let client = Client {
         transport: &ctx.transport,
         credentials: &credentials,

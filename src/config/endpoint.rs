@@ -10,20 +10,31 @@ use crate::error::Error;
 pub enum From<'a> {
     /// A command-line flag such as `--endpoint`.
     Flag(&'a str),
-    /// The environment or the config file, described (`AIGCUSAGE_VOD_ENDPOINT`,
-    /// `endpoint under [default.acedata] in /path`).
+    /// The environment or the config file, described (`AIGCUSAGE_<NAME>_ENDPOINT`,
+    /// `endpoint under [default.<provider>] in /path`).
     Setting(&'a str),
 }
 
-const ENDPOINT_EXAMPLE: &str = "expected a base URL with scheme http or https and an optional \
-     port, such as https://vod.intl.tencentcloudapi.com or http://127.0.0.1:8080";
+/// What an endpoint should look like, with the first registered provider's default
+/// endpoint as the example.
+fn endpoint_example() -> String {
+    let example = crate::providers::REGISTRY
+        .first()
+        .map_or("https://api.example.com", |provider| {
+            provider.example_endpoint
+        });
+    format!(
+        "expected a base URL with scheme http or https and an optional port, such as {example} \
+         or http://127.0.0.1:8080"
+    )
+}
 
 /// A base URL: scheme http or https, a host, an optional port, no user information, no
 /// query or fragment, and no path other than `/`. Returned without a trailing `/`.
 pub fn parse_endpoint(value: &str, from: From<'_>) -> Result<String, Error> {
     let value = value.trim();
     endpoint_problem(value)
-        .map(|why| Err(invalid("endpoint", value, from, &why, ENDPOINT_EXAMPLE)))
+        .map(|why| Err(invalid("endpoint", value, from, &why, &endpoint_example())))
         .unwrap_or_else(|| Ok(value.trim_end_matches('/').to_string()))
 }
 
@@ -111,6 +122,15 @@ mod tests {
 
     const ENV: From<'static> = From::Setting("AIGCUSAGE_VOD_ENDPOINT");
     const FLAG: From<'static> = From::Flag("--endpoint");
+
+    #[test]
+    fn the_example_is_the_first_providers_endpoint() {
+        assert_eq!(
+            endpoint_example(),
+            "expected a base URL with scheme http or https and an optional port, such as \
+             https://vod.intl.tencentcloudapi.com or http://127.0.0.1:8080"
+        );
+    }
 
     #[test]
     fn good_endpoints_are_kept_without_a_trailing_slash() {

@@ -28,9 +28,10 @@ pub(crate) struct RawProfile {
     pub store: Option<String>,
     /// (v3) The account history rows are stored under; default: the profile's name.
     pub account: Option<String>,
-    pub tencent: Option<RawTencent>,
-    pub alibaba: Option<RawAlibaba>,
-    pub acedata: Option<RawAcedata>,
+    /// Each registered provider's section, by provider id, untyped: its types were checked
+    /// by the provider's `check_config_section` (filled by `parse`).
+    #[serde(skip)]
+    pub sections: BTreeMap<String, toml::Value>,
     /// The 1-based line of `output` and `tz`, from their spans (filled by `parse`).
     #[serde(skip)]
     pub lines: BTreeMap<&'static str, usize>,
@@ -46,46 +47,14 @@ impl RawProfile {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(expecting = "a table such as [default.tencent]")]
-pub(crate) struct RawTencent {
-    pub secret_id: Option<String>,
-    pub secret_key: Option<String>,
-    pub token: Option<String>,
-    pub region: Option<String>,
-    pub vod_endpoint: Option<String>,
-    pub lke_endpoint: Option<String>,
-    pub sub_app_id: Option<u64>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(expecting = "a table such as [default.alibaba]")]
-pub(crate) struct RawAlibaba {
-    pub access_key_id: Option<String>,
-    pub access_key_secret: Option<String>,
-    pub security_token: Option<String>,
-    pub endpoint: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(expecting = "a table such as [default.acedata]")]
-pub(crate) struct RawAcedata {
-    pub token: Option<String>,
-    pub endpoint: Option<String>,
-}
-
 impl RawProfile {
     /// True when any secret (not an id) is set in this profile.
     fn holds_secret(&self) -> bool {
-        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
-        self.tencent
-            .as_ref()
-            .is_some_and(|t| set(&t.secret_key) || set(&t.token))
-            || self
-                .alibaba
-                .as_ref()
-                .is_some_and(|a| set(&a.access_key_secret) || set(&a.security_token))
-            || self.acedata.as_ref().is_some_and(|a| set(&a.token))
+        crate::providers::REGISTRY.iter().any(|provider| {
+            self.sections
+                .get(provider.id)
+                .is_some_and(|section| super::section::holds_secret(provider, section))
+        })
     }
 }
 
@@ -230,7 +199,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, Error> {
             format!("{name} is an array, but a top-level name is a profile and must be a table: [{name}]"),
         ));
     }
-    let mut profiles: BTreeMap<String, RawProfile> = toml::from_str(text).map_err(|e| {
+    let type_error = |e: toml::de::Error| {
         let mut strings = Vec::new();
         collect_strings(&toml::Value::Table(table.clone()), &mut strings);
         let message = redact_all(
@@ -238,8 +207,21 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, Error> {
             strings.iter().map(String::as_str),
         );
         located(path, text, e.span(), key_at(text, e.span()), message)
-    })?;
-    for profile in profiles.values_mut() {
+    };
+    // The general keys first, then each provider's section, typed by the provider.
+    let mut profiles: BTreeMap<String, RawProfile> = toml::from_str(text).map_err(type_error)?;
+    for provider in crate::providers::REGISTRY {
+        (provider.check_config_section)(text, provider.id).map_err(type_error)?;
+    }
+    for (name, profile) in profiles.iter_mut() {
+        let sections = table.get(name).and_then(toml::Value::as_table);
+        for provider in crate::providers::REGISTRY {
+            if let Some(section) = sections.and_then(|t| t.get(provider.id)) {
+                profile
+                    .sections
+                    .insert(provider.id.to_string(), section.clone());
+            }
+        }
         let spans = [
             ("output", profile.output.as_ref().map(toml::Spanned::span)),
             ("tz", profile.tz.as_ref().map(toml::Spanned::span)),
@@ -444,7 +426,10 @@ token = "platform-v1-abc"
         assert_eq!(f.profile_list(), "default, work");
         let d = &f.profiles["default"];
         assert_eq!(d.output(), Some("json"));
-        assert_eq!(d.tencent.as_ref().unwrap().sub_app_id, Some(200000004));
+        assert_eq!(
+            d.sections["tencent"].get("sub_app_id"),
+            Some(&toml::Value::Integer(200000004))
+        );
         assert!(f.warnings.is_empty());
         assert!(f.holds_secret());
     }

@@ -12,50 +12,39 @@
 //! - `template`: `config init`.
 //! - `show`: `config show` as text and as JSON.
 
+mod credentials;
 pub mod endpoint;
 mod file;
 mod process;
 mod resolve;
+mod section;
 mod show;
 mod store;
 mod template;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
 use crate::providers::EnvVar;
-use crate::secret::Secret;
 use crate::zone::Zone;
 
+pub use credentials::{single_secret, KeyPair, KeyPairNames, KeyPairSettings, SecretNames};
 pub use resolve::{config_path, load};
+pub use section::{
+    check_section, ProviderSettings, ProviderSettingsMap, ResolveSettings, SectionInput,
+};
 pub use show::{
     id as shown_id, secret as shown_secret, show_json, show_text, shown, text as shown_text, Shown,
 };
 pub use store::StoreSettings;
 pub use template::{init, init_prices, template};
 
-/// Every environment variable the configuration reads.
+/// The environment variables the configuration reads that belong to no provider (each
+/// provider names its own in its `credentials.rs`).
 pub mod vars {
-    pub const TENCENTCLOUD_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
-    pub const TENCENTCLOUD_SECRET_KEY: &str = "TENCENTCLOUD_SECRET_KEY";
-    pub const TENCENTCLOUD_TOKEN: &str = "TENCENTCLOUD_TOKEN";
-    /// Alias of `TENCENTCLOUD_TOKEN`, read when that one is unset.
-    pub const TENCENTCLOUD_SESSION_TOKEN: &str = "TENCENTCLOUD_SESSION_TOKEN";
-    pub const TENCENTCLOUD_REGION: &str = "TENCENTCLOUD_REGION";
-
-    pub const ALIBABA_CLOUD_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
-    pub const ALIBABA_CLOUD_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
-    pub const ALIBABA_CLOUD_SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
-
-    pub const ACEDATACLOUD_PLATFORM_TOKEN: &str = "ACEDATACLOUD_PLATFORM_TOKEN";
-
-    pub const AIGCUSAGE_VOD_ENDPOINT: &str = "AIGCUSAGE_VOD_ENDPOINT";
-    pub const AIGCUSAGE_LKE_ENDPOINT: &str = "AIGCUSAGE_LKE_ENDPOINT";
-    pub const AIGCUSAGE_MODELROUTER_ENDPOINT: &str = "AIGCUSAGE_MODELROUTER_ENDPOINT";
-    pub const AIGCUSAGE_ACEDATA_ENDPOINT: &str = "AIGCUSAGE_ACEDATA_ENDPOINT";
-
     pub const AIGCUSAGE_OUTPUT: &str = "AIGCUSAGE_OUTPUT";
     pub const AIGCUSAGE_TZ: &str = "AIGCUSAGE_TZ";
     pub const AIGCUSAGE_PROFILE: &str = "AIGCUSAGE_PROFILE";
@@ -80,21 +69,8 @@ pub mod vars {
     pub const NO_COLOR: &str = "NO_COLOR";
     pub const TERM: &str = "TERM";
 
-    /// All of the above, for hermetic tests that must clear them.
-    pub const ALL: &[&str] = &[
-        TENCENTCLOUD_SECRET_ID,
-        TENCENTCLOUD_SECRET_KEY,
-        TENCENTCLOUD_TOKEN,
-        TENCENTCLOUD_SESSION_TOKEN,
-        TENCENTCLOUD_REGION,
-        ALIBABA_CLOUD_ACCESS_KEY_ID,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-        ALIBABA_CLOUD_SECURITY_TOKEN,
-        ACEDATACLOUD_PLATFORM_TOKEN,
-        AIGCUSAGE_VOD_ENDPOINT,
-        AIGCUSAGE_LKE_ENDPOINT,
-        AIGCUSAGE_MODELROUTER_ENDPOINT,
-        AIGCUSAGE_ACEDATA_ENDPOINT,
+    /// All of the above.
+    pub const GENERAL: &[&str] = &[
         AIGCUSAGE_OUTPUT,
         AIGCUSAGE_TZ,
         AIGCUSAGE_PROFILE,
@@ -113,6 +89,20 @@ pub mod vars {
         NO_COLOR,
         TERM,
     ];
+
+    /// Every variable aigcusage reads: the general ones, then every registered provider's,
+    /// for hermetic tests that must clear them.
+    pub fn all() -> Vec<&'static str> {
+        GENERAL
+            .iter()
+            .copied()
+            .chain(
+                crate::providers::REGISTRY
+                    .iter()
+                    .flat_map(|p| p.environment.iter().map(|var| var.name)),
+            )
+            .collect()
+    }
 }
 
 /// The environment variables that belong to no provider, with their meaning.
@@ -201,13 +191,8 @@ pub fn environment() -> Vec<EnvVar> {
         .collect()
 }
 
-/// Built-in defaults.
+/// Built-in defaults of the general settings (each provider keeps its own).
 pub mod defaults {
-    pub const VOD_ENDPOINT: &str = "https://vod.intl.tencentcloudapi.com";
-    pub const LKE_ENDPOINT: &str = "https://lke.intl.tencentcloudapi.com";
-    pub const LKE_REGION: &str = "ap-jakarta";
-    pub const MODELROUTER_ENDPOINT: &str = "https://aicontent.aliyuncs.com";
-    pub const ACEDATA_ENDPOINT: &str = "https://platform.acedata.cloud";
     pub const OUTPUT: &str = "table";
     pub const PROFILE: &str = "default";
     /// The output formats `-o` accepts.
@@ -361,9 +346,9 @@ pub struct Settings {
     /// (v3) The account history rows are written under: the profile's `account`, else
     /// the profile's name.
     pub account: Sourced<String>,
-    pub tencent: TencentSettings,
-    pub alibaba: AlibabaSettings,
-    pub acedata: AcedataSettings,
+    /// Every registered provider's settings; a provider reaches its own with
+    /// `provider::<T>()`.
+    providers: ProviderSettingsMap,
     /// `AIGCUSAGE_NOW`: the clock pinned for reproducible reports.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// `SSL_CERT_FILE`: extra TLS roots.
@@ -386,9 +371,7 @@ impl Default for Settings {
             currency: None,
             store: StoreSettings::default(),
             account: Sourced::default_value(defaults::PROFILE.to_string()),
-            tencent: TencentSettings::default(),
-            alibaba: AlibabaSettings::default(),
-            acedata: AcedataSettings::default(),
+            providers: ProviderSettingsMap::defaults(),
             now: None,
             ssl_cert_file: None,
             warnings: Vec::new(),
@@ -396,320 +379,39 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct TencentSettings {
-    pub secret_id: Option<Sourced<String>>,
-    pub secret_key: Option<Sourced<Secret>>,
-    pub token: Option<Sourced<Secret>>,
-    /// LKE region.
-    pub region: Sourced<String>,
-    pub vod_endpoint: Sourced<String>,
-    pub lke_endpoint: Sourced<String>,
-    pub sub_app_id: Option<Sourced<u64>>,
-    pub scope: ProfileScope,
-}
-
-impl Default for TencentSettings {
-    fn default() -> Self {
-        TencentSettings {
-            secret_id: None,
-            secret_key: None,
-            token: None,
-            region: Sourced::default_value(defaults::LKE_REGION.to_string()),
-            vod_endpoint: Sourced::default_value(defaults::VOD_ENDPOINT.to_string()),
-            lke_endpoint: Sourced::default_value(defaults::LKE_ENDPOINT.to_string()),
-            sub_app_id: None,
-            scope: ProfileScope::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct AlibabaSettings {
-    pub access_key_id: Option<Sourced<String>>,
-    pub access_key_secret: Option<Sourced<Secret>>,
-    pub security_token: Option<Sourced<Secret>>,
-    pub endpoint: Sourced<String>,
-    pub scope: ProfileScope,
-}
-
-impl Default for AlibabaSettings {
-    fn default() -> Self {
-        AlibabaSettings {
-            access_key_id: None,
-            access_key_secret: None,
-            security_token: None,
-            endpoint: Sourced::default_value(defaults::MODELROUTER_ENDPOINT.to_string()),
-            scope: ProfileScope::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct AcedataSettings {
-    pub token: Option<Sourced<Secret>>,
-    pub endpoint: Sourced<String>,
-    pub scope: ProfileScope,
-}
-
-impl Default for AcedataSettings {
-    fn default() -> Self {
-        AcedataSettings {
-            token: None,
-            endpoint: Sourced::default_value(defaults::ACEDATA_ENDPOINT.to_string()),
-            scope: ProfileScope::default(),
-        }
-    }
-}
-
-/// An access key pair with an optional session token: what a signing provider signs with
-/// (Tencent's SecretId/SecretKey/Token, Alibaba's AccessKey ID/secret/STS token).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyPair {
-    pub id: String,
-    pub secret: Secret,
-    pub token: Option<Secret>,
-}
-
-pub type TencentCredentials = KeyPair;
-pub type AlibabaCredentials = KeyPair;
-
-/// How a key pair is named in messages, the environment and the config file.
-struct KeyPairNames {
-    /// `missing Tencent Cloud credentials`.
-    what: &'static str,
-    section: &'static str,
-    env_glob: &'static str,
-    id: (&'static str, &'static str),
-    secret: (&'static str, &'static str),
-    /// The session token's variable(s), for messages.
-    token_env: &'static str,
-}
-
-const TENCENT_KEY_PAIR: KeyPairNames = KeyPairNames {
-    what: "missing Tencent Cloud credentials",
-    section: "tencent",
-    env_glob: "TENCENTCLOUD_*",
-    id: (vars::TENCENTCLOUD_SECRET_ID, "secret_id"),
-    secret: (vars::TENCENTCLOUD_SECRET_KEY, "secret_key"),
-    token_env: "TENCENTCLOUD_TOKEN (or TENCENTCLOUD_SESSION_TOKEN)",
-};
-
-const ALIBABA_KEY_PAIR: KeyPairNames = KeyPairNames {
-    what: "missing Alibaba Cloud credentials",
-    section: "alibaba",
-    env_glob: "ALIBABA_CLOUD_*",
-    id: (vars::ALIBABA_CLOUD_ACCESS_KEY_ID, "access_key_id"),
-    secret: (vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET, "access_key_secret"),
-    token_env: vars::ALIBABA_CLOUD_SECURITY_TOKEN,
-};
-
-/// A key pair's resolved id, secret and token.
-type KeyPairParts<'a> = (
-    &'a Option<Sourced<String>>,
-    &'a Option<Sourced<Secret>>,
-    &'a Option<Sourced<Secret>>,
-);
-
-/// The key pair of resolved settings, or the exit-3 error naming exactly what is missing.
-fn key_pair(
-    (id, secret, token): KeyPairParts<'_>,
-    scope: &ProfileScope,
-    names: &KeyPairNames,
-) -> Result<KeyPair, Error> {
-    match (id, secret) {
-        (Some(id), Some(secret)) => {
-            credential_value(&id.value, id.origin, names.id, names.section, scope)?;
-            credential_value(
-                secret.value.expose(),
-                secret.origin,
-                names.secret,
-                names.section,
-                scope,
-            )?;
-            if let Some(token) = token {
-                let name = (names.token_env, "token");
-                credential_value(
-                    token.value.expose(),
-                    token.origin,
-                    name,
-                    names.section,
-                    scope,
-                )?;
-            }
-            Ok(KeyPair {
-                id: id.value.clone(),
-                secret: secret.value.clone(),
-                token: token.as_ref().map(|t| t.value.clone()),
-            })
-        }
-        (id, secret) => Err(missing_credentials(
-            names.what,
-            names.section,
-            names.env_glob,
-            scope,
-            &[
-                Part {
-                    env: names.id.0,
-                    key: names.id.1,
-                    found: id.as_ref().map(|s| s.origin),
-                },
-                Part {
-                    env: names.secret.0,
-                    key: names.secret.1,
-                    found: secret.as_ref().map(|s| s.origin),
-                },
-            ],
-        )),
-    }
-}
-
-/// Exit 3 when a credential cannot be sent in an HTTP header: a line break or another
-/// control character (`abc\r\nX-Evil: 1` would end in a transport error, or worse), or
-/// bytes that are not UTF-8 (U+FFFD from the environment snapshot). The message names
-/// where the value came from, never the value.
-fn credential_value(
-    value: &str,
-    origin: Origin,
-    (env, key): (&str, &str),
-    section: &str,
-    scope: &ProfileScope,
-) -> Result<(), Error> {
-    let problem = if value.contains(char::REPLACEMENT_CHARACTER) {
-        "is not valid UTF-8"
-    } else if value.chars().any(char::is_control) {
-        "holds a line break or another control character, which HTTP cannot carry"
-    } else {
-        return Ok(());
-    };
-    let name = match origin {
-        Origin::Env | Origin::Flag => env.to_string(),
-        Origin::File | Origin::Default => format!(
-            "{key} under [{}.{section}] in {}",
-            scope.profile,
-            scope.path_text()
-        ),
-    };
-    Err(Error::config(format!("{name} {problem}; nothing was sent")))
-}
-
-/// One required credential part: its environment variable, its key in the file, and
-/// where it was found (if it was).
-struct Part {
-    env: &'static str,
-    key: &'static str,
-    found: Option<Origin>,
-}
-
-/// The exit-3 error for missing or half-set credentials, naming exactly what is missing.
-fn missing_credentials(
-    what: &str,
-    section: &str,
-    env_glob: &str,
-    scope: &ProfileScope,
-    parts: &[Part],
-) -> Error {
-    let profile = &scope.profile;
-    let path = scope.path_text();
-    let missing: Vec<&Part> = parts.iter().filter(|p| p.found.is_none()).collect();
-    let present: Vec<&Part> = parts.iter().filter(|p| p.found.is_some()).collect();
-    let keys = |ps: &[&Part]| ps.iter().map(|p| p.key).collect::<Vec<_>>().join("/");
-    let envs = |ps: &[&Part]| ps.iter().map(|p| p.env).collect::<Vec<_>>().join(" and ");
-
-    if scope.explicit() {
-        let has = if present.is_empty() {
-            String::new()
-        } else {
-            format!(" (it has {})", keys(&present))
-        };
-        return Error::config(format!(
-            "{what}: profile '{profile}' (named by {}) has no {} under [{profile}.{section}] in {path}{has}; \
-             {env_glob} environment variables are ignored because a profile was named",
-            scope.named_by_text(),
-            keys(&missing),
-        ));
-    }
-    match present.first().and_then(|p| p.found) {
-        Some(Origin::Env) | Some(Origin::Flag) => Error::config(format!(
-            "{what}: {} is set but {} is not; set {}",
-            envs(&present),
-            envs(&missing),
-            envs(&missing),
-        )),
-        Some(Origin::File) | Some(Origin::Default) => Error::config(format!(
-            "{what}: [{profile}.{section}] in {path} has {} but no {}; add it there, or set {}",
-            keys(&present),
-            keys(&missing),
-            parts
-                .iter()
-                .map(|p| p.env)
-                .collect::<Vec<_>>()
-                .join(" and "),
-        )),
-        None => Error::config(format!(
-            "{what}: set {}, or {} under [{profile}.{section}] in {path}",
-            envs(&missing),
-            keys(&missing),
-        )),
-    }
-}
-
-impl TencentSettings {
-    pub fn credentials(&self) -> Result<TencentCredentials, Error> {
-        let parts = (&self.secret_id, &self.secret_key, &self.token);
-        key_pair(parts, &self.scope, &TENCENT_KEY_PAIR)
-    }
-
-    pub fn has_credentials(&self) -> bool {
-        self.secret_id.is_some() && self.secret_key.is_some()
-    }
-}
-
-impl AlibabaSettings {
-    pub fn credentials(&self) -> Result<AlibabaCredentials, Error> {
-        let parts = (
-            &self.access_key_id,
-            &self.access_key_secret,
-            &self.security_token,
-        );
-        key_pair(parts, &self.scope, &ALIBABA_KEY_PAIR)
-    }
-
-    pub fn has_credentials(&self) -> bool {
-        self.access_key_id.is_some() && self.access_key_secret.is_some()
-    }
-}
-
-impl AcedataSettings {
-    pub fn token(&self) -> Result<Secret, Error> {
-        match &self.token {
-            Some(token) => {
-                credential_value(
-                    token.value.expose(),
-                    token.origin,
-                    (vars::ACEDATACLOUD_PLATFORM_TOKEN, "token"),
-                    "acedata",
-                    &self.scope,
-                )?;
-                Ok(token.value.clone())
-            }
-            None => Err(missing_credentials(
-                "missing AceData Cloud token",
-                "acedata",
-                vars::ACEDATACLOUD_PLATFORM_TOKEN,
-                &self.scope,
-                &[Part {
-                    env: vars::ACEDATACLOUD_PLATFORM_TOKEN,
-                    key: "token",
-                    found: None,
-                }],
-            )),
+impl Settings {
+    /// A provider's settings, by their type (the provider's own `credentials.rs` type).
+    ///
+    /// Panics for a type no registered provider resolves: `Settings` come only from `load`
+    /// and `default`, which both hold every registered provider's settings, and a provider
+    /// asks only for its own type, so this cannot happen for a registered provider.
+    pub fn provider<T: ProviderSettings>(&self) -> &T {
+        match self.providers.get::<T>() {
+            Some(settings) => settings,
+            None => unregistered::<T>(),
         }
     }
 
-    pub fn has_credentials(&self) -> bool {
-        self.token.is_some()
+    /// A provider's settings, to change (tests, and flags that override a setting).
+    pub fn provider_mut<T: ProviderSettings>(&mut self) -> &mut T {
+        match self.providers.get_mut::<T>() {
+            Some(settings) => settings,
+            None => unregistered::<T>(),
+        }
     }
+
+    /// Every registered provider's settings.
+    pub fn providers(&self) -> &ProviderSettingsMap {
+        &self.providers
+    }
+}
+
+/// See `Settings::provider`: reached only by a settings type of no registered provider.
+fn unregistered<T>() -> ! {
+    panic!(
+        "{} belongs to no registered provider",
+        std::any::type_name::<T>()
+    )
 }
 
 #[cfg(test)]
@@ -723,18 +425,15 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), listed.len(), "listed twice: {listed:?}");
-        let mut all = vars::ALL.to_vec();
+        let mut all = vars::all();
         all.sort_unstable();
         assert_eq!(sorted, all);
         assert!(environment().iter().all(|v| !v.meaning.is_empty()));
-    }
-
-    fn scope(named_by: Option<Origin>) -> ProfileScope {
-        ProfileScope {
-            profile: "prod".into(),
-            path: PathBuf::from("/home/u/.config/aigcusage/config.toml"),
-            named_by,
-        }
+        let mut general: Vec<&str> = GENERAL_ENVIRONMENT.iter().map(|v| v.name).collect();
+        general.sort_unstable();
+        let mut read = vars::GENERAL.to_vec();
+        read.sort_unstable();
+        assert_eq!(general, read);
     }
 
     #[test]
@@ -747,96 +446,14 @@ mod tests {
     }
 
     #[test]
-    fn no_tencent_credentials_names_both_variables_and_the_file() {
-        let t = TencentSettings {
-            scope: scope(None),
-            ..Default::default()
-        };
-        let e = t.credentials().unwrap_err();
-        assert_eq!(e.exit_code(), 3);
-        assert_eq!(
-            e.to_string(),
-            "missing Tencent Cloud credentials: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, \
-             or secret_id/secret_key under [prod.tencent] in /home/u/.config/aigcusage/config.toml"
-        );
-        assert!(!t.has_credentials());
-    }
-
-    #[test]
-    fn half_set_env_credentials_name_the_missing_variable() {
-        let t = TencentSettings {
-            secret_id: Some(Sourced::new("AKIDEXAMPLE".into(), Origin::Env)),
-            ..Default::default()
-        };
-        let e = t.credentials().unwrap_err().to_string();
-        assert_eq!(
-            e,
-            "missing Tencent Cloud credentials: TENCENTCLOUD_SECRET_ID is set but TENCENTCLOUD_SECRET_KEY is not; set TENCENTCLOUD_SECRET_KEY"
-        );
-
-        let a = AlibabaSettings {
-            access_key_secret: Some(Sourced::new(Secret::new("s3cr3t-value"), Origin::Env)),
-            ..Default::default()
-        };
-        let e = a.credentials().unwrap_err();
-        assert_eq!(e.exit_code(), 3);
-        assert!(e.to_string().contains(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET is set but ALIBABA_CLOUD_ACCESS_KEY_ID is not"
-        ));
-        assert!(!e.to_string().contains("s3cr3t-value"));
-    }
-
-    #[test]
-    fn half_set_file_credentials_name_the_missing_key() {
-        let t = TencentSettings {
-            secret_key: Some(Sourced::new(Secret::new("k"), Origin::File)),
-            scope: scope(None),
-            ..Default::default()
-        };
-        let e = t.credentials().unwrap_err().to_string();
-        assert!(
-            e.contains("[prod.tencent] in /home/u/.config/aigcusage/config.toml has secret_key but no secret_id"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn explicit_profile_without_keys_says_env_is_ignored() {
-        let t = TencentSettings {
-            scope: scope(Some(Origin::Flag)),
-            ..Default::default()
-        };
-        let e = t.credentials().unwrap_err();
-        assert_eq!(e.exit_code(), 3);
-        assert_eq!(
-            e.to_string(),
-            "missing Tencent Cloud credentials: profile 'prod' (named by --profile) has no secret_id/secret_key \
-             under [prod.tencent] in /home/u/.config/aigcusage/config.toml; TENCENTCLOUD_* environment variables \
-             are ignored because a profile was named"
-        );
-        let a = AcedataSettings {
-            scope: scope(Some(Origin::Env)),
-            ..Default::default()
-        };
-        let e = a.token().unwrap_err().to_string();
-        assert!(
-            e.contains("(named by AIGCUSAGE_PROFILE) has no token under [prod.acedata]"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn complete_credentials_are_returned() {
-        let t = TencentSettings {
-            secret_id: Some(Sourced::new("AKIDEXAMPLE".into(), Origin::File)),
-            secret_key: Some(Sourced::new(Secret::new("key"), Origin::File)),
-            token: Some(Sourced::new(Secret::new("tok"), Origin::File)),
-            ..Default::default()
-        };
-        let c = t.credentials().unwrap();
-        assert_eq!(c.id, "AKIDEXAMPLE");
-        assert_eq!(c.secret.expose(), "key");
-        assert_eq!(c.token.unwrap().expose(), "tok");
-        assert!(t.has_credentials());
+    fn every_registered_provider_has_its_settings() {
+        let settings = Settings::default();
+        for provider in crate::providers::REGISTRY {
+            assert!(
+                settings.providers().by_id(provider.id).is_some(),
+                "{}",
+                provider.id
+            );
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Origin, Settings, Sourced};
+use super::{Origin, ProfileScope, Settings, Sourced};
 use crate::secret::{redact_id, Secret};
 
 const NOT_SET: &str = "(not set)";
@@ -120,21 +120,22 @@ fn config_value(s: &Settings) -> Option<String> {
 
 fn explicit_note(s: &Settings) -> Option<String> {
     s.profile_explicit.then(|| {
-        let variables: Vec<&str> = crate::providers::REGISTRY
-            .iter()
-            .map(|p| p.credential_variables)
-            .collect();
-        let listed = match variables.split_last() {
-            Some((last, [])) => last.to_string(),
-            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-            None => String::new(),
-        };
+        let listed = super::section::credential_variables_text();
         format!(
             "credentials come only from profile '{}' (named by {}); {listed} are ignored",
             s.profile.value,
-            s.tencent.scope.named_by_text()
+            named_by_text(s.profile.origin)
         )
     })
+}
+
+/// `--profile` or `AIGCUSAGE_PROFILE`, for a profile named by `origin`.
+fn named_by_text(origin: Origin) -> &'static str {
+    ProfileScope {
+        named_by: Some(origin),
+        ..ProfileScope::default()
+    }
+    .named_by_text()
 }
 
 /// The `config show` text: one `name  value  origin` line per setting, aligned.
@@ -181,7 +182,7 @@ pub fn show_text(settings: &Settings) -> String {
 }
 
 /// The `config show -o json` object: `{"profile": {"value": …, "origin": …}, "config": {…,
-/// "found": bool}, "tencent": {"secret_id": {…} | null, …}, …, "warnings": […]}`.
+/// "found": bool}, "<provider>": {"<key>": {…} | null, …}, …, "warnings": […]}`.
 pub fn show_json(settings: &Settings) -> Value {
     let mut root = Map::new();
     let mut sections: Vec<(&str, Map<String, Value>)> = Vec::new();

@@ -6,17 +6,18 @@ use std::path::Path;
 
 use crate::error::Error;
 
-/// What comes before the providers' sections.
-const HEAD: &str = r#"# aigcusage configuration.
+/// What comes first.
+const INTRO: &str = r#"# aigcusage configuration.
 #
 # Each top-level table is a profile; pick one with --profile NAME or AIGCUSAGE_PROFILE.
 # Without either, the profile [default] is used (it may be absent).
 #
 # Precedence: command-line option, then environment variable, then this file, then the
 # built-in default. A profile named with --profile or AIGCUSAGE_PROFILE is the only source
-# of credentials: TENCENTCLOUD_*, ALIBABA_CLOUD_* and ACEDATACLOUD_PLATFORM_TOKEN are then
-# ignored, so that --profile prod always means prod's keys.
-#
+"#;
+
+/// What comes after the sentence naming every provider's credential variables.
+const HEAD: &str = r#"#
 # This file may hold secrets: keep it readable by you alone (chmod 600).
 # Check what is in effect with: aigcusage config show
 
@@ -31,11 +32,10 @@ const HEAD: &str = r#"# aigcusage configuration.
 
 "#;
 
-/// What comes after them.
+/// What comes after them, before a second profile's example (the last provider's section
+/// with its first example line).
 const TAIL: &str = r#"# Another profile, used with --profile work:
 # [work]
-# [work.acedata]
-# token = "platform-v1-xxxxxxxxxxxxxxxxxxxxxxxx"
 "#;
 
 /// The file `config init` writes: every section of spec §3 with commented-out examples,
@@ -43,7 +43,12 @@ const TAIL: &str = r#"# Another profile, used with --profile work:
 /// Example lines are `# key = value` (and `# [table]`), prose lines are `# ` followed by
 /// text that is not a key, so a test can uncomment exactly the examples.
 pub fn template() -> String {
-    let mut text = HEAD.to_string();
+    let mut text = INTRO.to_string();
+    text.push_str(&wrap_comment(&format!(
+        "of credentials: {} are then ignored, so that --profile prod always means prod's keys.",
+        super::section::credential_variables_text()
+    )));
+    text.push_str(HEAD);
     for provider in crate::providers::REGISTRY {
         text.push_str(&format!(
             "[default.{}]\n{}\n",
@@ -51,7 +56,47 @@ pub fn template() -> String {
         ));
     }
     text.push_str(TAIL);
+    if let Some(provider) = crate::providers::REGISTRY.last() {
+        text.push_str(&format!("# [work.{}]\n", provider.id));
+        if let Some(example) = provider
+            .config_template
+            .lines()
+            .find(|line| is_example(line))
+        {
+            text.push_str(example);
+            text.push('\n');
+        }
+    }
     text
+}
+
+/// The widest line of the template's prose.
+const WIDTH: usize = 90;
+
+/// `text` as `# ` comment lines of at most `WIDTH` characters, broken between words.
+fn wrap_comment(text: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::from("#");
+    for word in text.split_whitespace() {
+        if line.len() > 1 && line.len() + 1 + word.len() > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from("#");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// An example line of a provider's template: `# key = value`.
+fn is_example(line: &str) -> bool {
+    line.strip_prefix("# ").is_some_and(|rest| {
+        rest.split_once(" = ")
+            .is_some_and(|(key, _)| key.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+    })
 }
 
 /// Writes the commented price-book template (`cost::demo::prices_template`) as
@@ -252,7 +297,9 @@ mod tests {
         assert!(s.file_found);
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
         assert_eq!(s.output.origin, Origin::Default);
-        assert!(!s.tencent.has_credentials());
+        for provider in REGISTRY {
+            assert!(!(provider.has_credentials)(&s), "{}", provider.id);
+        }
     }
 
     #[test]
@@ -296,7 +343,9 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert!(s.tencent.has_credentials());
+        for provider in REGISTRY {
+            assert!((provider.has_credentials)(&s), "{}", provider.id);
+        }
         assert_eq!(s.tz.value.to_string(), "Asia/Shanghai");
     }
 }

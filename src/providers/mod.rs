@@ -43,6 +43,16 @@ pub struct Provider {
     pub credentials_hint: &'static str,
     /// The keys of its config-file section (others are warned about as typos).
     pub config_keys: &'static [&'static str],
+    /// The keys of its section that hold secrets (a file holding one must be private).
+    pub secret_config_keys: &'static [&'static str],
+    /// Checks the types of its section in config text (`config::check_section::<Raw>`).
+    pub check_config_section: fn(&str, &str) -> Result<(), toml::de::Error>,
+    /// Its settings from the environment, its section of the profile and its defaults.
+    pub resolve_settings: crate::config::ResolveSettings,
+    /// Its settings when nothing is set (`Settings::default()`).
+    pub default_settings: fn() -> Box<dyn crate::config::ProviderSettings>,
+    /// Its main API's default base URL, the example of endpoint messages.
+    pub example_endpoint: &'static str,
     /// Its section of `config show`: every setting, redacted, with its origin.
     pub show: fn(&Settings) -> Vec<crate::config::Shown>,
     /// Its section of `config init`'s template (the lines under `[default.<id>]`).
@@ -294,6 +304,15 @@ mod tests {
                 "{}",
                 source.id
             );
+        }
+    }
+
+    #[test]
+    fn every_secret_key_is_a_config_key() {
+        for provider in REGISTRY {
+            for key in provider.secret_config_keys {
+                assert!(provider.config_keys.contains(key), "{}: {key}", provider.id);
+            }
         }
     }
 

@@ -100,8 +100,8 @@ mod tests {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     use super::*;
-    use crate::config::TencentCredentials;
     use crate::providers::tencent::client::Service;
+    use crate::providers::tencent::credentials::TencentCredentials;
     use crate::quota_apply::file::parse;
     use crate::quota_apply::flow::{run_flow, FlowEnd, FlowIo, FlowOptions};
     use crate::quota_apply::plan::plan;

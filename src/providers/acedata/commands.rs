@@ -64,7 +64,7 @@ impl UsageCommand for AcedataUsageArgs {
             };
             let endpoint = endpoint::flag_or_setting(
                 self.endpoint.as_deref(),
-                &input.settings.acedata.endpoint.value,
+                &super::credentials::settings(input.settings).endpoint.value,
             )?;
             let request = UsageRequest {
                 // AceData answers in UTC days: ask for the same dates in UTC.

@@ -35,6 +35,11 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
     config_template: credentials::CONFIG_TEMPLATE,
     show: credentials::show,
     config_keys: credentials::CONFIG_KEYS,
+    secret_config_keys: credentials::SECRET_CONFIG_KEYS,
+    check_config_section: crate::config::check_section::<credentials::RawSection>,
+    resolve_settings: credentials::resolve,
+    default_settings: credentials::default_settings,
+    example_endpoint: credentials::defaults::ENDPOINT,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
     demo_prices: demo::DEMO_PRICES,
@@ -51,7 +56,7 @@ pub async fn fetch_usage(
     let token = if input.demo {
         credentials::demo()
     } else {
-        input.settings.acedata.token()?
+        credentials::settings(input.settings).token()?
     };
     let client = Client {
         transport: input.transport,
@@ -83,6 +88,6 @@ async fn report_usage(
         application_id: None,
         api_ids: Vec::new(),
     };
-    let endpoint = input.settings.acedata.endpoint.value.clone();
+    let endpoint = credentials::settings(input.settings).endpoint.value.clone();
     fetch_usage(input, &request, endpoint).await
 }

@@ -11,7 +11,7 @@
 use rand::RngCore;
 use serde_json::Value;
 
-use crate::config::AlibabaCredentials;
+use super::credentials::AlibabaCredentials;
 use crate::error::{first_line, Error, Target};
 use crate::transport::{Call, HttpRequest, HttpResponse, Method, Transport, Verdict};
 

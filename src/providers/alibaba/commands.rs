@@ -74,7 +74,7 @@ impl UsageCommand for ModelrouterCostArgs {
             let model_types = modelrouter::parse_model_types(&self.model_types)?;
             let endpoint = endpoint::flag_or_setting(
                 self.endpoint.as_deref(),
-                &input.settings.alibaba.endpoint.value,
+                &super::credentials::settings(input.settings).endpoint.value,
             )?;
             let granularity = self.granularity.map(|g| match g {
                 CostGranularityArg::Hourly => CostGranularity::Hourly,

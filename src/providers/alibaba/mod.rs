@@ -30,6 +30,11 @@ pub const DESCRIPTOR: Provider = Provider {
     config_template: credentials::CONFIG_TEMPLATE,
     show: credentials::show,
     config_keys: credentials::CONFIG_KEYS,
+    secret_config_keys: credentials::SECRET_CONFIG_KEYS,
+    check_config_section: crate::config::check_section::<credentials::RawSection>,
+    resolve_settings: credentials::resolve,
+    default_settings: credentials::default_settings,
+    example_endpoint: credentials::defaults::ENDPOINT,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
     // ModelRouter reports money: nothing to price.
@@ -49,7 +54,7 @@ pub async fn fetch_cost(
     let credentials = if input.demo {
         credentials::demo()
     } else {
-        input.settings.alibaba.credentials()?
+        credentials::settings(input.settings).credentials()?
     };
     let client = client::Client {
         transport: input.transport,
@@ -73,6 +78,6 @@ async fn report_cost(input: &FetchInput<'_>) -> Result<Fetched, Error> {
         granularity: None,
         page_size: None,
     };
-    let endpoint = input.settings.alibaba.endpoint.value.clone();
+    let endpoint = credentials::settings(input.settings).endpoint.value.clone();
     fetch_cost(input, &request, endpoint).await
 }

@@ -5,7 +5,7 @@
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::config::TencentCredentials;
+use super::credentials::TencentCredentials;
 use crate::error::{first_line, Error, Target};
 use crate::transport::{Call, HttpRequest, HttpResponse, Method, Transport, Verdict};
 

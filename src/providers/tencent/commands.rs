@@ -262,7 +262,9 @@ impl UsageCommand for VodUsageArgs {
         async move {
             let endpoint = endpoint::flag_or_setting(
                 self.endpoint.as_deref(),
-                &input.settings.tencent.vod_endpoint.value,
+                &super::credentials::settings(input.settings)
+                    .vod_endpoint
+                    .value,
             )?;
             let query = VodQuery::new(
                 input,
@@ -312,7 +314,7 @@ impl UsageCommand for LkeTokensArgs {
         input: &'a FetchInput<'a>,
     ) -> LocalBoxFuture<'a, Result<Fetched, Error>> {
         async move {
-            let tencent = &input.settings.tencent;
+            let tencent = super::credentials::settings(input.settings);
             let region = match &self.region {
                 Some(flag) => endpoint::parse_region(flag, endpoint::From::Flag("--region"))?,
                 None => tencent.region.value.clone(),

@@ -46,6 +46,11 @@ pub const DESCRIPTOR: Provider = Provider {
     config_template: credentials::CONFIG_TEMPLATE,
     show: credentials::show,
     config_keys: credentials::CONFIG_KEYS,
+    secret_config_keys: credentials::SECRET_CONFIG_KEYS,
+    check_config_section: crate::config::check_section::<credentials::RawSection>,
+    resolve_settings: credentials::resolve,
+    default_settings: credentials::default_settings,
+    example_endpoint: credentials::defaults::VOD_ENDPOINT,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
     demo_prices: demo::DEMO_PRICES,
@@ -57,7 +62,7 @@ fn key_pair(input: &FetchInput<'_>) -> Result<KeyPair, Error> {
     if input.demo {
         return Ok(credentials::demo());
     }
-    input.settings.tencent.credentials()
+    credentials::settings(input.settings).credentials()
 }
 
 /// What `vod usage` asks, validated.
@@ -80,7 +85,10 @@ impl VodQuery {
     ) -> Result<Self, Error> {
         let types = vod::parse_types(types)?;
         vod::check_retention(&input.range, input.now)?;
-        let profile_sub_app_id = input.settings.tencent.sub_app_id.as_ref().map(|s| s.value);
+        let profile_sub_app_id = credentials::settings(input.settings)
+            .sub_app_id
+            .as_ref()
+            .map(|s| s.value);
         Ok(Self {
             types,
             sub_app_id: sub_app_id.or(profile_sub_app_id),
@@ -124,7 +132,10 @@ pub async fn fetch_vod(input: &FetchInput<'_>, query: VodQuery) -> Result<Fetche
 
 /// `report`'s VOD: the types of its `--vod-type`, the profile's endpoint.
 async fn report_vod(input: &FetchInput<'_>) -> Result<Fetched, Error> {
-    let endpoint = input.settings.tencent.vod_endpoint.value.clone();
+    let endpoint = credentials::settings(input.settings)
+        .vod_endpoint
+        .value
+        .clone();
     let query = VodQuery::new(input, input.option("vod-type"), None, Vec::new(), endpoint)?;
     fetch_vod(input, query).await
 }
@@ -164,7 +175,7 @@ pub async fn fetch_lke(
 
 /// `report`'s LKE: every token, the profile's region and endpoint.
 async fn report_lke(input: &FetchInput<'_>) -> Result<Fetched, Error> {
-    let tencent = &input.settings.tencent;
+    let tencent = credentials::settings(input.settings);
     fetch_lke(
         input,
         &lke::TokenFilters::default(),
