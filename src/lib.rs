@@ -4,6 +4,7 @@
 //! back as `series::Series` → `render` → stdout. Only `main.rs` picks exit codes.
 
 pub mod app;
+pub mod args;
 pub mod bucket;
 pub mod calendar;
 pub mod cli;

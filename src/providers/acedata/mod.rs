@@ -28,6 +28,8 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
         // AceData's days are UTC days.
         day_offset_seconds: Some(0),
         non_additive_metrics: &[],
+        options: &[],
+        check_range: None,
     }],
     has_credentials: credentials::has_credentials,
     credential_variables: credentials::VARIABLES,
@@ -37,6 +39,7 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
     config_keys: credentials::CONFIG_KEYS,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
+    commands: commands::COMMANDS,
 };
 
 /// AceData API usage of `request` (whose range is the input's), windowed; a total that

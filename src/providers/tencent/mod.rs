@@ -29,6 +29,8 @@ pub const DESCRIPTOR: Provider = Provider {
             fetch: |input| report_vod(input).boxed_local(),
             day_offset_seconds: UTC_PLUS_8,
             non_additive_metrics: &[],
+            options: &[commands::VOD_TYPE_OPTION],
+            check_range: Some(vod::check_retention),
         },
         Source {
             name: "lke",
@@ -38,6 +40,8 @@ pub const DESCRIPTOR: Provider = Provider {
             // LKE answers in sub-daily buckets: its calendar never shows.
             day_offset_seconds: None,
             non_additive_metrics: &[],
+            options: &[],
+            check_range: None,
         },
     ],
     has_credentials: credentials::has_credentials,
@@ -48,6 +52,7 @@ pub const DESCRIPTOR: Provider = Provider {
     config_keys: credentials::CONFIG_KEYS,
     environment: credentials::ENVIRONMENT,
     demo_answer: demo::answer,
+    commands: commands::COMMANDS,
 };
 
 /// The key pair to sign with: demo credentials under `--demo` (nothing is sent then).

@@ -8,11 +8,11 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::cli::{
-    QuotaApplyArgs, QuotaCommand, QuotaDeleteArgs, QuotaListArgs, QuotaSetArgs, QuotaTargetArgs,
-};
 use crate::error::Error;
 use crate::providers::tencent::client::{Client, Service};
+use crate::providers::tencent::commands::{
+    QuotaApplyArgs, QuotaCommand, QuotaDeleteArgs, QuotaListArgs, QuotaSetArgs, QuotaTargetArgs,
+};
 use crate::providers::tencent::vod::{SERVICE, VERSION};
 use crate::providers::tencent::vod_quota::{
     self, check_api_token, parse_limit, unit_of, ChangeKind, ListRequest, Quota, QuotaChange,
@@ -25,7 +25,7 @@ use crate::render::quota::{self, ChangeDoc, QuotaRow};
 use crate::render::Format;
 use crate::secret::redact_id;
 
-use super::Context;
+use super::super::Context;
 
 pub async fn run(ctx: &Context, command: &QuotaCommand) -> Result<(), Error> {
     match command {
