@@ -126,13 +126,14 @@ impl std::fmt::Debug for Invocation {
 }
 
 /// A command that changes or lists something of the provider's account (`vod quota set`).
-/// The rules the app applies before running it are asked of it.
-pub trait ActionCommand: std::any::Any {
+/// It computes; the app does the interaction and the printing through [`ActionEnv`]. The
+/// rules the app applies before running it are asked of it.
+pub trait ActionCommand {
     /// `vod quota set`.
     fn name(&self) -> &'static str;
     /// Why it refuses `--demo` (it acts on real accounts), if it does.
     fn demo_refusal(&self) -> Option<&'static str>;
-    /// Whether it handles Ctrl-C itself.
+    /// Whether it handles Ctrl-C itself ([`ActionEnv::interrupted`]).
     fn handles_interrupts(&self) -> bool {
         false
     }
@@ -140,8 +141,39 @@ pub trait ActionCommand: std::any::Any {
     fn sends_reads_on_dry_run(&self) -> bool {
         false
     }
-    /// The command itself, for the code that runs it.
-    fn as_any(&self) -> &dyn std::any::Any;
+    fn run<'a>(&'a self, env: &'a dyn ActionEnv) -> LocalBoxFuture<'a, Result<(), Error>>;
+}
+
+/// What an action command is given by the app: settings, the transport, the terminal,
+/// questions, progress, warnings and the output. Nothing of a provider.
+pub trait ActionEnv {
+    fn settings(&self) -> &Settings;
+    fn transport(&self) -> &Transport;
+    /// The one snapshot of the process environment (variables a file names).
+    fn environment(&self) -> &std::collections::HashMap<String, String>;
+    /// `-o json` (formats differ in shape, not only in syntax, for some commands).
+    fn json_output(&self) -> bool;
+    /// `--dry-run`.
+    fn dry_run(&self) -> bool;
+    /// stdin and stderr are terminals: a question can be asked and answered.
+    fn interactive(&self) -> bool;
+    /// Asks `question` on the terminal; true only for a yes.
+    fn confirm(&self, question: &str) -> std::io::Result<bool>;
+    /// A spinner naming what the command waits for, where progress is shown.
+    fn waiting(&self, what: String) -> crate::term::Spinner;
+    /// A warning on stderr, unless `--quiet`.
+    fn warn(&self, message: &str);
+    /// Prints `document` in the output format.
+    fn emit(&self, document: &crate::document::Document) -> Result<(), Error>;
+    /// The output as a stream flushed on every write, for text that must be on the screen
+    /// before a question (it still goes to `--output-file` when one is given).
+    fn progressive_output(&self) -> Box<dyn std::io::Write + '_>;
+    /// Whether Ctrl-C was pressed (for a command that handles interrupts).
+    fn interrupted(&self) -> bool;
+    /// A number as every output writes it: `2000`, `92.5`.
+    fn format_number(&self, value: f64) -> String;
+    /// A number as a JSON value: an integer when integral, `null` when not finite.
+    fn json_number(&self, value: f64) -> serde_json::Value;
 }
 
 /// One source of series.

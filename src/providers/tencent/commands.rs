@@ -10,7 +10,7 @@ use crate::args::{RangeOpts, Suggest};
 use crate::config::endpoint;
 use crate::error::Error;
 use crate::providers::{
-    ActionCommand, Commands, FetchInput, Fetched, Invocation, SourceOption, UsageCommand,
+    ActionCommand, ActionEnv, Commands, FetchInput, Fetched, Invocation, SourceOption, UsageCommand,
 };
 
 /// Tencent Cloud's subcommands in the registry.
@@ -111,8 +111,8 @@ impl ActionCommand for QuotaCommand {
         matches!(self, QuotaCommand::Apply(_))
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+    fn run<'a>(&'a self, env: &'a dyn ActionEnv) -> LocalBoxFuture<'a, Result<(), Error>> {
+        super::quota::actions::run(env, self).boxed_local()
     }
 }
 

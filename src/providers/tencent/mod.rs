@@ -1,10 +1,12 @@
-//! Tencent Cloud: TC3 signing, the API 3.0 envelope, and the VOD and LKE commands.
+//! Tencent Cloud: TC3 signing, the API 3.0 envelope, and the VOD (usage, quotas) and LKE
+//! commands.
 
 pub mod client;
 pub mod commands;
 pub mod credentials;
 pub mod demo;
 pub mod lke;
+pub mod quota;
 pub mod sign;
 pub mod vod;
 pub mod vod_quota;

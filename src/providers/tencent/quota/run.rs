@@ -116,11 +116,11 @@ mod tests {
 
     use super::*;
     use crate::error::Target;
+    use crate::providers::tencent::quota::plan::plan;
+    use crate::providers::tencent::quota::plan::tests::{current, desired};
+    use crate::providers::tencent::quota::plan_output::applied_lines;
+    use crate::providers::tencent::quota::view::plan_doc;
     use crate::providers::tencent::vod_quota::Quota;
-    use crate::quota_apply::plan::plan;
-    use crate::quota_apply::plan::tests::{current, desired};
-    use crate::quota_apply::view::plan_doc;
-    use crate::render::quota_plan::applied_lines;
 
     /// A VOD application in memory: records every request and fails the n-th when told.
     #[derive(Default)]
@@ -198,7 +198,7 @@ mod tests {
         }
     }
 
-    fn file() -> Vec<crate::quota_apply::DesiredQuota> {
+    fn file() -> Vec<crate::providers::tencent::quota::DesiredQuota> {
         vec![
             desired(QuotaType::Image, None, 2000),
             desired(QuotaType::Text, Some("tok-secret-aaaa"), 5000),

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use crate::error::Error;
-use crate::render::quota_plan::{
+use crate::providers::tencent::quota::plan_output::{
     applied_lines, write_applied_table, write_plan_json, write_plan_table,
 };
 
@@ -131,9 +131,9 @@ mod tests {
 
     use super::*;
     use crate::error::Target;
+    use crate::providers::tencent::quota::plan::plan;
+    use crate::providers::tencent::quota::plan::tests::{current, desired};
     use crate::providers::tencent::vod_quota::QuotaType;
-    use crate::quota_apply::plan::plan;
-    use crate::quota_apply::plan::tests::{current, desired};
 
     /// Records requests; fails the n-th.
     #[derive(Default)]

@@ -102,9 +102,9 @@ mod tests {
     use super::*;
     use crate::config::TencentCredentials;
     use crate::providers::tencent::client::Service;
-    use crate::quota_apply::file::parse;
-    use crate::quota_apply::flow::{run_flow, FlowEnd, FlowIo, FlowOptions};
-    use crate::quota_apply::plan::plan;
+    use crate::providers::tencent::quota::file::parse;
+    use crate::providers::tencent::quota::flow::{run_flow, FlowEnd, FlowIo, FlowOptions};
+    use crate::providers::tencent::quota::plan::plan;
     use crate::secret::Secret;
     use crate::transport::{Transport, TransportOptions};
 
@@ -274,14 +274,14 @@ mod tests {
         let (transport, credentials) = transport_and_credentials();
         let client = vod_client(&transport, &credentials, &server);
         let plan = plan(
-            &[crate::quota_apply::plan::tests::desired(
+            &[crate::providers::tencent::quota::plan::tests::desired(
                 QuotaType::Image,
                 None,
                 5,
             )],
             &[
-                crate::quota_apply::plan::tests::current("Image", None, 1),
-                crate::quota_apply::plan::tests::current("Video", None, 1),
+                crate::providers::tencent::quota::plan::tests::current("Image", None, 1),
+                crate::providers::tencent::quota::plan::tests::current("Video", None, 1),
             ],
             true,
         );
@@ -289,11 +289,12 @@ mod tests {
             client: &client,
             sub_app_id: 7,
         };
-        let outcome = crate::quota_apply::run::apply(&plan, &mut executor, || false).await;
+        let outcome =
+            crate::providers::tencent::quota::run::apply(&plan, &mut executor, || false).await;
         assert_eq!(outcome.applied.len(), 1);
         assert_eq!(outcome.applied[0].request_id.as_deref(), Some("del-1"));
         match outcome.stopped {
-            Some(crate::quota_apply::run::Stop::Failed { index: 1, error }) => {
+            Some(crate::providers::tencent::quota::run::Stop::Failed { index: 1, error }) => {
                 assert_eq!(error.exit_code(), 4);
                 assert!(error.to_string().contains("(RequestId mod-1)"), "{error}");
             }
