@@ -99,6 +99,10 @@ impl ActionEnv for AppEnv<'_> {
         Box::new(FlushEachWrite(&self.ctx.output))
     }
 
+    fn error_output(&self) -> Box<dyn Write + '_> {
+        Box::new(std::io::stderr())
+    }
+
     fn interrupted(&self) -> bool {
         self.interrupted.load(Ordering::SeqCst)
     }

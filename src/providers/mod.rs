@@ -168,6 +168,9 @@ pub trait ActionEnv {
     /// The output as a stream flushed on every write, for text that must be on the screen
     /// before a question (it still goes to `--output-file` when one is given).
     fn progressive_output(&self) -> Box<dyn std::io::Write + '_>;
+    /// Stderr, for what the user must see even with `--quiet` (what was applied before a
+    /// failure or an interrupt).
+    fn error_output(&self) -> Box<dyn std::io::Write + '_>;
     /// Whether Ctrl-C was pressed (for a command that handles interrupts).
     fn interrupted(&self) -> bool;
     /// A number as every output writes it: `2000`, `92.5`.

@@ -9,7 +9,6 @@ pub mod lke;
 pub mod quota;
 pub mod sign;
 pub mod vod;
-pub mod vod_quota;
 
 use futures::FutureExt;
 

@@ -12,11 +12,11 @@ use crate::providers::tencent::client::{Client, Service};
 use crate::providers::tencent::commands::{
     QuotaApplyArgs, QuotaCommand, QuotaDeleteArgs, QuotaListArgs, QuotaSetArgs, QuotaTargetArgs,
 };
-use crate::providers::tencent::vod::{SERVICE, VERSION};
-use crate::providers::tencent::vod_quota::{
+use crate::providers::tencent::quota::api::{
     self, check_api_token, parse_limit, unit_of, ChangeKind, ListRequest, Quota, QuotaChange,
     QuotaType,
 };
+use crate::providers::tencent::vod::{SERVICE, VERSION};
 use crate::providers::ActionEnv;
 use crate::secret::redact_id;
 
@@ -69,11 +69,11 @@ async fn apply(env: &dyn ActionEnv, args: &QuotaApplyArgs) -> Result<(), Error> 
     };
     // The plan must be on the screen before the question is asked.
     let mut stdout = env.progressive_output();
-    let mut stderr = std::io::stderr();
+    let mut stderr = env.error_output();
     let mut ask = |question: &str| env.confirm(question);
     let io = FlowIo {
         stdout: &mut *stdout,
-        stderr: &mut stderr,
+        stderr: &mut *stderr,
         ask: &mut ask,
     };
     match run_flow(&plan, options, &mut executor, io, || env.interrupted()).await? {
@@ -201,7 +201,7 @@ async fn send_change_with(
         service: vod_service(endpoint),
     };
     let spinner = waiting(env, change.kind.action());
-    let answer = vod_quota::change(&client, change).await;
+    let answer = api::change(&client, change).await;
     spinner.stop();
     let request_id = match answer {
         Ok(id) => id,
@@ -313,7 +313,7 @@ async fn list(env: &dyn ActionEnv, args: &QuotaListArgs) -> Result<(), Error> {
         api_token: target.api_token,
     };
     let spinner = waiting(env, "DescribeAigcQuotas");
-    let result = vod_quota::list(&client, &request).await;
+    let result = api::list(&client, &request).await;
     spinner.stop();
     let result = result?;
     let rows: Vec<QuotaRow> = result.quotas.iter().map(|q| quota_row(env, q)).collect();

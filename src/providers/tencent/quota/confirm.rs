@@ -46,9 +46,9 @@ pub fn declined() -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::tencent::quota::api::QuotaType;
     use crate::providers::tencent::quota::plan::plan;
     use crate::providers::tencent::quota::plan::tests::{current, desired};
-    use crate::providers::tencent::vod_quota::QuotaType;
 
     fn with_deletes() -> Plan {
         plan(

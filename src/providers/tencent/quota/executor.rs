@@ -1,11 +1,11 @@
-//! The executor over Tencent Cloud VOD: each change is one `vod_quota::change` request
+//! The executor over Tencent Cloud VOD: each change is one `api::change` request
 //! (CreateAigcQuota, ModifyAigcQuota, DeleteAigcQuota), and the current quotas are every
 //! page of DescribeAigcQuotas. Retries follow the transport's rules: a create is not sent
 //! again once it may have reached the server.
 
 use crate::error::Error;
 use crate::providers::tencent::client::Client;
-use crate::providers::tencent::vod_quota::{
+use crate::providers::tencent::quota::api::{
     self, ChangeKind, ListRequest, Quota, QuotaChange, QuotaType,
 };
 
@@ -32,7 +32,7 @@ impl VodExecutor<'_> {
             limit,
             api_token: api_token.map(str::to_string),
         };
-        vod_quota::change(self.client, &change).await
+        api::change(self.client, &change).await
     }
 }
 
@@ -88,7 +88,7 @@ pub async fn current_quotas(client: &Client<'_>, sub_app_id: u64) -> Result<Vec<
         quota_type: None,
         api_token: None,
     };
-    Ok(vod_quota::list(client, &request).await?.quotas)
+    Ok(api::list(client, &request).await?.quotas)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! tested without HTTP; `executor.rs` wires the executor to the VOD client.
 
 pub mod actions;
+pub mod api;
 pub mod confirm;
 pub mod executor;
 pub mod file;
@@ -107,6 +108,9 @@ pub mod fake_env {
             Ok(())
         }
         fn progressive_output(&self) -> Box<dyn std::io::Write + '_> {
+            Box::new(std::io::sink())
+        }
+        fn error_output(&self) -> Box<dyn std::io::Write + '_> {
             Box::new(std::io::sink())
         }
         fn interrupted(&self) -> bool {

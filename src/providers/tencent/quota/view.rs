@@ -1,4 +1,4 @@
-//! The plan and a run's outcome as the plain, redacted view `render::quota_plan` prints.
+//! The plan and a run's outcome as the plain, redacted view `plan_output` prints.
 
 use crate::providers::tencent::quota::plan_output::{PlanChangeDoc, PlanDoc};
 use crate::secret::redact_id;
@@ -44,11 +44,11 @@ pub fn plan_doc(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::tencent::quota::api::QuotaType;
     use crate::providers::tencent::quota::plan::plan;
     use crate::providers::tencent::quota::plan::tests::{current, desired};
     use crate::providers::tencent::quota::plan_output::{write_plan_json, write_plan_table};
     use crate::providers::tencent::quota::run::AppliedChange;
-    use crate::providers::tencent::vod_quota::QuotaType;
 
     const TOKEN: &str = "tok-secret-abcd";
 
