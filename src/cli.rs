@@ -284,7 +284,10 @@ impl clap::FromArgMatches for SourceOptionArgs {
         for option in providers::source_options() {
             let given = matches
                 .try_get_many::<String>(option.name)
-                .map_err(|e| clap::Error::raw(clap::error::ErrorKind::ArgumentConflict, e))?
+                .map_err(|e| {
+                    let message = format!("--{}: {e}", option.name);
+                    clap::Error::raw(clap::error::ErrorKind::InvalidValue, message)
+                })?
                 .map(|v| v.cloned().collect())
                 .unwrap_or_default();
             values.push((option.name, given));

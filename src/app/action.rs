@@ -1,6 +1,7 @@
 //! Running a provider's action command (quotas): the app's side of `Invocation::Action`,
 //! the [`ActionEnv`] it computes against.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,20 +17,15 @@ use crate::transport::Transport;
 use super::Context;
 
 /// Runs `command`. One that handles interrupts gets Ctrl-C as a flag it polls between
-/// requests, instead of the run being dropped.
+/// requests once it asks for it, instead of the run being dropped.
 pub async fn run(ctx: &Context, command: &dyn ActionCommand) -> Result<(), Error> {
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let listener = command.handles_interrupts().then(|| {
-        let interrupted = Arc::clone(&interrupted);
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, Ordering::SeqCst);
-            }
-        })
-    });
-    let env = AppEnv { ctx, interrupted };
+    let env = AppEnv {
+        ctx,
+        interrupted: Arc::new(AtomicBool::new(false)),
+        listener: RefCell::new(None),
+    };
     let result = command.run(&env).await;
-    if let Some(listener) = listener {
+    if let Some(listener) = env.listener.take() {
         listener.abort();
     }
     result
@@ -38,6 +34,8 @@ pub async fn run(ctx: &Context, command: &dyn ActionCommand) -> Result<(), Error
 struct AppEnv<'a> {
     ctx: &'a Context,
     interrupted: Arc<AtomicBool>,
+    /// The Ctrl-C listener, from `watch_interrupts` to the end of the command.
+    listener: RefCell<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl ActionEnv for AppEnv<'_> {
@@ -103,6 +101,18 @@ impl ActionEnv for AppEnv<'_> {
         Box::new(std::io::stderr())
     }
 
+    fn watch_interrupts(&self) {
+        let mut listener = self.listener.borrow_mut();
+        if listener.is_none() {
+            let interrupted = Arc::clone(&self.interrupted);
+            *listener = Some(tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    interrupted.store(true, Ordering::SeqCst);
+                }
+            }));
+        }
+    }
+
     fn interrupted(&self) -> bool {
         self.interrupted.load(Ordering::SeqCst)
     }
@@ -144,6 +154,94 @@ impl Write for FlushEachWrite<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::{Grid, Text};
+    use clap::Parser;
+    use futures::future::LocalBoxFuture;
+    use futures::FutureExt;
+    use std::rc::Rc;
+
+    /// A sink the test reads back.
+    #[derive(Clone, Default)]
+    struct Shared(Rc<RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn context(format: Format, sink: &Shared) -> Context {
+        let cli = crate::cli::Cli::try_parse_from(["aigcusage", "config", "path"]).unwrap();
+        Context {
+            settings: Settings::default(),
+            zone: crate::zone::Zone::UTC,
+            now: chrono::Utc::now(),
+            terminal: crate::term::Terminal {
+                stdout_is_tty: false,
+                stderr_is_tty: false,
+                stdin_is_tty: false,
+                width: 100,
+                color: false,
+            },
+            format,
+            global: cli.global,
+            transport: Transport::new(
+                crate::transport::TransportOptions::default(),
+                crate::transport::trace::stderr_sink(),
+            )
+            .unwrap(),
+            demo: false,
+            output: crate::output::Output::new(Box::new(sink.clone())),
+            env: HashMap::new(),
+        }
+    }
+
+    /// Emits a two-row document, then a line through the progressive output.
+    struct Emits;
+
+    impl ActionCommand for Emits {
+        fn name(&self) -> &'static str {
+            "test emit"
+        }
+        fn demo_refusal(&self) -> Option<&'static str> {
+            None
+        }
+        fn run<'a>(&'a self, env: &'a dyn ActionEnv) -> LocalBoxFuture<'a, Result<(), Error>> {
+            async move {
+                assert!(!env.interactive() && !env.dry_run() && !env.interrupted());
+                let mut grid = Grid::new(&["n"]);
+                grid.rows = vec![vec![env.format_number(2.50)], vec![env.format_number(3.0)]];
+                env.emit(&Document {
+                    text: Text::Lines(vec!["two rows".into()]),
+                    json: Box::new(env.json_number(3.0)),
+                    ndjson: Vec::new(),
+                    csv: grid,
+                })?;
+                writeln!(env.progressive_output(), "after")?;
+                Ok(())
+            }
+            .boxed_local()
+        }
+    }
+
+    #[test]
+    fn an_action_prints_through_the_renderer_in_the_context_format() {
+        for (format, expected) in [
+            (Format::Csv, "n\n2.5\n3\nafter\n"),
+            (Format::Table, "two rows\nafter\n"),
+            (Format::Json, "3\nafter\n"),
+        ] {
+            let sink = Shared::default();
+            let ctx = context(format, &sink);
+            futures::executor::block_on(run(&ctx, &Emits)).unwrap();
+            ctx.output.finish().unwrap();
+            assert_eq!(String::from_utf8(sink.0.take()).unwrap(), expected);
+        }
+    }
 
     #[test]
     fn only_y_or_yes_is_a_yes() {

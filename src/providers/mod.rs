@@ -133,7 +133,7 @@ pub trait ActionCommand {
     fn name(&self) -> &'static str;
     /// Why it refuses `--demo` (it acts on real accounts), if it does.
     fn demo_refusal(&self) -> Option<&'static str>;
-    /// Whether it handles Ctrl-C itself ([`ActionEnv::interrupted`]).
+    /// Whether it handles Ctrl-C itself ([`ActionEnv::watch_interrupts`]).
     fn handles_interrupts(&self) -> bool {
         false
     }
@@ -171,7 +171,10 @@ pub trait ActionEnv {
     /// Stderr, for what the user must see even with `--quiet` (what was applied before a
     /// failure or an interrupt).
     fn error_output(&self) -> Box<dyn std::io::Write + '_>;
-    /// Whether Ctrl-C was pressed (for a command that handles interrupts).
+    /// From now on Ctrl-C sets [`ActionEnv::interrupted`] instead of ending the process
+    /// (for a command that handles interrupts, once it is about to send changes).
+    fn watch_interrupts(&self);
+    /// Whether Ctrl-C was pressed since [`ActionEnv::watch_interrupts`].
     fn interrupted(&self) -> bool;
     /// A number as every output writes it: `2000`, `92.5`.
     fn format_number(&self, value: f64) -> String;

@@ -55,6 +55,8 @@ async fn apply(env: &dyn ActionEnv, args: &QuotaApplyArgs) -> Result<(), Error> 
     spinner.stop();
     let current = current?;
     let plan = super::plan::plan(&desired.quotas, &current, args.prune);
+    // From here Ctrl-C lets the request in flight finish and lists what was applied.
+    env.watch_interrupts();
 
     let options = FlowOptions {
         sub_app_id,

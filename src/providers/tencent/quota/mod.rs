@@ -113,6 +113,7 @@ pub mod fake_env {
         fn error_output(&self) -> Box<dyn std::io::Write + '_> {
             Box::new(std::io::sink())
         }
+        fn watch_interrupts(&self) {}
         fn interrupted(&self) -> bool {
             false
         }
