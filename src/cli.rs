@@ -4,10 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-// Each provider's subcommands and their help live in its folder (`commands.rs`).
-pub use crate::providers::acedata::commands::*;
-pub use crate::providers::alibaba::commands::*;
-pub use crate::providers::tencent::commands::*;
+pub use crate::args::{RangeOpts, Suggest};
+use crate::providers::{self, Invocation, REGISTRY};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -22,13 +20,11 @@ or from a profile in the config file: run `aigcusage config init` to write a com
 
 /// How much AI generation did we use, and what did it cost?
 ///
-/// One command tree over Tencent Cloud VOD and LKE, Alibaba Cloud ModelRouter and AceData
-/// Cloud, with one normalized time series and one set of output formats (table, json,
-/// ndjson, csv, and prom and focus for Prometheus and FinOps tools). Try
-/// `aigcusage report --demo`: no credentials needed.
+/// (The long description names the providers: `long_about`.)
 #[derive(Debug, Parser)]
 #[command(
     name = "aigcusage",
+    long_about = long_about(),
     version,
     propagate_version = true,
     after_help = AFTER_HELP,
@@ -219,59 +215,107 @@ fn parse_timeout(value: &str) -> Result<f64, String> {
     }
 }
 
-/// Accepts any text (the command checks it and says what is wrong in its own words) but
-/// offers `values` to shell completion. The help lists the values itself, so clap's
-/// `[possible values: ...]` is hidden where this is used.
-#[derive(Clone, Copy)]
-pub struct Suggest(pub fn() -> Vec<&'static str>);
+/// The program's long description: what it covers comes from the registry.
+fn long_about() -> String {
+    let summaries: Vec<&str> = REGISTRY.iter().map(|p| p.commands.summary).collect();
+    format!(
+        "How much AI generation did we use, and what did it cost?\n\n\
+         One command tree over {}, with one normalized time series and one set of output \
+         formats (table, json, ndjson, csv, and prom and focus for Prometheus and FinOps \
+         tools). Try `aigcusage report --demo`: no credentials needed.",
+        join_with_and(&summaries)
+    )
+}
 
-impl clap::builder::TypedValueParser for Suggest {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        arg: Option<&clap::Arg>,
-        value: &std::ffi::OsStr,
-    ) -> Result<String, clap::Error> {
-        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
-    }
-
-    fn possible_values(
-        &self,
-    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        Some(Box::new(
-            (self.0)()
-                .into_iter()
-                .map(clap::builder::PossibleValue::new),
-        ))
+/// `a`, `a and b`, `a, b and c`.
+fn join_with_and(items: &[&str]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }
 
-/// `--type`'s values for completion: every VOD AIGC type and `all`.
-pub fn vod_type_values() -> Vec<&'static str> {
-    let mut values = crate::providers::tencent::vod::AIGC_TYPES.to_vec();
-    values.push("all");
-    values
+/// Every provider's top-level subcommands, from the registry.
+#[derive(Debug)]
+pub struct ProviderCommand(pub Invocation);
+
+impl clap::FromArgMatches for ProviderCommand {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let provider = matches
+            .subcommand_name()
+            .and_then(providers::provider_with_subcommand)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::MissingSubcommand))?;
+        (provider.commands.from_matches)(matches).map(ProviderCommand)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Subcommand for ProviderCommand {
+    fn augment_subcommands(command: clap::Command) -> clap::Command {
+        REGISTRY.iter().fold(command, |command, provider| {
+            (provider.commands.augment)(command)
+        })
+    }
+
+    fn augment_subcommands_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_subcommands(command)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        providers::provider_with_subcommand(name).is_some()
+    }
+}
+
+/// The options sources declare, from the registry: what `report`,
+/// `forecast` and `prices check` pass them by name.
+#[derive(Debug, Clone, Default)]
+pub struct SourceOptionArgs {
+    pub values: Vec<(&'static str, Vec<String>)>,
+}
+
+impl clap::FromArgMatches for SourceOptionArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut values = Vec::new();
+        for option in providers::source_options() {
+            let given = matches
+                .try_get_many::<String>(option.name)
+                .map_err(|e| {
+                    let message = format!("--{}: {e}", option.name);
+                    clap::Error::raw(clap::error::ErrorKind::InvalidValue, message)
+                })?
+                .map(|v| v.cloned().collect())
+                .unwrap_or_default();
+            values.push((option.name, given));
+        }
+        Ok(Self { values })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for SourceOptionArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        providers::source_options().fold(command, |command, option| command.arg((option.arg)()))
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Tencent Cloud VOD: AIGC usage and quotas
-    #[command(subcommand)]
-    Vod(VodCommand),
-
-    /// Tencent Cloud LKE / ADP: token usage
-    #[command(subcommand)]
-    Lke(LkeCommand),
-
-    /// Alibaba Cloud ModelRouter (AiContent): cost trend
-    #[command(subcommand)]
-    Modelrouter(ModelrouterCommand),
-
-    /// AceData Cloud: API usage
-    #[command(subcommand)]
-    Acedata(AcedataCommand),
+    // The providers' subcommands come first, in registry order.
+    #[command(flatten)]
+    Provider(ProviderCommand),
 
     /// Every configured provider at once: totals, a breakdown by day, week or month, and
     /// a trend per series
@@ -355,16 +399,8 @@ pub struct ReportArgs {
     )]
     pub providers: Vec<String>,
 
-    /// VOD AIGC types, as `vod usage --type`
-    #[arg(
-        long,
-        value_name = "TYPE",
-        value_delimiter = ',',
-        default_value = "all",
-        value_parser = Suggest(vod_type_values),
-        hide_possible_values = true
-    )]
-    pub vod_type: Vec<String>,
+    #[command(flatten)]
+    pub source_options: SourceOptionArgs,
 
     /// Buckets of the breakdown (weeks start on Monday)
     #[arg(long, value_name = "BUCKET", default_value = "day", value_parser = ["day", "week", "month"])]
@@ -403,14 +439,8 @@ pub struct ForecastArgs {
     #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
     pub providers: Vec<String>,
 
-    /// VOD AIGC types, as `vod usage --type`
-    #[arg(
-        long,
-        value_name = "TYPE",
-        value_delimiter = ',',
-        default_value = "all"
-    )]
-    pub vod_type: Vec<String>,
+    #[command(flatten)]
+    pub source_options: SourceOptionArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -427,14 +457,8 @@ pub struct PricesCheckArgs {
     #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
     pub providers: Vec<String>,
 
-    /// VOD AIGC types, as `vod usage --type`
-    #[arg(
-        long,
-        value_name = "TYPE",
-        value_delimiter = ',',
-        default_value = "all"
-    )]
-    pub vod_type: Vec<String>,
+    #[command(flatten)]
+    pub source_options: SourceOptionArgs,
 
     #[command(flatten)]
     pub range: RangeOpts,
@@ -465,38 +489,6 @@ pub enum HistoryCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
-}
-
-/// `--start/--end` or `--last` (spec §2).
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Time range")]
-pub struct RangeOpts {
-    /// Start: RFC 3339, a date (2025-11-18), a date-time (2025-11-18 09:30), unix seconds,
-    /// now, today, yesterday, or a duration ago (7d, 36h)
-    #[arg(
-        long,
-        visible_alias = "since",
-        value_name = "TIME",
-        allow_hyphen_values = true
-    )]
-    pub start: Option<String>,
-
-    /// End, same forms as --start; a date means the end of that day (inclusive)
-    #[arg(
-        long,
-        visible_alias = "until",
-        value_name = "TIME",
-        allow_hyphen_values = true
-    )]
-    pub end: Option<String>,
-
-    /// The DURATION before --end (or before now): <N><m|h|d|w> [default: 7d]
-    #[arg(long, value_name = "DURATION", conflicts_with = "start")]
-    pub last: Option<String>,
-
-    /// One calendar month in --tz: YYYY-MM, this or last (instead of --start/--end/--last)
-    #[arg(long, value_name = "MONTH")]
-    pub month: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -554,6 +546,14 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// The provider invocation of a parsed command line.
+    fn invocation(cli: &Cli) -> &Invocation {
+        let Command::Provider(ProviderCommand(invocation)) = &cli.command else {
+            panic!("not a provider command: {:?}", cli.command)
+        };
+        invocation
+    }
+
     #[test]
     fn global_options_work_after_the_subcommand() {
         let cli = Cli::try_parse_from([
@@ -570,10 +570,70 @@ mod tests {
         .unwrap();
         assert_eq!(cli.global.output.as_deref(), Some("json"));
         assert_eq!(cli.global.tz.as_deref(), Some("UTC"));
-        let Command::Vod(VodCommand::Usage(args)) = cli.command else {
+        assert_eq!(invocation(&cli).name(), "vod usage");
+    }
+
+    #[test]
+    fn every_provider_subcommand_parses_to_its_invocation() {
+        for (words, name, series) in [
+            (&["vod", "usage", "--type", "all"][..], "vod usage", true),
+            (&["vod", "quota", "list"][..], "vod quota list", false),
+            (&["lke", "tokens"][..], "lke tokens", true),
+            (&["modelrouter", "cost"][..], "modelrouter cost", true),
+            (&["acedata", "usage"][..], "acedata usage", true),
+        ] {
+            let cli =
+                Cli::try_parse_from(std::iter::once("aigcusage").chain(words.iter().copied()))
+                    .unwrap();
+            assert_eq!(invocation(&cli).name(), name);
+            assert_eq!(invocation(&cli).prints_series(), series, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_provider_command_without_its_subcommand_is_a_usage_error() {
+        let err = Cli::try_parse_from(["aigcusage", "vod"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn source_options_are_passed_by_name_with_their_defaults() {
+        let cli =
+            Cli::try_parse_from(["aigcusage", "report", "--vod-type", "Video,Image"]).unwrap();
+        let Command::Report(args) = cli.command else {
             panic!("wrong command")
         };
-        assert_eq!(args.types, ["Video", "image"]);
+        let vod_type = args
+            .source_options
+            .values
+            .iter()
+            .find(|(name, _)| *name == "vod-type");
+        assert_eq!(vod_type.unwrap().1, ["Video", "Image"]);
+
+        let cli = Cli::try_parse_from(["aigcusage", "prices", "check"]).unwrap();
+        let Command::Prices(PricesCommand::Check(args)) = cli.command else {
+            panic!("wrong command")
+        };
+        let vod_type = args
+            .source_options
+            .values
+            .iter()
+            .find(|(name, _)| *name == "vod-type");
+        assert_eq!(vod_type.unwrap().1, ["all"]);
+    }
+
+    #[test]
+    fn the_long_description_names_every_provider_in_registry_order() {
+        assert_eq!(join_with_and(&[]), "");
+        assert_eq!(join_with_and(&["a"]), "a");
+        assert_eq!(join_with_and(&["a", "b", "c"]), "a, b and c");
+        let about = long_about();
+        let mut at = 0;
+        for provider in REGISTRY {
+            let found = about[at..].find(provider.commands.summary);
+            assert!(found.is_some(), "{} missing or out of order", provider.id);
+            at += found.unwrap_or_default();
+        }
     }
 
     #[test]
@@ -607,10 +667,10 @@ mod tests {
             "now",
         ])
         .unwrap();
-        let Command::Vod(VodCommand::Usage(args)) = cli.command else {
-            panic!("wrong command")
+        let Invocation::Usage(command) = invocation(&cli) else {
+            panic!("not a usage command")
         };
-        assert_eq!(args.range.start.as_deref(), Some("-7d"));
-        assert_eq!(args.range.end.as_deref(), Some("now"));
+        assert_eq!(command.range().start.as_deref(), Some("-7d"));
+        assert_eq!(command.range().end.as_deref(), Some("now"));
     }
 }

@@ -4,18 +4,19 @@
 //! back as `series::Series` → `render` → stdout. Only `main.rs` picks exit codes.
 
 pub mod app;
+pub mod args;
 pub mod bucket;
 pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod cost;
+pub mod document;
 pub mod error;
 pub mod help_topics;
 pub mod man;
 pub mod outfile;
 pub mod output;
 pub mod providers;
-pub mod quota_apply;
 pub mod render;
 pub mod secret;
 pub mod series;

@@ -155,7 +155,7 @@ pub async fn run(ctx: &Context, args: &ForecastArgs) -> Result<(), Error> {
             .await?
             .0
     } else {
-        report::gather(ctx, &args.providers, &args.vod_type, range).await?
+        report::gather(ctx, &args.providers, &args.source_options.values, range).await?
     };
     if let Some(error) = gathered.first_error.take() {
         // Every provider failed: nothing to compute.
@@ -395,7 +395,7 @@ fn write_table(out: &mut dyn Write, forecasts: &Forecasts) -> std::io::Result<()
             ),
             _ => ("-".to_string(), f.reason.unwrap_or("-").to_string()),
         };
-        // A cost series is named by the metric it prices (VOD's seconds and tasks).
+        // A cost series is named by the metric it prices (a source's seconds and tasks).
         let metric = match s.labels.get(crate::cost::price::PRICED_METRIC_LABEL) {
             Some(priced) if s.metric == "cost" => format!(" {priced}"),
             _ => format!(" {}", s.metric),

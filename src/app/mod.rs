@@ -1,5 +1,6 @@
 //! Dispatch: the only code that sees both providers and renderers.
 
+mod action;
 mod config_cmd;
 mod cost;
 mod exports;
@@ -13,7 +14,6 @@ mod report;
 pub mod store;
 mod sync;
 mod usage;
-mod vod_quota;
 
 use std::time::Duration;
 
@@ -21,13 +21,11 @@ use chrono::{DateTime, Utc};
 
 use clap::CommandFactory;
 
-use crate::cli::{
-    AcedataCommand, Cli, Command, GlobalArgs, LkeCommand, ModelrouterCommand, RangeOpts, VodCommand,
-};
+use crate::cli::{Cli, Command, GlobalArgs, ProviderCommand, RangeOpts};
 use crate::config::{self, Inputs, Settings};
 use crate::error::Error;
 use crate::output::Output;
-use crate::providers::FetchInput;
+use crate::providers::{FetchInput, Invocation};
 use crate::render::Format;
 use crate::term::Terminal;
 use crate::timerange::{self, RangeArgs, TimeRange};
@@ -47,7 +45,7 @@ pub struct Context {
     pub demo: bool,
     /// Standard output (or `--output-file`), the only way to it.
     pub output: Output,
-    /// The one snapshot of the process environment (`vod quota apply`'s api token variables).
+    /// The one snapshot of the process environment (api token variables an action names).
     pub env: std::collections::HashMap<String, String>,
 }
 
@@ -107,8 +105,8 @@ pub async fn run(
         Some(path) => Output::file(path)?,
         None => Output::stdout(),
     };
-    // `vod quota apply` handles Ctrl-C itself: the request in flight finishes first.
-    let handles_interrupts = is_quota_apply(&cli.command);
+    // Some commands handle Ctrl-C themselves: the request in flight finishes first.
+    let handles_interrupts = invocation(&cli.command).is_some_and(Invocation::handles_interrupts);
     let command = run_command(cli, terminal, env, &output);
     if handles_interrupts {
         return finish(command.await, &output);
@@ -224,8 +222,9 @@ async fn run_command(
                 ..RetryPolicy::default()
             },
             verbose: global.verbose,
-            // `vod quota apply --dry-run` sends its reads and stops after the plan (spec §4).
-            dry_run: global.dry_run && !is_quota_apply(&command),
+            // Some commands' `--dry-run` sends their reads and stops after a plan (spec §4).
+            dry_run: global.dry_run
+                && !invocation(&command).is_some_and(Invocation::sends_reads_on_dry_run),
             extra_roots: settings.ssl_cert_file.clone(),
             offline: demo.then(|| {
                 std::sync::Arc::new(crate::providers::demo::DemoResponder)
@@ -269,15 +268,8 @@ async fn run_command(
 /// `--from-store` belongs to report and the usage commands; `--account` to those and
 /// `history export`.
 fn check_store_flags(ctx: &Context, command: &Command) -> Result<(), Error> {
-    let reads_series = matches!(
-        command,
-        Command::Report(_)
-            | Command::Forecast(_)
-            | Command::Vod(VodCommand::Usage(_))
-            | Command::Lke(LkeCommand::Tokens(_))
-            | Command::Modelrouter(ModelrouterCommand::Cost(_))
-            | Command::Acedata(AcedataCommand::Usage(_))
-    );
+    let reads_series = matches!(command, Command::Report(_) | Command::Forecast(_))
+        || invocation(command).is_some_and(Invocation::prints_series);
     if ctx.global.from_store && !reads_series {
         return Err(Error::usage(
             "--from-store is for report, forecast and the usage commands",
@@ -303,23 +295,33 @@ fn check_store_flags(ctx: &Context, command: &Command) -> Result<(), Error> {
 
 async fn dispatch(ctx: &Context, command: Command) -> Result<(), Error> {
     match command {
-        Command::Vod(VodCommand::Usage(args)) => usage::run(ctx, &args).await,
+        Command::Provider(ProviderCommand(invocation)) => run_invocation(ctx, invocation).await,
         Command::Report(args) => report::run(ctx, &args).await,
-        Command::Modelrouter(ModelrouterCommand::Cost(args)) => {
-            usage::run(ctx, &args).await
-        }
-        Command::Vod(VodCommand::Quota(_)) if ctx.demo => Err(Error::usage(
-            "--demo answers the usage commands and report; vod quota manages real quotas and has no demo",
-        )),
-        Command::Vod(VodCommand::Quota(cmd)) => vod_quota::run(ctx, &cmd).await,
-        Command::Lke(LkeCommand::Tokens(args)) => usage::run(ctx, &args).await,
-        Command::Acedata(AcedataCommand::Usage(args)) => usage::run(ctx, &args).await,
         Command::Forecast(args) => forecast::run(ctx, &args).await,
         Command::Prices(crate::cli::PricesCommand::Check(args)) => prices::run(ctx, &args).await,
         Command::Sync(args) => sync::run(ctx, &args).await,
         Command::History(cmd) => history::run(ctx, &cmd).await,
         Command::Config(cmd) => config_cmd::run(ctx, &cmd),
         Command::Completions { .. } | Command::Help { .. } | Command::Man => Ok(()),
+    }
+}
+
+/// A provider's command: refused under `--demo` when it says so, else run.
+async fn run_invocation(ctx: &Context, invocation: Invocation) -> Result<(), Error> {
+    if let Some(refusal) = invocation.demo_refusal().filter(|_| ctx.demo) {
+        return Err(Error::usage(refusal));
+    }
+    match invocation {
+        Invocation::Usage(command) => usage::run(ctx, command.as_ref()).await,
+        Invocation::Action(command) => action::run(ctx, command.as_ref()).await,
+    }
+}
+
+/// The provider invocation of `command`, if it is one.
+fn invocation(command: &Command) -> Option<&Invocation> {
+    match command {
+        Command::Provider(ProviderCommand(invocation)) => Some(invocation),
+        _ => None,
     }
 }
 
@@ -349,21 +351,8 @@ fn finish(result: Result<(), Error>, output: &Output) -> Result<(), Error> {
 }
 /// The commands whose output is series (usage commands and `report`): `-o prom|focus`.
 fn prints_series(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Vod(VodCommand::Usage(_))
-            | Command::Lke(_)
-            | Command::Modelrouter(_)
-            | Command::Acedata(_)
-            | Command::Report(_)
-    )
-}
-
-fn is_quota_apply(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Vod(VodCommand::Quota(crate::cli::QuotaCommand::Apply(_)))
-    )
+    matches!(command, Command::Report(_))
+        || invocation(command).is_some_and(Invocation::prints_series)
 }
 
 /// The clock, unless `AIGCUSAGE_NOW` pins it (`Settings::now`). Requests are still signed

@@ -29,7 +29,8 @@ pub async fn run(ctx: &Context, args: &PricesCheckArgs) -> Result<(), Error> {
     let range = ctx.range(&args.range)?;
     // A bad book is exit 3 before anything is sent.
     let plan = cost::plan(ctx)?;
-    let mut gathered = report::gather(ctx, &args.providers, &args.vod_type, range).await?;
+    let mut gathered =
+        report::gather(ctx, &args.providers, &args.source_options.values, range).await?;
     if let Some(error) = gathered.first_error.take() {
         // Every provider failed: nothing to compute.
         return Err(error);

@@ -43,7 +43,7 @@ fn select(ctx: &Context, providers: &[String]) -> Result<Vec<ReportSource>, Erro
         let mut chosen: Vec<usize> = Vec::new();
         for name in providers {
             let name = name.trim().to_ascii_lowercase();
-            // A source's name (`vod`), or a provider's (`tencent`) for all its sources.
+            // A source's name, or a provider's id for all its sources.
             let matching: Vec<usize> = all
                 .iter()
                 .enumerate()
@@ -123,7 +123,7 @@ impl Gathered {
 pub(super) async fn gather(
     ctx: &Context,
     providers: &[String],
-    vod_type: &[String],
+    options: &[(&'static str, Vec<String>)],
     range: TimeRange,
 ) -> Result<Gathered, Error> {
     let sources = select(ctx, providers)?;
@@ -132,8 +132,7 @@ pub(super) async fn gather(
         sources.iter().map(|s| s.name().to_string()).collect(),
     );
     // Options of `report` that a source reads by name.
-    let options = [("vod-type", vod_type.to_vec())];
-    let input = ctx.fetch_input(range, &options);
+    let input = ctx.fetch_input(range, options);
     let results = join_all(sources.iter().map(|source| {
         let spinner = &spinner;
         let input = &input;
@@ -223,7 +222,7 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         (gathered, Some(gaps))
     } else {
         (
-            gather(ctx, &args.providers, &args.vod_type, range).await?,
+            gather(ctx, &args.providers, &args.source_options.values, range).await?,
             None,
         )
     };

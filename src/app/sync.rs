@@ -42,8 +42,8 @@ pub async fn run(ctx: &Context, args: &SyncArgs) -> Result<(), Error> {
         None
     };
     if let Some(range) = &explicit_range {
-        if sources.iter().any(|(_, s)| s.id == "vod.aigc_usage") {
-            crate::providers::tencent::vod::check_retention(range, ctx.now)?;
+        for check in sources.iter().filter_map(|(_, s)| s.check_range) {
+            check(range, ctx.now)?;
         }
     }
     interruptible(sync_all(ctx, &sources, explicit_range)).await
@@ -113,7 +113,7 @@ async fn sync_all(
     }
 }
 
-/// Fetches one source (VOD with every type) and writes it with its covered range.
+/// Fetches one source (with everything its options can ask) and writes it with its covered range.
 async fn sync_source(
     ctx: &Context,
     store: &dyn Store,
@@ -121,7 +121,7 @@ async fn sync_source(
     (provider, source): StoreSource,
     range: &TimeRange,
 ) -> Result<Synced, Error> {
-    let options = [("vod-type", vec!["all".to_string()])];
+    let options = providers::sync_options();
     let input = ctx.fetch_input(*range, &options);
     let Fetched { series, notes } = (source.fetch)(&input).await?;
     super::usage::warn_notes(ctx, &notes);

@@ -68,6 +68,135 @@ pub struct Provider {
     /// Its commented example entries of the `prices.toml` template (`# ` lines to
     /// uncomment, `## ` lines of prose). Empty for a provider that reports money.
     pub prices_example: &'static str,
+    /// Its top-level subcommands (`vod`, `lke`).
+    pub commands: Commands,
+}
+
+/// A provider's top-level subcommands in the command tree, and what running one means.
+#[derive(Debug)]
+pub struct Commands {
+    /// What it covers, for the program's description: `Tencent Cloud VOD and LKE`.
+    pub summary: &'static str,
+    /// Adds its subcommands (with their help) to the command.
+    pub augment: fn(clap::Command) -> clap::Command,
+    /// Whether `name` is one of its top-level subcommands.
+    pub has_subcommand: fn(&str) -> bool,
+    /// The invocation of the matches whose subcommand is one of its own.
+    pub from_matches: fn(&clap::ArgMatches) -> Result<Invocation, clap::Error>,
+}
+
+/// What the app runs for a provider's subcommand.
+pub enum Invocation {
+    /// A usage command: down the one usage path, printed as series.
+    Usage(Box<dyn UsageCommand>),
+    /// A command that acts on the provider's account (quotas) and prints what it did.
+    Action(Box<dyn ActionCommand>),
+}
+
+impl Invocation {
+    /// The command's words: `vod usage`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Invocation::Usage(command) => command.name(),
+            Invocation::Action(command) => command.name(),
+        }
+    }
+
+    /// Whether it prints series (`-o prom|focus`, `--from-store`).
+    pub fn prints_series(&self) -> bool {
+        matches!(self, Invocation::Usage(_))
+    }
+
+    /// Why `--demo` is refused, when it is.
+    pub fn demo_refusal(&self) -> Option<&'static str> {
+        match self {
+            Invocation::Usage(_) => None,
+            Invocation::Action(command) => command.demo_refusal(),
+        }
+    }
+
+    /// Whether it handles Ctrl-C itself (the request in flight finishes first).
+    pub fn handles_interrupts(&self) -> bool {
+        match self {
+            Invocation::Usage(_) => false,
+            Invocation::Action(command) => command.handles_interrupts(),
+        }
+    }
+
+    /// Whether `--dry-run` still sends its reads (it stops before any change instead).
+    pub fn sends_reads_on_dry_run(&self) -> bool {
+        match self {
+            Invocation::Usage(_) => false,
+            Invocation::Action(command) => command.sends_reads_on_dry_run(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Invocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            Invocation::Usage(_) => "Usage",
+            Invocation::Action(_) => "Action",
+        };
+        f.debug_tuple(kind).field(&self.name()).finish()
+    }
+}
+
+/// A command that changes or lists something of the provider's account (`vod quota set`).
+/// It computes; the app does the interaction and the printing through [`ActionEnv`]. The
+/// rules the app applies before running it are asked of it.
+pub trait ActionCommand {
+    /// `vod quota set`.
+    fn name(&self) -> &'static str;
+    /// Why it refuses `--demo` (it acts on real accounts), if it does.
+    fn demo_refusal(&self) -> Option<&'static str>;
+    /// Whether it handles Ctrl-C itself ([`ActionEnv::watch_interrupts`]).
+    fn handles_interrupts(&self) -> bool {
+        false
+    }
+    /// Whether `--dry-run` sends its reads and stops before changes.
+    fn sends_reads_on_dry_run(&self) -> bool {
+        false
+    }
+    fn run<'a>(&'a self, env: &'a dyn ActionEnv) -> LocalBoxFuture<'a, Result<(), Error>>;
+}
+
+/// What an action command is given by the app: settings, the transport, the terminal,
+/// questions, progress, warnings and the output. Nothing of a provider.
+pub trait ActionEnv {
+    fn settings(&self) -> &Settings;
+    fn transport(&self) -> &Transport;
+    /// The one snapshot of the process environment (variables a file names).
+    fn environment(&self) -> &std::collections::HashMap<String, String>;
+    /// `-o json` (formats differ in shape, not only in syntax, for some commands).
+    fn json_output(&self) -> bool;
+    /// `--dry-run`.
+    fn dry_run(&self) -> bool;
+    /// stdin and stderr are terminals: a question can be asked and answered.
+    fn interactive(&self) -> bool;
+    /// Asks `question` on the terminal; true only for a yes.
+    fn confirm(&self, question: &str) -> std::io::Result<bool>;
+    /// A spinner naming what the command waits for, where progress is shown.
+    fn waiting(&self, what: String) -> crate::term::Spinner;
+    /// A warning on stderr, unless `--quiet`.
+    fn warn(&self, message: &str);
+    /// Prints `document` in the output format.
+    fn emit(&self, document: &crate::document::Document) -> Result<(), Error>;
+    /// The output as a stream flushed on every write, for text that must be on the screen
+    /// before a question (it still goes to `--output-file` when one is given).
+    fn progressive_output(&self) -> Box<dyn std::io::Write + '_>;
+    /// Stderr, for what the user must see even with `--quiet` (what was applied before a
+    /// failure or an interrupt).
+    fn error_output(&self) -> Box<dyn std::io::Write + '_>;
+    /// From now on Ctrl-C sets [`ActionEnv::interrupted`] instead of ending the process
+    /// (for a command that handles interrupts, once it is about to send changes).
+    fn watch_interrupts(&self);
+    /// Whether Ctrl-C was pressed since [`ActionEnv::watch_interrupts`].
+    fn interrupted(&self) -> bool;
+    /// A number as every output writes it: `2000`, `92.5`.
+    fn format_number(&self, value: f64) -> String;
+    /// A number as a JSON value: an integer when integral, `null` when not finite.
+    fn json_number(&self, value: f64) -> serde_json::Value;
 }
 
 /// One source of series.
@@ -87,6 +216,25 @@ pub struct Source {
     /// Metrics whose values cannot be added over time (spec §5 v3): their series are
     /// `Aggregation::Max`. `--from-store` restores the aggregation from here.
     pub non_additive_metrics: &'static [&'static str],
+    /// The options `report`, `forecast` and `prices check` take for it (`--vod-type`).
+    pub options: &'static [SourceOption],
+    /// A check of a range before anything is fetched (VOD's retention); `sync` runs it on
+    /// an explicit range before it opens the store.
+    pub check_range: Option<RangeCheck>,
+}
+
+/// A source's check of a range against the clock (see [`Source::check_range`]).
+pub type RangeCheck = fn(&TimeRange, DateTime<Utc>) -> Result<(), Error>;
+
+/// An option a source reads by name (`vod-type`), and its command-line argument.
+#[derive(Debug)]
+pub struct SourceOption {
+    /// The long option and the name the source reads it by: `vod-type`.
+    pub name: &'static str,
+    /// The argument (id = `name`) with its value parser, default and help.
+    pub arg: fn() -> clap::Arg,
+    /// What `sync` passes: everything the source can answer.
+    pub sync_values: &'static [&'static str],
 }
 
 impl Source {
@@ -190,8 +338,6 @@ pub fn window(source: &Source, series: &mut Series, range: &TimeRange, now: Date
     }
 }
 
-impl FetchInput<'_> {}
-
 /// A usage command (`vod usage`, `lke tokens`, ...): its parsed arguments know their
 /// range options and how to fetch what they ask. The app resolves the range, builds the
 /// input and prints the result; the command refuses what it must before credentials or
@@ -199,7 +345,7 @@ impl FetchInput<'_> {}
 pub trait UsageCommand {
     /// `vod usage`, for the query's `commands`.
     fn name(&self) -> &'static str;
-    fn range(&self) -> &crate::cli::RangeOpts;
+    fn range(&self) -> &crate::args::RangeOpts;
     fn fetch<'a>(&'a self, input: &'a FetchInput<'a>)
         -> LocalBoxFuture<'a, Result<Fetched, Error>>;
     /// `--from-store`: which stored series this command's options select (by the labels
@@ -279,6 +425,29 @@ pub fn report_names() -> Vec<&'static str> {
     names
 }
 
+/// Every option of every source, each once, in registry order.
+pub fn source_options() -> impl Iterator<Item = &'static SourceOption> {
+    sources().flat_map(|(_, source)| source.options.iter())
+}
+
+/// What `sync` passes every source: each option's `sync_values`.
+pub fn sync_options() -> Vec<(&'static str, Vec<String>)> {
+    source_options()
+        .map(|option| {
+            let values = option.sync_values.iter().map(|v| v.to_string()).collect();
+            (option.name, values)
+        })
+        .collect()
+}
+
+/// The provider whose top-level subcommand is `name`.
+pub fn provider_with_subcommand(name: &str) -> Option<&'static Provider> {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|provider| (provider.commands.has_subcommand)(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +463,32 @@ mod tests {
             list.dedup();
             assert_eq!(list.len(), before, "{list:?}");
         }
+    }
+
+    #[test]
+    fn subcommands_and_source_options_belong_to_one_provider_each() {
+        let mut names: Vec<String> = Vec::new();
+        for provider in REGISTRY {
+            let command = (provider.commands.augment)(clap::Command::new("t"));
+            for sub in command.get_subcommands() {
+                assert!((provider.commands.has_subcommand)(sub.get_name()));
+                assert_eq!(
+                    provider_with_subcommand(sub.get_name()).map(|p| p.id),
+                    Some(provider.id)
+                );
+                names.push(sub.get_name().to_string());
+            }
+        }
+        let before = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), before, "{names:?}");
+        let mut options: Vec<_> = source_options().map(|o| o.name).collect();
+        let before = options.len();
+        options.sort_unstable();
+        options.dedup();
+        assert_eq!(options.len(), before, "{options:?}");
+        assert_eq!(sync_options().len(), before);
     }
 
     #[test]

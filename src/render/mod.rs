@@ -14,13 +14,12 @@ use crate::error::Error;
 use crate::series::Report;
 
 pub mod csv;
+pub mod document;
 pub mod focus;
 pub mod json;
 pub mod ndjson;
 pub mod number;
 pub mod prom;
-pub mod quota;
-pub mod quota_plan;
 pub mod summary;
 pub mod table;
 pub mod time;

@@ -1,15 +1,37 @@
 //! AceData Cloud `acedata`: its clap subcommands and their help (doc comments are the help text).
 
-use clap::{Args, Subcommand};
+use clap::{Args, FromArgMatches, Subcommand};
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 
 use super::fetch_usage;
 use super::usage::{parse_api_ids, UsageRequest};
-use crate::cli::RangeOpts;
+use crate::args::RangeOpts;
 use crate::config::endpoint;
 use crate::error::Error;
-use crate::providers::{FetchInput, Fetched, UsageCommand};
+use crate::providers::{Commands, FetchInput, Fetched, Invocation, UsageCommand};
+
+/// Its subcommands in the registry.
+pub const COMMANDS: Commands = Commands {
+    summary: "AceData Cloud",
+    augment: TopCommand::augment_subcommands,
+    has_subcommand: TopCommand::has_subcommand,
+    from_matches,
+};
+
+/// The top-level subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TopCommand {
+    /// AceData Cloud: API usage
+    #[command(subcommand)]
+    Acedata(AcedataCommand),
+}
+
+fn from_matches(matches: &clap::ArgMatches) -> Result<Invocation, clap::Error> {
+    Ok(match TopCommand::from_arg_matches(matches)? {
+        TopCommand::Acedata(AcedataCommand::Usage(args)) => Invocation::Usage(Box::new(args)),
+    })
+}
 
 #[derive(Debug, Subcommand)]
 pub enum AcedataCommand {

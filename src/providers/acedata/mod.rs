@@ -28,6 +28,8 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
         // AceData's days are UTC days.
         day_offset_seconds: Some(0),
         non_additive_metrics: &[],
+        options: &[],
+        check_range: None,
     }],
     has_credentials: credentials::has_credentials,
     credential_variables: credentials::VARIABLES,
@@ -44,6 +46,7 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
     demo_answer: demo::answer,
     demo_prices: demo::DEMO_PRICES,
     prices_example: demo::PRICES_EXAMPLE,
+    commands: commands::COMMANDS,
 };
 
 /// AceData API usage of `request` (whose range is the input's), windowed; a total that

@@ -23,6 +23,8 @@ pub const DESCRIPTOR: Provider = Provider {
         fetch: |input| report_cost(input).boxed_local(),
         day_offset_seconds: UTC_PLUS_8,
         non_additive_metrics: modelrouter::NON_ADDITIVE_METRICS,
+        options: &[],
+        check_range: None,
     }],
     has_credentials: credentials::has_credentials,
     credential_variables: credentials::VARIABLES,
@@ -40,6 +42,7 @@ pub const DESCRIPTOR: Provider = Provider {
     // ModelRouter reports money: nothing to price.
     demo_prices: "",
     prices_example: "",
+    commands: commands::COMMANDS,
 };
 
 /// ModelRouter dates its daily buckets at +08:00.

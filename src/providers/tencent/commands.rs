@@ -1,15 +1,71 @@
 //! Tencent Cloud `vod` and `lke`: its clap subcommands and their help (doc comments are the help text).
 
-use clap::{Args, Subcommand};
+use clap::{Args, FromArgMatches, Subcommand};
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 
 use super::lke::TokenFilters;
 use super::{fetch_lke, fetch_vod, VodQuery};
-use crate::cli::RangeOpts;
+use crate::args::{RangeOpts, Suggest};
 use crate::config::endpoint;
 use crate::error::Error;
-use crate::providers::{FetchInput, Fetched, UsageCommand};
+use crate::providers::{
+    ActionCommand, ActionEnv, Commands, FetchInput, Fetched, Invocation, SourceOption, UsageCommand,
+};
+
+/// Tencent Cloud's subcommands in the registry.
+pub const COMMANDS: Commands = Commands {
+    summary: "Tencent Cloud VOD and LKE",
+    augment: TopCommand::augment_subcommands,
+    has_subcommand: TopCommand::has_subcommand,
+    from_matches,
+};
+
+/// The top-level subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TopCommand {
+    /// Tencent Cloud VOD: AIGC usage and quotas
+    #[command(subcommand)]
+    Vod(VodCommand),
+
+    /// Tencent Cloud LKE / ADP: token usage
+    #[command(subcommand)]
+    Lke(LkeCommand),
+}
+
+fn from_matches(matches: &clap::ArgMatches) -> Result<Invocation, clap::Error> {
+    Ok(match TopCommand::from_arg_matches(matches)? {
+        TopCommand::Vod(VodCommand::Usage(args)) => Invocation::Usage(Box::new(args)),
+        TopCommand::Vod(VodCommand::Quota(command)) => Invocation::Action(Box::new(command)),
+        TopCommand::Lke(LkeCommand::Tokens(args)) => Invocation::Usage(Box::new(args)),
+    })
+}
+
+/// `report`'s `--vod-type` (also `forecast`'s and `prices check`'s); `sync` asks for all.
+pub const VOD_TYPE_OPTION: SourceOption = SourceOption {
+    name: "vod-type",
+    arg: vod_type_arg,
+    sync_values: &["all"],
+};
+
+fn vod_type_arg() -> clap::Arg {
+    clap::Arg::new("vod-type")
+        .long("vod-type")
+        .help("VOD AIGC types, as `vod usage --type`")
+        .value_name("TYPE")
+        .value_delimiter(',')
+        .default_value("all")
+        .action(clap::ArgAction::Append)
+        .value_parser(Suggest(vod_type_values))
+        .hide_possible_values(true)
+}
+
+/// `--type`'s values for completion: every VOD AIGC type and `all`.
+pub fn vod_type_values() -> Vec<&'static str> {
+    let mut values = super::vod::AIGC_TYPES.to_vec();
+    values.push("all");
+    values
+}
 
 #[derive(Debug, Subcommand)]
 pub enum VodCommand {
@@ -28,6 +84,36 @@ A range of more than one day gives daily points, otherwise 5-minute points.")]
     /// AIGC quotas: set, create, delete, list (with --warn-at/--fail-at for cron and CI)
     #[command(subcommand)]
     Quota(QuotaCommand),
+}
+
+impl ActionCommand for QuotaCommand {
+    fn name(&self) -> &'static str {
+        match self {
+            QuotaCommand::Set(_) => "vod quota set",
+            QuotaCommand::Create(_) => "vod quota create",
+            QuotaCommand::Delete(_) => "vod quota delete",
+            QuotaCommand::List(_) => "vod quota list",
+            QuotaCommand::Apply(_) => "vod quota apply",
+        }
+    }
+
+    fn demo_refusal(&self) -> Option<&'static str> {
+        Some("--demo answers the usage commands and report; vod quota manages real quotas and has no demo")
+    }
+
+    /// `apply`: Ctrl-C lets the request in flight finish and lists what was applied.
+    fn handles_interrupts(&self) -> bool {
+        matches!(self, QuotaCommand::Apply(_))
+    }
+
+    /// `apply --dry-run` sends its reads and stops after the plan (spec §4).
+    fn sends_reads_on_dry_run(&self) -> bool {
+        matches!(self, QuotaCommand::Apply(_))
+    }
+
+    fn run<'a>(&'a self, env: &'a dyn ActionEnv) -> LocalBoxFuture<'a, Result<(), Error>> {
+        super::quota::actions::run(env, self).boxed_local()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,7 +311,7 @@ pub struct VodUsageArgs {
         value_name = "TYPE",
         required = true,
         value_delimiter = ',',
-        value_parser = crate::cli::Suggest(crate::cli::vod_type_values),
+        value_parser = Suggest(vod_type_values),
         hide_possible_values = true
     )]
     pub types: Vec<String>,
@@ -347,5 +433,54 @@ impl UsageCommand for LkeTokensArgs {
             Some((option, _)) => Err(crate::providers::not_in_store(option)),
             None => Ok(Box::new(|_| true)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(words: &[&str]) -> Result<TopCommand, clap::Error> {
+        let command = TopCommand::augment_subcommands(clap::Command::new("aigcusage"));
+        let matches = command
+            .try_get_matches_from(std::iter::once("aigcusage").chain(words.iter().copied()))?;
+        TopCommand::from_arg_matches(&matches)
+    }
+
+    #[test]
+    fn vod_usage_types_are_comma_separated_and_kept_as_given() {
+        let parsed = parse(&["vod", "usage", "--type", "Video,image"]).unwrap();
+        let TopCommand::Vod(VodCommand::Usage(args)) = parsed else {
+            panic!("wrong command: {parsed:?}")
+        };
+        assert_eq!(args.types, ["Video", "image"]);
+    }
+
+    #[test]
+    fn only_quota_apply_handles_interrupts_and_sends_reads_on_dry_run() {
+        let apply = parse(&["vod", "quota", "apply", "-f", "q.toml"]).unwrap();
+        let list = parse(&["vod", "quota", "list"]).unwrap();
+        for (parsed, special) in [(apply, true), (list, false)] {
+            let TopCommand::Vod(VodCommand::Quota(quota)) = parsed else {
+                panic!("wrong command")
+            };
+            assert_eq!(quota.handles_interrupts(), special, "{}", quota.name());
+            assert_eq!(quota.sends_reads_on_dry_run(), special, "{}", quota.name());
+            assert!(quota.demo_refusal().is_some());
+        }
+    }
+
+    #[test]
+    fn vod_type_offers_every_type_and_all_and_defaults_to_all() {
+        let arg = vod_type_arg();
+        assert_eq!(arg.get_id(), VOD_TYPE_OPTION.name);
+        assert_eq!(arg.get_default_values(), ["all"]);
+        let offered: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .map(|v| v.get_name().to_string())
+            .collect();
+        assert!(offered.iter().any(|v| v == "SceneAigcImage"), "{offered:?}");
+        assert_eq!(offered.last().map(String::as_str), Some("all"));
     }
 }

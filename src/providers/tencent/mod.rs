@@ -1,13 +1,14 @@
-//! Tencent Cloud: TC3 signing, the API 3.0 envelope, and the VOD and LKE commands.
+//! Tencent Cloud: TC3 signing, the API 3.0 envelope, and the VOD (usage, quotas) and LKE
+//! commands.
 
 pub mod client;
 pub mod commands;
 pub mod credentials;
 pub mod demo;
 pub mod lke;
+pub mod quota;
 pub mod sign;
 pub mod vod;
-pub mod vod_quota;
 
 use futures::FutureExt;
 
@@ -29,6 +30,8 @@ pub const DESCRIPTOR: Provider = Provider {
             fetch: |input| report_vod(input).boxed_local(),
             day_offset_seconds: UTC_PLUS_8,
             non_additive_metrics: &[],
+            options: &[commands::VOD_TYPE_OPTION],
+            check_range: Some(vod::check_retention),
         },
         Source {
             name: "lke",
@@ -38,6 +41,8 @@ pub const DESCRIPTOR: Provider = Provider {
             // LKE answers in sub-daily buckets: its calendar never shows.
             day_offset_seconds: None,
             non_additive_metrics: &[],
+            options: &[],
+            check_range: None,
         },
     ],
     has_credentials: credentials::has_credentials,
@@ -55,6 +60,7 @@ pub const DESCRIPTOR: Provider = Provider {
     demo_answer: demo::answer,
     demo_prices: demo::DEMO_PRICES,
     prices_example: demo::PRICES_EXAMPLE,
+    commands: commands::COMMANDS,
 };
 
 /// The key pair to sign with: demo credentials under `--demo` (nothing is sent then).

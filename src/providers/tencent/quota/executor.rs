@@ -1,11 +1,11 @@
-//! The executor over Tencent Cloud VOD: each change is one `vod_quota::change` request
+//! The executor over Tencent Cloud VOD: each change is one `api::change` request
 //! (CreateAigcQuota, ModifyAigcQuota, DeleteAigcQuota), and the current quotas are every
 //! page of DescribeAigcQuotas. Retries follow the transport's rules: a create is not sent
 //! again once it may have reached the server.
 
 use crate::error::Error;
 use crate::providers::tencent::client::Client;
-use crate::providers::tencent::vod_quota::{
+use crate::providers::tencent::quota::api::{
     self, ChangeKind, ListRequest, Quota, QuotaChange, QuotaType,
 };
 
@@ -32,7 +32,7 @@ impl VodExecutor<'_> {
             limit,
             api_token: api_token.map(str::to_string),
         };
-        vod_quota::change(self.client, &change).await
+        api::change(self.client, &change).await
     }
 }
 
@@ -88,7 +88,7 @@ pub async fn current_quotas(client: &Client<'_>, sub_app_id: u64) -> Result<Vec<
         quota_type: None,
         api_token: None,
     };
-    Ok(vod_quota::list(client, &request).await?.quotas)
+    Ok(api::list(client, &request).await?.quotas)
 }
 
 #[cfg(test)]
@@ -102,9 +102,9 @@ mod tests {
     use super::*;
     use crate::providers::tencent::client::Service;
     use crate::providers::tencent::credentials::TencentCredentials;
-    use crate::quota_apply::file::parse;
-    use crate::quota_apply::flow::{run_flow, FlowEnd, FlowIo, FlowOptions};
-    use crate::quota_apply::plan::plan;
+    use crate::providers::tencent::quota::file::parse;
+    use crate::providers::tencent::quota::flow::{run_flow, FlowEnd, FlowIo, FlowOptions};
+    use crate::providers::tencent::quota::plan::plan;
     use crate::secret::Secret;
     use crate::transport::{Transport, TransportOptions};
 
@@ -274,14 +274,14 @@ mod tests {
         let (transport, credentials) = transport_and_credentials();
         let client = vod_client(&transport, &credentials, &server);
         let plan = plan(
-            &[crate::quota_apply::plan::tests::desired(
+            &[crate::providers::tencent::quota::plan::tests::desired(
                 QuotaType::Image,
                 None,
                 5,
             )],
             &[
-                crate::quota_apply::plan::tests::current("Image", None, 1),
-                crate::quota_apply::plan::tests::current("Video", None, 1),
+                crate::providers::tencent::quota::plan::tests::current("Image", None, 1),
+                crate::providers::tencent::quota::plan::tests::current("Video", None, 1),
             ],
             true,
         );
@@ -289,11 +289,12 @@ mod tests {
             client: &client,
             sub_app_id: 7,
         };
-        let outcome = crate::quota_apply::run::apply(&plan, &mut executor, || false).await;
+        let outcome =
+            crate::providers::tencent::quota::run::apply(&plan, &mut executor, || false).await;
         assert_eq!(outcome.applied.len(), 1);
         assert_eq!(outcome.applied[0].request_id.as_deref(), Some("del-1"));
         match outcome.stopped {
-            Some(crate::quota_apply::run::Stop::Failed { index: 1, error }) => {
+            Some(crate::providers::tencent::quota::run::Stop::Failed { index: 1, error }) => {
                 assert_eq!(error.exit_code(), 4);
                 assert!(error.to_string().contains("(RequestId mod-1)"), "{error}");
             }

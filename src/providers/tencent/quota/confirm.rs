@@ -10,7 +10,7 @@ use super::plan::{Action, Plan};
 pub enum Consent {
     /// No deletes, `--yes`, or `--dry-run` (which sends no change): go on.
     NotNeeded,
-    /// Ask this question on the terminal; go on only for [`is_yes`].
+    /// Ask this question on the terminal; go on only for a yes.
     Ask(String),
 }
 
@@ -38,12 +38,6 @@ pub fn delete_consent(
     )))
 }
 
-/// Only `y` or `yes` (any case, surrounding blanks ignored) is a yes.
-pub fn is_yes(answer: &str) -> bool {
-    let answer = answer.trim();
-    answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes")
-}
-
 /// The error after a `no` (exit 2): nothing was sent.
 pub fn declined() -> Error {
     Error::usage("aborted, nothing sent")
@@ -52,9 +46,9 @@ pub fn declined() -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::tencent::vod_quota::QuotaType;
-    use crate::quota_apply::plan::plan;
-    use crate::quota_apply::plan::tests::{current, desired};
+    use crate::providers::tencent::quota::api::QuotaType;
+    use crate::providers::tencent::quota::plan::plan;
+    use crate::providers::tencent::quota::plan::tests::{current, desired};
 
     fn with_deletes() -> Plan {
         plan(
@@ -105,13 +99,7 @@ mod tests {
     }
 
     #[test]
-    fn only_y_or_yes_is_a_yes() {
-        for answer in ["y", "Y\n", " yes ", "YES"] {
-            assert!(is_yes(answer), "{answer}");
-        }
-        for answer in ["", "n", "no", "yep", "\n"] {
-            assert!(!is_yes(answer), "{answer}");
-        }
+    fn a_declined_question_is_a_usage_error() {
         assert_eq!(declined().exit_code(), 2);
     }
 }

@@ -5,11 +5,11 @@
 use std::future::Future;
 
 use crate::error::Error;
-use crate::providers::tencent::vod_quota::QuotaType;
+use crate::providers::tencent::quota::api::QuotaType;
 
 use super::plan::{Action, Plan};
 
-/// The three write requests. The app implements it with `vod_quota::change` (see
+/// The three write requests. `executor.rs` implements it with `api::change` (see
 /// [`super::plan::Change::to_quota_change`]); each returns the request's RequestId.
 pub trait QuotaExecutor {
     fn create(
@@ -116,11 +116,11 @@ mod tests {
 
     use super::*;
     use crate::error::Target;
-    use crate::providers::tencent::vod_quota::Quota;
-    use crate::quota_apply::plan::plan;
-    use crate::quota_apply::plan::tests::{current, desired};
-    use crate::quota_apply::view::plan_doc;
-    use crate::render::quota_plan::applied_lines;
+    use crate::providers::tencent::quota::api::Quota;
+    use crate::providers::tencent::quota::plan::plan;
+    use crate::providers::tencent::quota::plan::tests::{current, desired};
+    use crate::providers::tencent::quota::plan_output::applied_lines;
+    use crate::providers::tencent::quota::view::plan_doc;
 
     /// A VOD application in memory: records every request and fails the n-th when told.
     #[derive(Default)]
@@ -198,7 +198,7 @@ mod tests {
         }
     }
 
-    fn file() -> Vec<crate::quota_apply::DesiredQuota> {
+    fn file() -> Vec<crate::providers::tencent::quota::DesiredQuota> {
         vec![
             desired(QuotaType::Image, None, 2000),
             desired(QuotaType::Text, Some("tok-secret-aaaa"), 5000),

@@ -6,7 +6,7 @@ use serde_json::{json, Number, Value};
 
 use crate::error::Error;
 
-use super::client::{Client, Idempotency};
+use crate::providers::tencent::client::{Client, Idempotency};
 
 pub const ACTION_MODIFY: &str = "ModifyAigcQuota";
 pub const ACTION_CREATE: &str = "CreateAigcQuota";

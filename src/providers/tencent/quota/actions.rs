@@ -1,138 +1,90 @@
-//! `vod quota set|create|delete|list`: validation, confirmation, thresholds, and the views
-//! `render::quota` prints. Api tokens are credentials: every view holds them redacted.
-
-use std::io::{BufRead, Write};
+//! `vod quota set|create|delete|list|apply`: validation, confirmation, thresholds, and the
+//! documents the app prints. Api tokens are credentials: every view holds them redacted.
 
 use serde_json::Value;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
-use crate::cli::{
-    QuotaApplyArgs, QuotaCommand, QuotaDeleteArgs, QuotaListArgs, QuotaSetArgs, QuotaTargetArgs,
-};
+use super::executor::{current_quotas, VodExecutor};
+use super::file;
+use super::flow::{run_flow, FlowEnd, FlowIo, FlowOptions};
+use super::output::{change_document, list_document, ChangeDoc, QuotaRow};
 use crate::error::Error;
 use crate::providers::tencent::client::{Client, Service};
+use crate::providers::tencent::commands::{
+    QuotaApplyArgs, QuotaCommand, QuotaDeleteArgs, QuotaListArgs, QuotaSetArgs, QuotaTargetArgs,
+};
 use crate::providers::tencent::credentials::{settings as tencent_settings, TencentCredentials};
-use crate::providers::tencent::vod::{SERVICE, VERSION};
-use crate::providers::tencent::vod_quota::{
+use crate::providers::tencent::quota::api::{
     self, check_api_token, parse_limit, unit_of, ChangeKind, ListRequest, Quota, QuotaChange,
     QuotaType,
 };
-use crate::quota_apply::flow::{run_flow, FlowEnd, FlowIo, FlowOptions};
-use crate::quota_apply::{self, confirm, file};
-use crate::render::number::{format_value, json_number};
-use crate::render::quota::{self, ChangeDoc, QuotaRow};
-use crate::render::Format;
+use crate::providers::tencent::vod::{SERVICE, VERSION};
+use crate::providers::ActionEnv;
 use crate::secret::redact_id;
 
-use super::Context;
-
-pub async fn run(ctx: &Context, command: &QuotaCommand) -> Result<(), Error> {
+pub async fn run(env: &dyn ActionEnv, command: &QuotaCommand) -> Result<(), Error> {
     match command {
-        QuotaCommand::Set(args) => set_or_create(ctx, args, ChangeKind::Set).await,
-        QuotaCommand::Create(args) => set_or_create(ctx, args, ChangeKind::Create).await,
-        QuotaCommand::Delete(args) => delete(ctx, args).await,
-        QuotaCommand::List(args) => list(ctx, args).await,
-        QuotaCommand::Apply(args) => apply(ctx, args).await,
+        QuotaCommand::Set(args) => set_or_create(env, args, ChangeKind::Set).await,
+        QuotaCommand::Create(args) => set_or_create(env, args, ChangeKind::Create).await,
+        QuotaCommand::Delete(args) => delete(env, args).await,
+        QuotaCommand::List(args) => list(env, args).await,
+        QuotaCommand::Apply(args) => apply(env, args).await,
     }
 }
 
 /// `vod quota apply` (spec §4 v3): the file validated before anything is sent, the current
-/// quotas read, then the plan, consent and changes of `quota_apply::flow`. `--dry-run`
-/// (global, before or after `apply`) is the plan only: the transport sends the reads.
-/// Ctrl-C while changes are sent lets the request in flight finish, lists what was
-/// applied, and exits 130.
-async fn apply(ctx: &Context, args: &QuotaApplyArgs) -> Result<(), Error> {
-    let desired = file::load(&args.file, &ctx.env)?;
+/// quotas read, then the plan, consent and changes of `flow`. `--dry-run` (global, before
+/// or after `apply`) is the plan only: the transport sends the reads. Ctrl-C while changes
+/// are sent lets the request in flight finish, lists what was applied, and exits 130.
+async fn apply(env: &dyn ActionEnv, args: &QuotaApplyArgs) -> Result<(), Error> {
+    let desired = file::load(&args.file, env.environment())?;
     let sub_app_id = desired.resolve_sub_app_id(
         args.sub_app_id,
-        tencent_settings(&ctx.settings)
+        tencent_settings(env.settings())
             .sub_app_id
             .as_ref()
             .map(|s| s.value),
     )?;
     let endpoint = crate::config::endpoint::flag_or_setting(
         args.endpoint.as_deref(),
-        &tencent_settings(&ctx.settings).vod_endpoint.value,
+        &tencent_settings(env.settings()).vod_endpoint.value,
     )?;
-    let credentials = tencent_settings(&ctx.settings).credentials()?;
+    let credentials = tencent_settings(env.settings()).credentials()?;
     let client = Client {
-        transport: &ctx.transport,
+        transport: env.transport(),
         credentials: &credentials,
         service: vod_service(endpoint),
     };
-    let spinner = waiting(ctx, "DescribeAigcQuotas");
-    let current = quota_apply::vod::current_quotas(&client, sub_app_id).await;
+    let spinner = waiting(env, "DescribeAigcQuotas");
+    let current = current_quotas(&client, sub_app_id).await;
     spinner.stop();
     let current = current?;
-    let plan = quota_apply::plan::plan(&desired.quotas, &current, args.prune);
+    let plan = super::plan::plan(&desired.quotas, &current, args.prune);
+    // From here Ctrl-C lets the request in flight finish and lists what was applied.
+    env.watch_interrupts();
 
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let listener = {
-        let interrupted = Arc::clone(&interrupted);
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, Ordering::SeqCst);
-            }
-        })
-    };
     let options = FlowOptions {
         sub_app_id,
-        dry_run: ctx.global.dry_run,
+        dry_run: env.dry_run(),
         yes: args.yes,
-        interactive: ctx.terminal.stdin_is_tty && ctx.terminal.stderr_is_tty,
-        json: ctx.format == Format::Json,
+        interactive: env.interactive(),
+        json: env.json_output(),
     };
-    let mut executor = quota_apply::vod::VodExecutor {
+    let mut executor = VodExecutor {
         client: &client,
         sub_app_id,
     };
-    let end = {
-        // The plan must be on the screen before the question is asked.
-        let mut stdout = FlushEachWrite(&ctx.output);
-        let mut stderr = std::io::stderr();
-        let mut ask = |question: &str| -> std::io::Result<bool> {
-            let mut err = std::io::stderr().lock();
-            write!(err, "{question}")?;
-            err.flush()?;
-            let mut answer = String::new();
-            std::io::stdin().lock().read_line(&mut answer)?;
-            Ok(confirm::is_yes(&answer))
-        };
-        let io = FlowIo {
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            ask: &mut ask,
-        };
-        run_flow(&plan, options, &mut executor, io, || {
-            interrupted.load(Ordering::SeqCst)
-        })
-        .await
+    // The plan must be on the screen before the question is asked.
+    let mut stdout = env.progressive_output();
+    let mut stderr = env.error_output();
+    let mut ask = |question: &str| env.confirm(question);
+    let io = FlowIo {
+        stdout: &mut *stdout,
+        stderr: &mut *stderr,
+        ask: &mut ask,
     };
-    listener.abort();
-    match end? {
+    match run_flow(&plan, options, &mut executor, io, || env.interrupted()).await? {
         FlowEnd::Done => Ok(()),
         FlowEnd::Interrupted => Err(Error::Interrupted { sigterm: false }),
-    }
-}
-
-/// Writes into the command's output and flushes after every write (into the temporary
-/// file for `--output-file`, which still appears only at the end). Takes the writer per
-/// write, so that it is not held while requests are awaited.
-struct FlushEachWrite<'a>(&'a crate::output::Output);
-
-impl Write for FlushEachWrite<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write_with(|out| {
-            out.write_all(buf)?;
-            out.flush()
-        })?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.write_with(|out| out.flush())
     }
 }
 
@@ -144,14 +96,14 @@ struct Target {
 }
 
 fn resolve_target(
-    ctx: &Context,
+    env: &dyn ActionEnv,
     args: &QuotaTargetArgs,
     quota_type: Option<QuotaType>,
 ) -> Result<Target, Error> {
     check_api_token(quota_type, args.api_token.as_deref())?;
     let sub_app_id = args
         .sub_app_id
-        .or(tencent_settings(&ctx.settings)
+        .or(tencent_settings(env.settings())
             .sub_app_id
             .as_ref()
             .map(|s| s.value))
@@ -163,7 +115,7 @@ fn resolve_target(
         })?;
     let endpoint = crate::config::endpoint::flag_or_setting(
         args.endpoint.as_deref(),
-        &tencent_settings(&ctx.settings).vod_endpoint.value,
+        &tencent_settings(env.settings()).vod_endpoint.value,
     )?;
     Ok(Target {
         sub_app_id,
@@ -181,10 +133,14 @@ fn vod_service(endpoint: String) -> Service {
     }
 }
 
-async fn set_or_create(ctx: &Context, args: &QuotaSetArgs, kind: ChangeKind) -> Result<(), Error> {
+async fn set_or_create(
+    env: &dyn ActionEnv,
+    args: &QuotaSetArgs,
+    kind: ChangeKind,
+) -> Result<(), Error> {
     let quota_type = QuotaType::parse(&args.quota_type)?;
     let limit = parse_limit(&args.limit)?;
-    let target = resolve_target(ctx, &args.target, Some(quota_type))?;
+    let target = resolve_target(env, &args.target, Some(quota_type))?;
     let change = QuotaChange {
         kind,
         sub_app_id: target.sub_app_id,
@@ -192,12 +148,12 @@ async fn set_or_create(ctx: &Context, args: &QuotaSetArgs, kind: ChangeKind) -> 
         limit: Some(limit),
         api_token: target.api_token,
     };
-    send_change(ctx, target.endpoint, &change).await
+    send_change(env, target.endpoint, &change).await
 }
 
-async fn delete(ctx: &Context, args: &QuotaDeleteArgs) -> Result<(), Error> {
+async fn delete(env: &dyn ActionEnv, args: &QuotaDeleteArgs) -> Result<(), Error> {
     let quota_type = QuotaType::parse(&args.quota_type)?;
-    let target = resolve_target(ctx, &args.target, Some(quota_type))?;
+    let target = resolve_target(env, &args.target, Some(quota_type))?;
     let change = QuotaChange {
         kind: ChangeKind::Delete,
         sub_app_id: target.sub_app_id,
@@ -205,20 +161,20 @@ async fn delete(ctx: &Context, args: &QuotaDeleteArgs) -> Result<(), Error> {
         limit: None,
         api_token: target.api_token,
     };
-    let interactive = ctx.terminal.stdin_is_tty && ctx.terminal.stderr_is_tty;
+    let interactive = env.interactive();
     // --dry-run sends nothing, so it needs no confirmation.
-    let must_confirm = !args.yes && !ctx.global.dry_run;
+    let must_confirm = !args.yes && !env.dry_run();
     if must_confirm && !interactive {
         return Err(Error::usage(
             "vod quota delete needs --yes when stdin is not a terminal (nothing was sent)",
         ));
     }
     // Credentials before the question, so that a yes is not followed by exit 3.
-    let credentials = tencent_settings(&ctx.settings).credentials()?;
-    if must_confirm && !confirm(&delete_question(&change))? {
-        return Err(Error::usage("aborted, nothing sent"));
+    let credentials = tencent_settings(env.settings()).credentials()?;
+    if must_confirm && !env.confirm(&delete_question(&change))? {
+        return Err(super::confirm::declined());
     }
-    send_change_with(ctx, target.endpoint, &change, &credentials).await
+    send_change_with(env, target.endpoint, &change, &credentials).await
 }
 
 fn delete_question(change: &QuotaChange) -> String {
@@ -233,35 +189,28 @@ fn delete_question(change: &QuotaChange) -> String {
     )
 }
 
-/// Asks on stderr, reads one line of stdin: only `y` or `yes` (any case) is a yes.
-fn confirm(question: &str) -> Result<bool, Error> {
-    let mut err = std::io::stderr().lock();
-    write!(err, "{question}")?;
-    err.flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    let answer = answer.trim().to_ascii_lowercase();
-    Ok(answer == "y" || answer == "yes")
-}
-
-async fn send_change(ctx: &Context, endpoint: String, change: &QuotaChange) -> Result<(), Error> {
-    let credentials = tencent_settings(&ctx.settings).credentials()?;
-    send_change_with(ctx, endpoint, change, &credentials).await
+async fn send_change(
+    env: &dyn ActionEnv,
+    endpoint: String,
+    change: &QuotaChange,
+) -> Result<(), Error> {
+    let credentials = tencent_settings(env.settings()).credentials()?;
+    send_change_with(env, endpoint, change, &credentials).await
 }
 
 async fn send_change_with(
-    ctx: &Context,
+    env: &dyn ActionEnv,
     endpoint: String,
     change: &QuotaChange,
     credentials: &TencentCredentials,
 ) -> Result<(), Error> {
     let client = Client {
-        transport: &ctx.transport,
+        transport: env.transport(),
         credentials,
         service: vod_service(endpoint),
     };
-    let spinner = waiting(ctx, change.kind.action());
-    let answer = vod_quota::change(&client, change).await;
+    let spinner = waiting(env, change.kind.action());
+    let answer = api::change(&client, change).await;
     spinner.stop();
     let request_id = match answer {
         Ok(id) => id,
@@ -279,7 +228,11 @@ async fn send_change_with(
         }
         Err(e) => return Err(e),
     };
-    print_change(ctx, change, request_id.as_deref())
+    let doc = change_doc(change, request_id.as_deref());
+    env.emit(&change_document(
+        &doc,
+        &change_line(change, request_id.as_deref()),
+    ))
 }
 
 fn change_doc(change: &QuotaChange, request_id: Option<&str>) -> ChangeDoc {
@@ -315,18 +268,6 @@ fn change_line(change: &QuotaChange, request_id: Option<&str>) -> String {
     format!("{done} (RequestId {})", request_id.unwrap_or("not given"))
 }
 
-fn print_change(
-    ctx: &Context,
-    change: &QuotaChange,
-    request_id: Option<&str>,
-) -> Result<(), Error> {
-    let doc = change_doc(change, request_id);
-    let line = change_line(change, request_id);
-    ctx.output
-        .write_with(|out| quota::write_change(&doc, &line, ctx.format, out))?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------
 // list
 
@@ -352,7 +293,7 @@ fn threshold_percent(quota: &Quota) -> Option<f64> {
     }
 }
 
-async fn list(ctx: &Context, args: &QuotaListArgs) -> Result<(), Error> {
+async fn list(env: &dyn ActionEnv, args: &QuotaListArgs) -> Result<(), Error> {
     let quota_type = args
         .quota_type
         .as_deref()
@@ -368,10 +309,10 @@ async fn list(ctx: &Context, args: &QuotaListArgs) -> Result<(), Error> {
         .as_deref()
         .map(|v| parse_percent("--fail-at", v))
         .transpose()?;
-    let target = resolve_target(ctx, &args.target, quota_type)?;
-    let credentials = tencent_settings(&ctx.settings).credentials()?;
+    let target = resolve_target(env, &args.target, quota_type)?;
+    let credentials = tencent_settings(env.settings()).credentials()?;
     let client = Client {
-        transport: &ctx.transport,
+        transport: env.transport(),
         credentials: &credentials,
         service: vod_service(target.endpoint),
     };
@@ -380,11 +321,16 @@ async fn list(ctx: &Context, args: &QuotaListArgs) -> Result<(), Error> {
         quota_type,
         api_token: target.api_token,
     };
-    let spinner = waiting(ctx, "DescribeAigcQuotas");
-    let result = vod_quota::list(&client, &request).await;
+    let spinner = waiting(env, "DescribeAigcQuotas");
+    let result = api::list(&client, &request).await;
     spinner.stop();
     let result = result?;
-    print_list(ctx, target.sub_app_id, &result.quotas, &result.request_ids)?;
+    let rows: Vec<QuotaRow> = result.quotas.iter().map(|q| quota_row(env, q)).collect();
+    env.emit(&list_document(
+        target.sub_app_id,
+        &rows,
+        &result.request_ids,
+    ))?;
 
     // Warnings after the list, so that a reader of both streams sees them last.
     let mut failing = 0;
@@ -399,7 +345,7 @@ async fn list(ctx: &Context, args: &QuotaListArgs) -> Result<(), Error> {
         }
         if at_fail || at_warn {
             let threshold = if at_fail { fail_at } else { warn_at }.unwrap_or_default();
-            ctx.warn(&threshold_message(target.sub_app_id, quota, threshold));
+            env.warn(&threshold_message(env, target.sub_app_id, quota, threshold));
         }
     }
     if failing > 0 {
@@ -409,7 +355,7 @@ async fn list(ctx: &Context, args: &QuotaListArgs) -> Result<(), Error> {
             if failing == 1 { "" } else { "s" },
             target.sub_app_id,
             if failing == 1 { "is" } else { "are" },
-            format_value(threshold)
+            env.format_number(threshold)
         )));
     }
     Ok(())
@@ -422,30 +368,35 @@ fn describe_quota(quota: &Quota) -> String {
     }
 }
 
-fn threshold_message(sub_app_id: u64, quota: &Quota, threshold: f64) -> String {
+fn threshold_message(
+    env: &dyn ActionEnv,
+    sub_app_id: u64,
+    quota: &Quota,
+    threshold: f64,
+) -> String {
     let unit = unit_of(&quota.quota_type);
     let limit = quota.limit_f64().unwrap_or_default();
     let used = if limit > 0.0 {
         format!(
             "{:.1}% used ({} of {} {unit})",
             quota.usage_f64() / limit * 100.0,
-            format_value(quota.usage_f64()),
-            format_value(limit)
+            env.format_number(quota.usage_f64()),
+            env.format_number(limit)
         )
     } else {
         format!(
             "exhausted (limit 0 {unit}, {} used)",
-            format_value(quota.usage_f64())
+            env.format_number(quota.usage_f64())
         )
     };
     format!(
         "{} of SubAppId {sub_app_id} is {used}, at or above {}%",
         describe_quota(quota),
-        format_value(threshold)
+        env.format_number(threshold)
     )
 }
 
-fn quota_row(quota: &Quota) -> QuotaRow {
+fn quota_row(env: &dyn ActionEnv, quota: &Quota) -> QuotaRow {
     let exact = quota.used_percent();
     QuotaRow {
         quota_type: quota.quota_type.clone(),
@@ -454,34 +405,20 @@ fn quota_row(quota: &Quota) -> QuotaRow {
         usage: quota.usage.clone(),
         unit: unit_of(&quota.quota_type),
         used_percent: exact
-            .map(|p| json_number((p * 100.0).round() / 100.0))
+            .map(|p| env.json_number((p * 100.0).round() / 100.0))
             .unwrap_or(Value::Null),
         used_percent_exact: exact,
     }
 }
 
-fn print_list(
-    ctx: &Context,
-    sub_app_id: u64,
-    quotas: &[Quota],
-    request_ids: &[String],
-) -> Result<(), Error> {
-    let rows: Vec<QuotaRow> = quotas.iter().map(quota_row).collect();
-    ctx.output
-        .write_with(|out| quota::write_list(sub_app_id, &rows, request_ids, ctx.format, out))?;
-    Ok(())
-}
-
 /// A spinner on a terminal naming the VOD action a quota command waits for (spec §5 v3).
-fn waiting(ctx: &Context, action: &str) -> crate::term::Spinner {
-    crate::term::Spinner::start(
-        ctx.terminal.stderr_is_tty && !ctx.global.quiet && !ctx.global.dry_run,
-        vec![format!("vod {action}")],
-    )
+fn waiting(env: &dyn ActionEnv, action: &str) -> crate::term::Spinner {
+    env.waiting(format!("vod {action}"))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::fake_env::FakeEnv;
     use super::*;
     use serde_json::Number;
 
@@ -516,19 +453,40 @@ mod tests {
 
     #[test]
     fn table_redacts_tokens_and_shows_units() {
+        let env = FakeEnv::default();
         let rows: Vec<QuotaRow> = [
             quota("Text", Some("tok-secret-abcd"), 1000, 333),
             quota("Image", None, 0, 0),
         ]
         .iter()
-        .map(quota_row)
+        .map(|q| quota_row(&env, q))
         .collect();
-        let text = quota::list_table(7, &rows);
+        env.emit(&list_document(7, &rows, &[])).unwrap();
+        let text = env.emitted.borrow().join("\n");
         assert!(!text.contains("tok-secret"), "{text}");
         assert!(text.contains("****abcd"), "{text}");
         assert!(text.contains("1000 tokens"), "{text}");
         assert!(text.contains("33.3%"), "{text}");
         assert!(text.contains("0 images"), "{text}");
+    }
+
+    #[test]
+    fn a_list_without_a_sub_app_id_is_refused_before_credentials() {
+        let env = FakeEnv::default();
+        let args = QuotaListArgs {
+            quota_type: None,
+            warn_at: None,
+            fail_at: None,
+            target: QuotaTargetArgs {
+                sub_app_id: None,
+                api_token: None,
+                endpoint: None,
+            },
+        };
+        let err = futures::executor::block_on(list(&env, &args)).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{err}");
+        assert!(err.to_string().contains("SubAppId"), "{err}");
+        assert!(env.emitted.borrow().is_empty());
     }
 
     #[test]

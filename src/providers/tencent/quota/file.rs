@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::Error;
-use crate::providers::tencent::vod_quota::QuotaType;
+use crate::providers::tencent::quota::api::QuotaType;
 use crate::secret::{redact_id, Secret};
 
 /// One `[[quota]]` entry, validated, its api token read from the environment.

@@ -1,12 +1,13 @@
 //! The whole `vod quota apply` after the file is read and the current quotas are listed:
 //! print the plan, get consent for deletes, apply, and report (spec §4 v3). Writers, the
-//! question and the interrupt flag are parameters, so every path is tested here; the app
-//! passes stdout, stderr, a terminal prompt and its SIGINT flag.
+//! question and the interrupt flag are parameters, so every path is tested here;
+//! `actions.rs` passes what the app's `ActionEnv` gives: the output, stderr, its question
+//! and its Ctrl-C flag.
 
 use std::io::Write;
 
 use crate::error::Error;
-use crate::render::quota_plan::{
+use crate::providers::tencent::quota::plan_output::{
     applied_lines, write_applied_table, write_plan_json, write_plan_table,
 };
 
@@ -131,9 +132,9 @@ mod tests {
 
     use super::*;
     use crate::error::Target;
-    use crate::providers::tencent::vod_quota::QuotaType;
-    use crate::quota_apply::plan::plan;
-    use crate::quota_apply::plan::tests::{current, desired};
+    use crate::providers::tencent::quota::api::QuotaType;
+    use crate::providers::tencent::quota::plan::plan;
+    use crate::providers::tencent::quota::plan::tests::{current, desired};
 
     /// Records requests; fails the n-th.
     #[derive(Default)]

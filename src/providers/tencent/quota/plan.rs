@@ -3,7 +3,7 @@
 
 use serde_json::Number;
 
-use crate::providers::tencent::vod_quota::{ChangeKind, Quota, QuotaChange, QuotaType};
+use crate::providers::tencent::quota::api::{ChangeKind, Quota, QuotaChange, QuotaType};
 use crate::secret::Secret;
 
 use super::file::DesiredQuota;
@@ -50,7 +50,7 @@ pub struct Change {
 }
 
 impl Change {
-    /// The request that carries this change out, for `vod_quota::change`.
+    /// The request that carries this change out, for `api::change`.
     pub fn to_quota_change(&self, sub_app_id: u64) -> QuotaChange {
         QuotaChange {
             kind: self.action.change_kind(),

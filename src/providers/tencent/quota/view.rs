@@ -1,6 +1,6 @@
-//! The plan and a run's outcome as the plain, redacted view `render::quota_plan` prints.
+//! The plan and a run's outcome as the plain, redacted view `plan_output` prints.
 
-use crate::render::quota_plan::{PlanChangeDoc, PlanDoc};
+use crate::providers::tencent::quota::plan_output::{PlanChangeDoc, PlanDoc};
 use crate::secret::redact_id;
 
 use super::plan::Plan;
@@ -44,11 +44,11 @@ pub fn plan_doc(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::tencent::vod_quota::QuotaType;
-    use crate::quota_apply::plan::plan;
-    use crate::quota_apply::plan::tests::{current, desired};
-    use crate::quota_apply::run::AppliedChange;
-    use crate::render::quota_plan::{write_plan_json, write_plan_table};
+    use crate::providers::tencent::quota::api::QuotaType;
+    use crate::providers::tencent::quota::plan::plan;
+    use crate::providers::tencent::quota::plan::tests::{current, desired};
+    use crate::providers::tencent::quota::plan_output::{write_plan_json, write_plan_table};
+    use crate::providers::tencent::quota::run::AppliedChange;
 
     const TOKEN: &str = "tok-secret-abcd";
 

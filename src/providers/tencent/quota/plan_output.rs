@@ -1,6 +1,6 @@
 //! The output of `vod quota apply` (spec §4 v3): the plan as lines with a counts line, the
 //! changes applied, and the JSON document. Takes a plain view whose api tokens are already
-//! redacted; never sees HTTP or provider types.
+//! redacted; sees no HTTP.
 
 use std::io::{self, Write};
 
