@@ -1123,27 +1123,6 @@ mod tests {
         );
     }
 
-    /// Prints tables of several shapes and widths, to look at:
-    /// `cargo test --lib render::table::tests::preview -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn preview() {
-        let text = render(&fixtures::big_report(2000, 365), 60);
-        println!("{text}");
-        let text = render(&fixtures::big_report(2000, 365), 200);
-        println!("{text}");
-        for w in [80, 100, 120] {
-            println!("{}", render(&fixtures::report(), w));
-        }
-        let mut week = fixtures::big_report(6, 7);
-        for (i, s) in week.series.iter_mut().enumerate() {
-            s.name = format!("Kling2.0&2.1std_{}P", 720 + i);
-        }
-        for w in [80, 120, 160] {
-            println!("{}", render(&week, w));
-        }
-    }
-
     #[test]
     fn repeated_wall_clock_hours_show_their_offsets() {
         let ny: Zone = "America/New_York".parse().unwrap();
