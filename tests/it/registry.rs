@@ -56,3 +56,44 @@ fn report_without_credentials_names_every_registered_credential_hint() {
         assert!(err.contains(provider.credentials_hint), "{err}");
     }
 }
+
+#[test]
+fn top_level_help_lists_every_registered_provider_command() {
+    let output = run(aigcusage().arg("--help"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for provider in REGISTRY {
+        let tree = (provider.commands.augment)(clap::Command::new("probe"));
+        let names: Vec<_> = tree.get_subcommands().map(|c| c.get_name()).collect();
+        assert!(!names.is_empty(), "{} has no subcommand", provider.id);
+        for name in names {
+            assert!((provider.commands.has_subcommand)(name), "{name}");
+            assert!(
+                text.lines().any(|line| line.trim_start().starts_with(name)),
+                "{name} of {} missing from --help:\n{text}",
+                provider.id
+            );
+            let help = run(aigcusage().args([name, "--help"]));
+            assert!(help.status.success(), "{name} --help: {}", stderr(&help));
+        }
+    }
+}
+
+#[test]
+fn demo_prices_price_every_quantity_of_every_provider_that_supplies_them() {
+    let output = run(aigcusage().args(["report", "--demo", "--cost", "-o", "json"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let unpriced = doc["unpriced"].as_array().cloned().unwrap_or_default();
+    assert!(unpriced.is_empty(), "{unpriced:?}");
+    let book = aigcusage::cost::demo::demo_price_book();
+    for provider in REGISTRY.iter().filter(|p| !p.demo_prices.is_empty()) {
+        assert!(book.contains(provider.demo_prices), "{}", provider.id);
+        let template = aigcusage::cost::demo::prices_template();
+        assert!(
+            template.contains(provider.prices_example),
+            "{}",
+            provider.id
+        );
+    }
+}
