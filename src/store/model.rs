@@ -296,30 +296,101 @@ pub(crate) fn to_series(
     points: &[PointRow],
     with_account_label: bool,
 ) -> Result<Series, Error> {
+    let mut series = series_without_points(row.clone(), with_account_label)?;
+    series.points = points
+        .iter()
+        .map(|p| to_point(p.time, p.offset, p.value, p.partial))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(series)
+}
+
+/// The `Series` of a stored series row with no points yet: its labels parsed once (with
+/// the `account` label when asked), its granularity known.
+pub(crate) fn series_without_points(
+    row: SeriesRow,
+    with_account_label: bool,
+) -> Result<Series, Error> {
     let mut labels = parse_labels(&row.key.labels)?;
     if with_account_label {
-        labels.insert("account".to_string(), row.key.account.clone());
+        labels.insert("account".to_string(), row.key.account);
     }
-    let points = points
-        .iter()
-        .map(|p| {
-            Ok(Point {
-                partial: p.partial,
-                ..Point::new(to_time(p.time, p.offset)?, p.value)
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
     Ok(Series {
-        provider: row.key.provider.clone(),
-        source: row.key.source.clone(),
-        name: row.key.name.clone(),
-        metric: row.key.metric.clone(),
-        unit: row.unit.clone(),
+        provider: row.key.provider,
+        source: row.key.source,
+        name: row.key.name,
+        metric: row.key.metric,
+        unit: row.unit,
         granularity: row.granularity.as_deref().and_then(parse_granularity),
         aggregation: Default::default(),
         labels,
-        points,
+        points: Vec::new(),
     })
+}
+
+/// A stored point (unix seconds, offset seconds) as a `Point`.
+pub(crate) fn to_point(time: i64, offset: i32, value: f64, partial: bool) -> Result<Point, Error> {
+    Ok(Point {
+        partial,
+        ..Point::new(to_time(time, offset)?, value)
+    })
+}
+
+/// Builds the times of stored points, reusing those of the series read before: the
+/// series of one source mostly share their buckets, and a time costs more to build than
+/// to compare.
+#[derive(Default)]
+pub(crate) struct TimeReuse {
+    /// (unix seconds, offset seconds, time) of the points read so far, by index.
+    by_index: Vec<(i64, i32, DateTime<FixedOffset>)>,
+}
+
+impl TimeReuse {
+    /// The time of the `index`-th point of a series: [`to_time`]`(seconds, offset)`.
+    pub fn at(
+        &mut self,
+        index: usize,
+        seconds: i64,
+        offset: i32,
+    ) -> Result<DateTime<FixedOffset>, Error> {
+        if let Some(&(s, o, time)) = self.by_index.get(index) {
+            if s == seconds && o == offset {
+                return Ok(time);
+            }
+        }
+        let time = to_time(seconds, offset)?;
+        match self.by_index.get_mut(index) {
+            Some(slot) => *slot = (seconds, offset, time),
+            None => self.by_index.push((seconds, offset, time)),
+        }
+        Ok(time)
+    }
+}
+
+/// [`keep_overlapping`] for built points: drops those whose bucket does not overlap
+/// `range` (spec §5's overlap rule).
+pub(crate) fn keep_overlapping_points(
+    granularity: Option<Granularity>,
+    points: &mut Vec<Point>,
+    range: Option<Range>,
+) {
+    let Some(range) = range else { return };
+    let (start, end) = (range.start.timestamp(), range.end.timestamp());
+    points.retain(|p| {
+        let time = p.time.timestamp();
+        if time > end {
+            return false;
+        }
+        // Every bucket ends after it starts: one starting at or after `start` overlaps,
+        // and only earlier ones need their end.
+        if time >= start {
+            return true;
+        }
+        let bucket_end = match granularity {
+            Some(g) => g.bucket_end(p.time).timestamp(),
+            None => time + 1,
+        };
+        bucket_end > start
+    });
 }
 
 /// Drops the points whose bucket does not overlap `range` (spec §5's overlap rule).
@@ -335,6 +406,11 @@ pub(crate) fn keep_overlapping(
     points.retain(|p| {
         if p.time > end {
             return false;
+        }
+        // Every bucket ends after it starts: only those starting before `start` need
+        // their end.
+        if p.time >= start {
+            return true;
         }
         let bucket_end = match granularity {
             Some(g) => match to_time(p.time, p.offset) {
@@ -370,4 +446,84 @@ pub(crate) fn group_loaded(
         .collect();
     out.sort_by(|a, b| a.0.key.cmp(&b.0.key));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn t(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn reused_times_are_the_times_of_the_stored_seconds() {
+        let mut times = TimeReuse::default();
+        let day = 86_400;
+        let first = t("2025-11-01T00:00:00Z").timestamp();
+        for (index, offset) in [(0, 0), (1, 0), (2, 8 * 3600)] {
+            let seconds = first + index as i64 * day;
+            assert_eq!(
+                times.at(index, seconds, offset).unwrap(),
+                to_time(seconds, offset).unwrap()
+            );
+        }
+        // The next series: the same first point, a second one of another offset, a
+        // third at another time.
+        assert_eq!(times.at(0, first, 0).unwrap(), to_time(first, 0).unwrap());
+        let second = to_time(first + day, 3600).unwrap();
+        assert_eq!(times.at(1, first + day, 3600).unwrap(), second);
+        assert_eq!(second.offset().local_minus_utc(), 3600);
+        assert_eq!(
+            times.at(2, first + 7, 8 * 3600).unwrap(),
+            to_time(first + 7, 8 * 3600).unwrap()
+        );
+        assert!(times.at(3, first, 99 * 3600).is_err());
+    }
+
+    proptest! {
+        /// Built points are cut exactly as their stored rows are.
+        #[test]
+        fn overlap_of_points_equals_overlap_of_rows(
+            raw in prop::collection::vec((0i64..24 * 80, prop::sample::select(vec![0, 8 * 3600, -5 * 3600])), 0..30),
+            granularity in prop::option::of(prop::sample::select(vec![
+                Granularity::FiveMinutes,
+                Granularity::Hour,
+                Granularity::Day,
+                Granularity::Week,
+                Granularity::Month,
+            ])),
+            start_hours in 0i64..24 * 80,
+            length_hours in 0i64..24 * 40,
+            everything in any::<bool>(),
+        ) {
+            let base = t("2025-10-01T00:00:00Z").timestamp();
+            let mut rows: Vec<PointRow> = raw
+                .iter()
+                .map(|&(hours, offset)| PointRow {
+                    time: base + hours * 3600,
+                    offset,
+                    value: hours as f64,
+                    partial: hours % 2 == 0,
+                    synced_at: base,
+                })
+                .collect();
+            let range = (!everything).then(|| {
+                let start = utc(base + start_hours * 3600).unwrap();
+                Range::new(start, start + Duration::hours(length_hours))
+            });
+            let mut points: Vec<Point> = rows
+                .iter()
+                .map(|p| to_point(p.time, p.offset, p.value, p.partial).unwrap())
+                .collect();
+            keep_overlapping(granularity.map(|g| g.as_str()), &mut rows, range).unwrap();
+            keep_overlapping_points(granularity, &mut points, range);
+            let expected: Vec<Point> = rows
+                .iter()
+                .map(|p| to_point(p.time, p.offset, p.value, p.partial).unwrap())
+                .collect();
+            prop_assert_eq!(points, expected);
+        }
+    }
 }
