@@ -159,16 +159,20 @@ impl Collector {
 
     fn finish(mut self) -> Vec<(SeriesRow, Vec<PointRow>)> {
         for (_, points) in &mut self.series {
-            // Stable: equal times stay in the order given; the last of each is kept.
+            // Stable: equal times stay in the order given; the last of each is kept,
+            // in place (no second copy of a large answer).
             points.sort_by_key(|p| p.time);
-            let mut kept: Vec<PointRow> = Vec::with_capacity(points.len());
-            for p in points.drain(..) {
-                match kept.last_mut() {
-                    Some(last) if last.time == p.time => *last = p,
-                    _ => kept.push(p),
+            let mut kept = 0;
+            for i in 0..points.len() {
+                let p = points[i];
+                if kept > 0 && points[kept - 1].time == p.time {
+                    points[kept - 1] = p;
+                } else {
+                    points[kept] = p;
+                    kept += 1;
                 }
             }
-            *points = kept;
+            points.truncate(kept);
         }
         self.series.sort_by(|a, b| a.0.key.cmp(&b.0.key));
         self.series
@@ -480,6 +484,54 @@ mod tests {
             to_time(first + 7, 8 * 3600).unwrap()
         );
         assert!(times.at(3, first, 99 * 3600).is_err());
+    }
+
+    #[test]
+    fn a_time_given_twice_keeps_the_last_value() {
+        let series = |values: &[(&str, f64)]| Series {
+            provider: "acedata".into(),
+            source: "acedata.api_usage".into(),
+            name: "x".into(),
+            metric: "amount".into(),
+            unit: None,
+            granularity: Some(Granularity::Day),
+            aggregation: Default::default(),
+            labels: Default::default(),
+            points: values.iter().map(|(s, v)| Point::new(t(s), *v)).collect(),
+        };
+        let given = [
+            series(&[
+                ("2025-11-02T00:00:00Z", 1.0),
+                ("2025-11-01T00:00:00Z", 2.0),
+                ("2025-11-02T00:00:00Z", 3.0),
+            ]),
+            // The same key again: joined, its points after the first one's.
+            series(&[("2025-11-01T00:00:00Z", 4.0), ("2025-11-03T00:00:00Z", 5.0)]),
+        ];
+        let batch = batch_from_source(&SourceWrite {
+            account: "a",
+            provider: "acedata",
+            source: "acedata.api_usage",
+            covered: Range::new(t("2025-11-01T00:00:00Z"), t("2025-11-03T23:59:59Z")),
+            series: &given,
+            synced_at: t("2025-11-04T00:00:00Z"),
+        })
+        .unwrap();
+        assert_eq!(batch.series.len(), 1);
+        let kept: Vec<(i64, f64)> = batch.series[0]
+            .1
+            .iter()
+            .map(|p| (p.time, p.value))
+            .collect();
+        let day = |s: &str| t(s).timestamp();
+        assert_eq!(
+            kept,
+            [
+                (day("2025-11-01T00:00:00Z"), 4.0),
+                (day("2025-11-02T00:00:00Z"), 3.0),
+                (day("2025-11-03T00:00:00Z"), 5.0),
+            ]
+        );
     }
 
     proptest! {
