@@ -159,24 +159,28 @@ impl Collector {
 
     fn finish(mut self) -> Vec<(SeriesRow, Vec<PointRow>)> {
         for (_, points) in &mut self.series {
-            // Stable: equal times stay in the order given; the last of each is kept,
-            // in place (no second copy of a large answer).
-            points.sort_by_key(|p| p.time);
-            let mut kept = 0;
-            for i in 0..points.len() {
-                let p = points[i];
-                if kept > 0 && points[kept - 1].time == p.time {
-                    points[kept - 1] = p;
-                } else {
-                    points[kept] = p;
-                    kept += 1;
-                }
-            }
-            points.truncate(kept);
+            keep_last_of_each_time(points);
         }
         self.series.sort_by(|a, b| a.0.key.cmp(&b.0.key));
         self.series
     }
+}
+
+/// Sorts `points` by time and keeps the last of those given for one time. Stable: equal
+/// times stay in the order given; in place (no second copy of a large answer).
+fn keep_last_of_each_time(points: &mut Vec<PointRow>) {
+    points.sort_by_key(|p| p.time);
+    let mut kept = 0;
+    for i in 0..points.len() {
+        let p = points[i];
+        if kept > 0 && points[kept - 1].time == p.time {
+            points[kept - 1] = p;
+        } else {
+            points[kept] = p;
+            kept += 1;
+        }
+    }
+    points.truncate(kept);
 }
 
 fn series_row(account: &str, s: &Series) -> SeriesRow {
@@ -194,37 +198,84 @@ fn series_row(account: &str, s: &Series) -> SeriesRow {
     }
 }
 
-/// The batch `sync` writes for one source.
-pub(crate) fn batch_from_source(write: &SourceWrite<'_>) -> Result<Batch, Error> {
+/// What `sync` writes for one source, planned per series key before any point is
+/// converted: each key's row (the last unit and granularity given win, as a later upsert
+/// would) with the indexes of its series in the order given, keys in order; and the
+/// covered range.
+pub(crate) struct SourcePlan {
+    pub keys: Vec<(SeriesRow, Vec<usize>)>,
+    pub covered: CoveredRow,
+    synced_at: i64,
+}
+
+pub(crate) fn plan_source(write: &SourceWrite<'_>) -> Result<SourcePlan, Error> {
     let synced_at = write.synced_at.timestamp();
-    let mut collector = Collector::default();
-    for s in write.series {
+    let mut index: HashMap<SeriesKey, usize> = HashMap::new();
+    let mut keys: Vec<(SeriesRow, Vec<usize>)> = Vec::new();
+    for (i, s) in write.series.iter().enumerate() {
         if s.provider != write.provider || s.source != write.source {
             return Err(Error::Internal(format!(
                 "store: series {} of {} {} written as {} {}",
                 s.name, s.provider, s.source, write.provider, write.source
             )));
         }
-        collector.add(
-            series_row(write.account, s),
-            s.points.iter().map(|p| PointRow {
-                time: p.time.timestamp(),
-                offset: offset_of(&p.time),
-                value: p.value,
-                partial: p.partial,
-                synced_at,
-            }),
-        );
+        let row = series_row(write.account, s);
+        match index.get(&row.key) {
+            Some(&slot) => {
+                keys[slot].0 = row;
+                keys[slot].1.push(i);
+            }
+            None => {
+                index.insert(row.key.clone(), keys.len());
+                keys.push((row, vec![i]));
+            }
+        }
     }
-    Ok(Batch {
-        series: collector.finish(),
-        covered: vec![covered_row(
+    keys.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+    Ok(SourcePlan {
+        keys,
+        covered: covered_row(
             write.account,
             write.provider,
             write.source,
             write.covered,
             synced_at,
-        )],
+        ),
+        synced_at,
+    })
+}
+
+impl SourcePlan {
+    /// The rows of one planned key: the points of its series (`indexes` into
+    /// `write.series`), by time, the last one given for a time kept.
+    pub fn points(&self, write: &SourceWrite<'_>, indexes: &[usize]) -> Vec<PointRow> {
+        let count = indexes.iter().map(|&i| write.series[i].points.len()).sum();
+        let mut points = Vec::with_capacity(count);
+        for &i in indexes {
+            points.extend(write.series[i].points.iter().map(|p| PointRow {
+                time: p.time.timestamp(),
+                offset: offset_of(&p.time),
+                value: p.value,
+                partial: p.partial,
+                synced_at: self.synced_at,
+            }));
+        }
+        keep_last_of_each_time(&mut points);
+        points
+    }
+}
+
+/// The batch `sync` writes for one source, all at once.
+pub(crate) fn batch_from_source(write: &SourceWrite<'_>) -> Result<Batch, Error> {
+    let plan = plan_source(write)?;
+    let series = plan
+        .keys
+        .iter()
+        .map(|(row, indexes)| (row.clone(), plan.points(write, indexes)))
+        .collect();
+    Ok(Batch {
+        series,
+        covered: vec![plan.covered],
     })
 }
 

@@ -69,7 +69,7 @@ impl SqliteStore {
     fn write(&self, what: &'static str, batch: Batch) -> StoreFuture<'_, usize> {
         let cancelled = Cancelled::default();
         let guard = CancelOnDrop(cancelled.clone());
-        let work = self.run(what, move |c| write_batch(c, &batch, &cancelled));
+        let work = self.run(what, move |c| write_batch(c, batch, &cancelled));
         Box::pin(async move {
             let written = work.await;
             drop(guard);
@@ -186,12 +186,14 @@ struct Cancelled(Arc<AtomicBool>);
 impl Cancelled {
     fn check(&self) -> rusqlite::Result<()> {
         if self.0.load(Ordering::Relaxed) {
-            // Any error rolls the transaction back.
-            return Err(rusqlite::Error::ToSqlConversionFailure(
-                "the write was cancelled".into(),
-            ));
+            return Err(Self::error());
         }
         Ok(())
+    }
+
+    /// The error that rolls a cancelled write back (any error does).
+    fn error() -> rusqlite::Error {
+        rusqlite::Error::ToSqlConversionFailure("the write was cancelled".into())
     }
 }
 
@@ -204,30 +206,58 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// One series of a write with its rows, as the writer takes them.
+type SeriesRows = (SeriesRow, Vec<PointRow>);
+
+/// What the converting side sends the writer: a series, or the end of the write.
+enum Part {
+    Series(SeriesRows),
+    End,
+}
+
+/// Series converted ahead of the writer (each a few KiB): enough that it never waits,
+/// few enough that a large answer is not converted twice over in memory.
+const PARTS_IN_FLIGHT: usize = 64;
+
 fn write_batch(
     connection: &mut Connection,
-    batch: &Batch,
+    batch: Batch,
+    cancelled: &Cancelled,
+) -> rusqlite::Result<usize> {
+    let Batch { series, covered } = batch;
+    let mut series = series.into_iter();
+    write_parts(connection, || Ok(series.next()), &covered, cancelled)
+}
+
+/// Writes each series `next` gives until it gives `None`, then `covered`, in one
+/// transaction; an error from `next` rolls it back.
+fn write_parts(
+    connection: &mut Connection,
+    next: impl FnMut() -> rusqlite::Result<Option<SeriesRows>>,
+    covered: &[CoveredRow],
     cancelled: &Cancelled,
 ) -> rusqlite::Result<usize> {
     // The per-row foreign key check costs a series lookup for every point, and cannot
     // fail here: the points' series is upserted first in the same transaction. The
     // pragma only takes effect outside a transaction, so it is set around it.
     connection.pragma_update(None, "foreign_keys", "OFF")?;
-    let written = write_batch_unchecked(connection, batch, cancelled);
+    let written = write_parts_unchecked(connection, next, covered, cancelled);
     let restored = connection.pragma_update(None, "foreign_keys", "ON");
     let written = written?;
     restored?;
     Ok(written)
 }
 
-fn write_batch_unchecked(
+fn write_parts_unchecked(
     connection: &mut Connection,
-    batch: &Batch,
+    mut next: impl FnMut() -> rusqlite::Result<Option<SeriesRows>>,
+    covered: &[CoveredRow],
     cancelled: &Cancelled,
 ) -> rusqlite::Result<usize> {
     // IMMEDIATE takes the write lock first, so concurrent writers wait (busy timeout)
     // instead of failing when they upgrade a read transaction.
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut written = 0;
     {
         let mut upsert_series = tx.prepare_cached(
             "INSERT INTO aigcusage_series (account, provider, source, name, metric, labels, unit, granularity)
@@ -238,7 +268,8 @@ fn write_batch_unchecked(
         )?;
         let upserts_sql = STATEMENT_SIZES.map(upsert_points_sql);
         let mut since_check = 0;
-        for (row, points) in &batch.series {
+        while let Some((row, points)) = next()? {
+            written += points.len();
             let k = &row.key;
             let id: i64 = upsert_series.query_row(
                 params![
@@ -279,7 +310,7 @@ fn write_batch_unchecked(
             "INSERT INTO aigcusage_covered (account, provider, source, start, start_offset, \"end\", end_offset, synced_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
-        for c in &batch.covered {
+        for c in covered {
             insert_covered.execute(params![
                 c.account,
                 c.provider,
@@ -294,7 +325,7 @@ fn write_batch_unchecked(
     }
     cancelled.check()?;
     tx.commit()?;
-    Ok(batch.points())
+    Ok(written)
 }
 
 /// Rows per multi-row point upsert, largest first (1 + 5 × 256 parameters at most, far
@@ -576,10 +607,38 @@ impl Store for SqliteStore {
     }
 
     fn write_source<'a>(&'a self, write: SourceWrite<'a>) -> StoreFuture<'a, usize> {
-        match model::batch_from_source(&write) {
-            Ok(batch) => self.write("writing", batch),
-            Err(e) => Box::pin(async move { Err(e) }),
-        }
+        Box::pin(async move {
+            let plan = model::plan_source(&write)?;
+            let covered = vec![plan.covered.clone()];
+            // Each series' rows are converted here while the blocking pool writes the
+            // ones before (two cores, two halves of the work).
+            let (sender, mut receiver) = tokio::sync::mpsc::channel::<Part>(PARTS_IN_FLIGHT);
+            let cancelled = Cancelled::default();
+            let guard = CancelOnDrop(cancelled.clone());
+            let writing = self.run("writing", move |c| {
+                let next = || match receiver.blocking_recv() {
+                    Some(Part::Series(series)) => Ok(Some(series)),
+                    Some(Part::End) => Ok(None),
+                    // The converting side is gone before the end: roll back.
+                    None => Err(Cancelled::error()),
+                };
+                write_parts(c, next, &covered, &cancelled)
+            });
+            let converting = async {
+                for (row, indexes) in &plan.keys {
+                    let part = Part::Series((row.clone(), plan.points(&write, indexes)));
+                    if sender.send(part).await.is_err() {
+                        // The writer stopped (it failed): its error is the answer.
+                        return;
+                    }
+                }
+                // Fails only when the writer stopped, as above.
+                let _ = sender.send(Part::End).await;
+            };
+            let (written, ()) = tokio::join!(writing, converting);
+            drop(guard);
+            written
+        })
     }
 
     fn read<'a>(&'a self, filter: &'a Filter) -> StoreFuture<'a, Vec<Series>> {
@@ -662,7 +721,7 @@ mod tests {
             synced_at: t("2026-01-02T03:04:05Z"),
         })
         .unwrap();
-        write_batch(connection, &batch, &Cancelled::default()).unwrap();
+        write_batch(connection, batch, &Cancelled::default()).unwrap();
     }
 
     /// The direct read gives what building series from the exported rows gives.
@@ -732,5 +791,78 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A write whose converting side stops before the end leaves nothing behind.
+    #[test]
+    fn a_write_without_its_end_rolls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let url = StoreUrl::Sqlite(path.clone());
+        let mut connection = open_file(&url, &path).unwrap();
+        let given = [series(
+            "v",
+            Granularity::Day,
+            "2025-10-01T00:00:00+08:00",
+            Duration::days(1),
+        )];
+        let write = SourceWrite {
+            account: "a",
+            provider: "tencent",
+            source: "vod.aigc_usage",
+            covered: Range::new(t("2025-10-01T00:00:00Z"), t("2025-12-31T23:59:59Z")),
+            series: &given,
+            synced_at: t("2026-01-02T03:04:05Z"),
+        };
+        let plan = model::plan_source(&write).unwrap();
+        let (row, indexes) = &plan.keys[0];
+        let mut parts = vec![
+            Ok(Some((row.clone(), plan.points(&write, indexes)))),
+            Err(Cancelled::error()),
+        ]
+        .into_iter();
+        let covered = vec![plan.covered.clone()];
+        let result = write_parts(
+            &mut connection,
+            || parts.next().unwrap(),
+            &covered,
+            &Cancelled::default(),
+        );
+        assert!(result.is_err());
+        let count = |connection: &Connection, table: &str| -> i64 {
+            connection
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(
+            (
+                count(&connection, "aigcusage_point"),
+                count(&connection, "aigcusage_series"),
+                count(&connection, "aigcusage_covered")
+            ),
+            (0, 0, 0)
+        );
+        // The same parts with their end are written.
+        let mut parts = vec![
+            Ok(Some((row.clone(), plan.points(&write, indexes)))),
+            Ok(None),
+        ]
+        .into_iter();
+        let written = write_parts(
+            &mut connection,
+            || parts.next().unwrap(),
+            &covered,
+            &Cancelled::default(),
+        )
+        .unwrap();
+        assert_eq!(written, 40);
+        assert_eq!(
+            (
+                count(&connection, "aigcusage_point"),
+                count(&connection, "aigcusage_series"),
+                count(&connection, "aigcusage_covered")
+            ),
+            (40, 1, 1)
+        );
     }
 }
