@@ -209,12 +209,6 @@ impl Drop for CancelOnDrop {
 /// One series of a write with its rows, as the writer takes them.
 type SeriesRows = (SeriesRow, Vec<PointRow>);
 
-/// What the converting side sends the writer: a series, or the end of the write.
-enum Part {
-    Series(SeriesRows),
-    End,
-}
-
 /// Series converted ahead of the writer (each a few KiB): enough that it never waits,
 /// few enough that a large answer is not converted twice over in memory.
 const PARTS_IN_FLIGHT: usize = 64;
@@ -266,7 +260,10 @@ fn write_parts_unchecked(
              DO UPDATE SET unit = excluded.unit, granularity = excluded.granularity
              RETURNING id",
         )?;
-        let upserts_sql = STATEMENT_SIZES.map(upsert_points_sql);
+        // Prepared once per write when first needed; not through the statement cache,
+        // which would hash and compare their long text on every lookup.
+        let mut upserts: [Option<rusqlite::Statement<'_>>; STATEMENT_SIZES.len()] =
+            Default::default();
         let mut since_check = 0;
         while let Some((row, points)) = next()? {
             written += points.len();
@@ -288,14 +285,17 @@ fn write_parts_unchecked(
             // Many rows per statement: a statement's own cost (bind, step, reset) is
             // most of a narrow row's. The rest goes in halving sizes.
             let mut rest = points.as_slice();
-            for (size, sql) in STATEMENT_SIZES.iter().copied().zip(&upserts_sql) {
+            for (slot, size) in STATEMENT_SIZES.iter().copied().enumerate() {
                 if rest.len() < size {
                     continue;
                 }
-                let mut upsert = tx.prepare_cached(sql)?;
+                let upsert = match upserts[slot].as_mut() {
+                    Some(prepared) => prepared,
+                    None => upserts[slot].insert(tx.prepare(&upsert_points_sql(size))?),
+                };
                 while rest.len() >= size {
                     let (chunk, after) = rest.split_at(size);
-                    bind_points(&mut upsert, id, chunk)?;
+                    bind_points(upsert, id, chunk)?;
                     upsert.raw_execute()?;
                     rest = after;
                     since_check += size;
@@ -360,7 +360,7 @@ fn upsert_points_sql(rows: usize) -> String {
 
 /// Binds a statement of [`upsert_points_sql`]`(points.len())`.
 fn bind_points(
-    statement: &mut rusqlite::CachedStatement<'_>,
+    statement: &mut rusqlite::Statement<'_>,
     series_id: i64,
     points: &[PointRow],
 ) -> rusqlite::Result<()> {
@@ -611,14 +611,15 @@ impl Store for SqliteStore {
             let plan = model::plan_source(&write)?;
             let covered = vec![plan.covered.clone()];
             // Each series' rows are converted here while the blocking pool writes the
-            // ones before (two cores, two halves of the work).
-            let (sender, mut receiver) = tokio::sync::mpsc::channel::<Part>(PARTS_IN_FLIGHT);
+            // ones before, so only a few are held converted at once. `None` is the end
+            // of the write.
+            let (sender, mut receiver) =
+                tokio::sync::mpsc::channel::<Option<SeriesRows>>(PARTS_IN_FLIGHT);
             let cancelled = Cancelled::default();
             let guard = CancelOnDrop(cancelled.clone());
             let writing = self.run("writing", move |c| {
                 let next = || match receiver.blocking_recv() {
-                    Some(Part::Series(series)) => Ok(Some(series)),
-                    Some(Part::End) => Ok(None),
+                    Some(part) => Ok(part),
                     // The converting side is gone before the end: roll back.
                     None => Err(Cancelled::error()),
                 };
@@ -626,14 +627,14 @@ impl Store for SqliteStore {
             });
             let converting = async {
                 for (row, indexes) in &plan.keys {
-                    let part = Part::Series((row.clone(), plan.points(&write, indexes)));
+                    let part = Some((row.clone(), plan.points(&write, indexes)));
                     if sender.send(part).await.is_err() {
                         // The writer stopped (it failed): its error is the answer.
                         return;
                     }
                 }
                 // Fails only when the writer stopped, as above.
-                let _ = sender.send(Part::End).await;
+                let _ = sender.send(None).await;
             };
             let (written, ()) = tokio::join!(writing, converting);
             drop(guard);
