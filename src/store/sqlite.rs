@@ -19,6 +19,11 @@ use crate::series::{Point, Series};
 /// How long a writer waits for another run's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The page size of a new store: a year's sync writes (and checkpoints) a quarter of the
+/// pages 4 KiB would take, about an eighth faster; re-syncing the last days writes no
+/// more than with 4 KiB pages, as most of their pages would be touched anyway.
+const PAGE_BYTES: i64 = 16 * 1024;
+
 /// How much of the file reads may map (SQLite caps it at its own limit).
 const MMAP_BYTES: i64 = 256 * 1024 * 1024;
 
@@ -119,6 +124,8 @@ fn open_file(url: &StoreUrl, path: &Path) -> Result<Connection, Error> {
         .busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| store_error(url, "cannot open it", e))?;
     let prepare = |c: &mut Connection| -> rusqlite::Result<()> {
+        // Before anything is written (a no-op on an existing store, which keeps its own).
+        c.pragma_update(None, "page_size", PAGE_BYTES)?;
         c.pragma_update(None, "journal_mode", "WAL")?;
         c.pragma_update(None, "synchronous", "NORMAL")?;
         // A multi-row upsert keeps a statement journal (to undo just that statement):
@@ -865,5 +872,48 @@ mod tests {
             ),
             (40, 1, 1)
         );
+    }
+
+    /// A new store gets the larger pages; one written with 4 KiB pages (every store
+    /// before them) keeps its pages and reads as it was written.
+    #[test]
+    fn new_stores_get_large_pages_and_old_ones_keep_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let page_size = |connection: &Connection| -> i64 {
+            connection
+                .query_row("PRAGMA page_size", [], |r| r.get(0))
+                .unwrap()
+        };
+        let fresh = dir.path().join("new.db");
+        let connection = open_file(&StoreUrl::Sqlite(fresh.clone()), &fresh).unwrap();
+        assert_eq!(page_size(&connection), PAGE_BYTES);
+
+        let old = dir.path().join("old.db");
+        let url = StoreUrl::Sqlite(old.clone());
+        {
+            // A store as earlier builds made it: SQLite's default 4 KiB pages.
+            let c = Connection::open(&old).unwrap();
+            c.pragma_update(None, "page_size", 4096).unwrap();
+            c.pragma_update(None, "journal_mode", "WAL").unwrap();
+            c.execute_batch(schema::MIGRATIONS[0].sqlite).unwrap();
+            c.execute_batch(schema::SQLITE_VERSION_TABLE).unwrap();
+            c.execute("INSERT INTO aigcusage_schema (version) VALUES (1)", [])
+                .unwrap();
+        }
+        let mut connection = open_file(&url, &old).unwrap();
+        assert_eq!(page_size(&connection), 4096);
+        let given = [series(
+            "v",
+            Granularity::Day,
+            "2025-10-01T00:00:00+08:00",
+            Duration::days(1),
+        )];
+        write(&mut connection, "a", &given);
+        drop(connection);
+        let mut connection = open_file(&url, &old).unwrap();
+        assert_eq!(page_size(&connection), 4096);
+        let read = read_series(&mut connection, &Filter::default()).unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].points, given[0].points);
     }
 }
