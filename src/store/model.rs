@@ -586,9 +586,9 @@ mod tests {
     }
 
     proptest! {
-        /// Built points are cut exactly as their stored rows are.
+        /// Stored rows and built points are cut by the overlap rule, the same way.
         #[test]
-        fn overlap_of_points_equals_overlap_of_rows(
+        fn overlap_of_rows_and_of_points_is_the_rule(
             raw in prop::collection::vec((0i64..24 * 80, prop::sample::select(vec![0, 8 * 3600, -5 * 3600])), 0..30),
             granularity in prop::option::of(prop::sample::select(vec![
                 Granularity::FiveMinutes,
@@ -620,7 +620,22 @@ mod tests {
                 .iter()
                 .map(|p| to_point(p.time, p.offset, p.value, p.partial).unwrap())
                 .collect();
+            // The rule itself (§5): the bucket starts by the end and ends after the start.
+            let reference: Vec<PointRow> = rows
+                .iter()
+                .copied()
+                .filter(|p| {
+                    let Some(range) = range else { return true };
+                    let time = to_time(p.time, p.offset).unwrap();
+                    let bucket_end = match granularity {
+                        Some(g) => g.bucket_end(time),
+                        None => time + Duration::seconds(1),
+                    };
+                    time <= range.end && bucket_end > range.start
+                })
+                .collect();
             keep_overlapping(granularity.map(|g| g.as_str()), &mut rows, range).unwrap();
+            prop_assert_eq!(&rows, &reference);
             keep_overlapping_points(granularity, &mut points, range);
             let expected: Vec<Point> = rows
                 .iter()
