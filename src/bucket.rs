@@ -112,9 +112,54 @@ pub fn regroup(
     }
 }
 
+/// [`regroup`] taking the series by value: when every point already is its own bucket
+/// (it starts its bucket, in the bucket's offset, and comes strictly after the one
+/// before; e.g. a day series grouped by day), the points stay where they are and only
+/// the partial flags, the granularity and the labels change. Otherwise the same as
+/// [`regroup`]. Either way the result equals `regroup(&series, ..)`.
+pub fn regroup_owned(
+    mut series: Series,
+    by: Granularity,
+    zone: &Zone,
+    range: &TimeRange,
+    now: DateTime<Utc>,
+) -> Series {
+    if !each_point_is_its_bucket(&series, by, zone) {
+        return regroup(&series, by, zone, range, now);
+    }
+    for point in &mut series.points {
+        let end = by.bucket_end(point.time);
+        point.partial |= bucket_not_over(point.time, end, range, now);
+    }
+    if series.aggregation == Aggregation::Max {
+        series.labels.insert(
+            AGGREGATION_LABEL.to_string(),
+            Aggregation::Max.as_str().to_string(),
+        );
+    }
+    series.granularity = Some(by);
+    series
+}
+
+/// Whether [`regroup`] would make one bucket of each point, starting where the point
+/// starts (the same instant and offset), in the order given.
+fn each_point_is_its_bucket(series: &Series, by: Granularity, zone: &Zone) -> bool {
+    let mut previous: Option<DateTime<FixedOffset>> = None;
+    series.points.iter().all(|point| {
+        let day = by.bucket_of_day(calendar_day(series, point, zone));
+        let start = bucket_start(series, point, day, zone);
+        let own = start == point.time
+            && start.offset() == point.time.offset()
+            && previous.is_none_or(|before| before < point.time);
+        previous = Some(point.time);
+        own
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn t(s: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(s).unwrap()
@@ -317,5 +362,148 @@ mod tests {
         assert_eq!(utc.points.len(), 1);
         assert_eq!(utc.points[0].time, t("2025-11-18T00:00:00+00:00"));
         assert_eq!(utc.points[0].value, 3.0);
+    }
+
+    #[test]
+    fn a_day_series_grouped_by_day_keeps_its_points_in_place() {
+        let mut s = series(
+            Granularity::Day,
+            &[
+                ("2025-11-18T00:00:00+08:00", 1.0),
+                ("2025-11-19T00:00:00+08:00", 2.0),
+            ],
+        );
+        s.aggregation = Aggregation::Max;
+        s.points[0].partial = true;
+        assert!(each_point_is_its_bucket(&s, Granularity::Day, &Zone::UTC));
+        // The second day (in +08:00) is not over at this moment.
+        let now = t("2025-11-19T12:00:00Z").with_timezone(&Utc);
+        let moved = regroup_owned(s.clone(), Granularity::Day, &Zone::UTC, &past_range(), now);
+        assert_eq!(
+            moved,
+            super::regroup(&s, Granularity::Day, &Zone::UTC, &past_range(), now)
+        );
+        let partial: Vec<bool> = moved.points.iter().map(|p| p.partial).collect();
+        assert_eq!(partial, [true, true]);
+        assert_eq!(
+            moved.labels.get(AGGREGATION_LABEL).map(String::as_str),
+            Some("max")
+        );
+    }
+
+    #[test]
+    fn points_sharing_a_bucket_or_off_its_start_take_the_regroup() {
+        let cases = [
+            // Two days of one week.
+            (
+                Granularity::Day,
+                vec![("2025-11-17T00:00:00Z", 1.0), ("2025-11-18T00:00:00Z", 2.0)],
+                Granularity::Week,
+            ),
+            // Two hours of one day.
+            (
+                Granularity::Hour,
+                vec![("2025-11-17T01:00:00Z", 1.0), ("2025-11-17T02:00:00Z", 2.0)],
+                Granularity::Day,
+            ),
+            // A day point that does not start its day.
+            (
+                Granularity::Day,
+                vec![("2025-11-17T06:00:00Z", 1.0)],
+                Granularity::Day,
+            ),
+            // Out of order.
+            (
+                Granularity::Day,
+                vec![("2025-11-18T00:00:00Z", 1.0), ("2025-11-17T00:00:00Z", 2.0)],
+                Granularity::Day,
+            ),
+        ];
+        for (granularity, points, by) in cases {
+            let s = series(granularity, &points);
+            assert!(!each_point_is_its_bucket(&s, by, &Zone::UTC), "{points:?}");
+            assert_eq!(
+                regroup_owned(s.clone(), by, &Zone::UTC, &past_range(), later()),
+                regroup(&s, by, &Zone::UTC)
+            );
+        }
+    }
+
+    /// Points at day starts of one offset, strictly increasing (`aligned`), or anywhere
+    /// in any order in one of three offsets.
+    fn any_series() -> impl Strategy<Value = Series> {
+        let offsets = [0, 8 * 3600, -5 * 3600];
+        (
+            any::<bool>(),
+            0usize..3,
+            prop::collection::vec((0i64..24 * 90, 0usize..3, 0u32..1000, any::<bool>()), 0..40),
+            prop::sample::select(vec![Granularity::Hour, Granularity::Day, Granularity::Week]),
+            any::<bool>(),
+        )
+            .prop_map(move |(aligned, offset, raw, granularity, max)| {
+                let base = t("2025-10-01T00:00:00Z").naive_utc().date();
+                let mut points: Vec<Point> = raw
+                    .iter()
+                    .map(|&(hours, own_offset, value, partial)| {
+                        let time = if aligned {
+                            let zone = FixedOffset::east_opt(offsets[offset]).unwrap();
+                            day_start(base + Duration::days(hours / 24), zone)
+                        } else {
+                            let zone = FixedOffset::east_opt(offsets[own_offset]).unwrap();
+                            (t("2025-10-01T00:00:00Z") + Duration::hours(hours))
+                                .with_timezone(&zone)
+                        };
+                        Point {
+                            partial,
+                            ..Point::new(time, f64::from(value))
+                        }
+                    })
+                    .collect();
+                if aligned {
+                    points.sort_by_key(|p| p.time);
+                    points.dedup_by_key(|p| p.time);
+                }
+                let mut s = series(granularity, &[]);
+                s.points = points;
+                s.aggregation = if max {
+                    Aggregation::Max
+                } else {
+                    Aggregation::Sum
+                };
+                s
+            })
+    }
+
+    proptest! {
+        /// The in-place path and the copying one give the same series, whichever is taken.
+        #[test]
+        fn regroup_owned_equals_regroup(
+            s in any_series(),
+            by in prop::sample::select(vec![Granularity::Day, Granularity::Week, Granularity::Month]),
+            shanghai in any::<bool>(),
+            whole_days in any::<bool>(),
+            now_days in 0i64..120,
+        ) {
+            let zone: Zone = if shanghai { "Asia/Shanghai".parse().unwrap() } else { Zone::UTC };
+            let range = if whole_days {
+                crate::timerange::resolve(
+                    &crate::timerange::RangeArgs {
+                        start: Some("2025-10-01".into()),
+                        end: Some("2025-11-30".into()),
+                        ..Default::default()
+                    },
+                    &zone,
+                    later(),
+                )
+                .unwrap()
+            } else {
+                TimeRange::instants(t("2025-10-01T00:00:00Z"), t("2025-11-30T23:59:59Z"))
+            };
+            let now = (t("2025-10-01T00:00:00Z") + Duration::days(now_days)).with_timezone(&Utc);
+            prop_assert_eq!(
+                regroup_owned(s.clone(), by, &zone, &range, now),
+                super::regroup(&s, by, &zone, &range, now)
+            );
+        }
     }
 }

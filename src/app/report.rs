@@ -3,7 +3,7 @@
 use futures::future::join_all;
 use rust_decimal::Decimal;
 
-use crate::bucket::regroup;
+use crate::bucket::{regroup, regroup_owned};
 use crate::cli::ReportArgs;
 use crate::cost::budget::{
     check_budget, parse_budget, parse_warn_percent, require_currency, DEFAULT_WARN_PERCENT,
@@ -217,7 +217,7 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         .then(|| cost::plan(ctx))
         .transpose()?;
     let budget = budget(args, plan.as_ref())?;
-    let (gathered, gaps) = if ctx.global.from_store {
+    let (mut gathered, gaps) = if ctx.global.from_store {
         let (gathered, gaps) = gather_from_store(ctx, &args.providers, &range).await?;
         (gathered, Some(gaps))
     } else {
@@ -238,11 +238,16 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     // With `--cost`, the provider points are priced first (each on its own bucket's
     // date), then the cost series re-bucketed.
     let (per_source, priced) = match &plan {
+        // Moved, not copied: a series already in `by` buckets keeps its points.
         None => (
-            gathered
-                .per_source
-                .iter()
-                .map(|s| regroup_all(s))
+            std::mem::take(&mut gathered.per_source)
+                .into_iter()
+                .map(|source| {
+                    source
+                        .into_iter()
+                        .map(|s| regroup_owned(s, by, &ctx.zone, &range, ctx.now))
+                        .collect::<Vec<_>>()
+                })
                 .collect::<Vec<_>>(),
             None,
         ),

@@ -159,20 +159,28 @@ impl Collector {
 
     fn finish(mut self) -> Vec<(SeriesRow, Vec<PointRow>)> {
         for (_, points) in &mut self.series {
-            // Stable: equal times stay in the order given; the last of each is kept.
-            points.sort_by_key(|p| p.time);
-            let mut kept: Vec<PointRow> = Vec::with_capacity(points.len());
-            for p in points.drain(..) {
-                match kept.last_mut() {
-                    Some(last) if last.time == p.time => *last = p,
-                    _ => kept.push(p),
-                }
-            }
-            *points = kept;
+            keep_last_of_each_time(points);
         }
         self.series.sort_by(|a, b| a.0.key.cmp(&b.0.key));
         self.series
     }
+}
+
+/// Sorts `points` by time and keeps the last of those given for one time. Stable: equal
+/// times stay in the order given; in place (no second copy of a large answer).
+fn keep_last_of_each_time(points: &mut Vec<PointRow>) {
+    points.sort_by_key(|p| p.time);
+    let mut kept = 0;
+    for i in 0..points.len() {
+        let p = points[i];
+        if kept > 0 && points[kept - 1].time == p.time {
+            points[kept - 1] = p;
+        } else {
+            points[kept] = p;
+            kept += 1;
+        }
+    }
+    points.truncate(kept);
 }
 
 fn series_row(account: &str, s: &Series) -> SeriesRow {
@@ -190,37 +198,84 @@ fn series_row(account: &str, s: &Series) -> SeriesRow {
     }
 }
 
-/// The batch `sync` writes for one source.
-pub(crate) fn batch_from_source(write: &SourceWrite<'_>) -> Result<Batch, Error> {
+/// What `sync` writes for one source, planned per series key before any point is
+/// converted: each key's row (the last unit and granularity given win, as a later upsert
+/// would) with the indexes of its series in the order given, keys in order; and the
+/// covered range.
+pub(crate) struct SourcePlan {
+    pub keys: Vec<(SeriesRow, Vec<usize>)>,
+    pub covered: CoveredRow,
+    synced_at: i64,
+}
+
+pub(crate) fn plan_source(write: &SourceWrite<'_>) -> Result<SourcePlan, Error> {
     let synced_at = write.synced_at.timestamp();
-    let mut collector = Collector::default();
-    for s in write.series {
+    let mut index: HashMap<SeriesKey, usize> = HashMap::new();
+    let mut keys: Vec<(SeriesRow, Vec<usize>)> = Vec::new();
+    for (i, s) in write.series.iter().enumerate() {
         if s.provider != write.provider || s.source != write.source {
             return Err(Error::Internal(format!(
                 "store: series {} of {} {} written as {} {}",
                 s.name, s.provider, s.source, write.provider, write.source
             )));
         }
-        collector.add(
-            series_row(write.account, s),
-            s.points.iter().map(|p| PointRow {
-                time: p.time.timestamp(),
-                offset: offset_of(&p.time),
-                value: p.value,
-                partial: p.partial,
-                synced_at,
-            }),
-        );
+        let row = series_row(write.account, s);
+        match index.get(&row.key) {
+            Some(&slot) => {
+                keys[slot].0 = row;
+                keys[slot].1.push(i);
+            }
+            None => {
+                index.insert(row.key.clone(), keys.len());
+                keys.push((row, vec![i]));
+            }
+        }
     }
-    Ok(Batch {
-        series: collector.finish(),
-        covered: vec![covered_row(
+    keys.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+    Ok(SourcePlan {
+        keys,
+        covered: covered_row(
             write.account,
             write.provider,
             write.source,
             write.covered,
             synced_at,
-        )],
+        ),
+        synced_at,
+    })
+}
+
+impl SourcePlan {
+    /// The rows of one planned key: the points of its series (`indexes` into
+    /// `write.series`), by time, the last one given for a time kept.
+    pub fn points(&self, write: &SourceWrite<'_>, indexes: &[usize]) -> Vec<PointRow> {
+        let count = indexes.iter().map(|&i| write.series[i].points.len()).sum();
+        let mut points = Vec::with_capacity(count);
+        for &i in indexes {
+            points.extend(write.series[i].points.iter().map(|p| PointRow {
+                time: p.time.timestamp(),
+                offset: offset_of(&p.time),
+                value: p.value,
+                partial: p.partial,
+                synced_at: self.synced_at,
+            }));
+        }
+        keep_last_of_each_time(&mut points);
+        points
+    }
+}
+
+/// The batch `sync` writes for one source, all at once.
+pub(crate) fn batch_from_source(write: &SourceWrite<'_>) -> Result<Batch, Error> {
+    let plan = plan_source(write)?;
+    let series = plan
+        .keys
+        .iter()
+        .map(|(row, indexes)| (row.clone(), plan.points(write, indexes)))
+        .collect();
+    Ok(Batch {
+        series,
+        covered: vec![plan.covered],
     })
 }
 
@@ -296,30 +351,101 @@ pub(crate) fn to_series(
     points: &[PointRow],
     with_account_label: bool,
 ) -> Result<Series, Error> {
+    let mut series = series_without_points(row.clone(), with_account_label)?;
+    series.points = points
+        .iter()
+        .map(|p| to_point(p.time, p.offset, p.value, p.partial))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(series)
+}
+
+/// The `Series` of a stored series row with no points yet: its labels parsed once (with
+/// the `account` label when asked), its granularity known.
+pub(crate) fn series_without_points(
+    row: SeriesRow,
+    with_account_label: bool,
+) -> Result<Series, Error> {
     let mut labels = parse_labels(&row.key.labels)?;
     if with_account_label {
-        labels.insert("account".to_string(), row.key.account.clone());
+        labels.insert("account".to_string(), row.key.account);
     }
-    let points = points
-        .iter()
-        .map(|p| {
-            Ok(Point {
-                partial: p.partial,
-                ..Point::new(to_time(p.time, p.offset)?, p.value)
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
     Ok(Series {
-        provider: row.key.provider.clone(),
-        source: row.key.source.clone(),
-        name: row.key.name.clone(),
-        metric: row.key.metric.clone(),
-        unit: row.unit.clone(),
+        provider: row.key.provider,
+        source: row.key.source,
+        name: row.key.name,
+        metric: row.key.metric,
+        unit: row.unit,
         granularity: row.granularity.as_deref().and_then(parse_granularity),
         aggregation: Default::default(),
         labels,
-        points,
+        points: Vec::new(),
     })
+}
+
+/// A stored point (unix seconds, offset seconds) as a `Point`.
+pub(crate) fn to_point(time: i64, offset: i32, value: f64, partial: bool) -> Result<Point, Error> {
+    Ok(Point {
+        partial,
+        ..Point::new(to_time(time, offset)?, value)
+    })
+}
+
+/// Builds the times of stored points, reusing those of the series read before: the
+/// series of one source mostly share their buckets, and a time costs more to build than
+/// to compare.
+#[derive(Default)]
+pub(crate) struct TimeReuse {
+    /// (unix seconds, offset seconds, time) of the points read so far, by index.
+    by_index: Vec<(i64, i32, DateTime<FixedOffset>)>,
+}
+
+impl TimeReuse {
+    /// The time of the `index`-th point of a series: [`to_time`]`(seconds, offset)`.
+    pub fn at(
+        &mut self,
+        index: usize,
+        seconds: i64,
+        offset: i32,
+    ) -> Result<DateTime<FixedOffset>, Error> {
+        if let Some(&(s, o, time)) = self.by_index.get(index) {
+            if s == seconds && o == offset {
+                return Ok(time);
+            }
+        }
+        let time = to_time(seconds, offset)?;
+        match self.by_index.get_mut(index) {
+            Some(slot) => *slot = (seconds, offset, time),
+            None => self.by_index.push((seconds, offset, time)),
+        }
+        Ok(time)
+    }
+}
+
+/// [`keep_overlapping`] for built points: drops those whose bucket does not overlap
+/// `range` (spec §5's overlap rule).
+pub(crate) fn keep_overlapping_points(
+    granularity: Option<Granularity>,
+    points: &mut Vec<Point>,
+    range: Option<Range>,
+) {
+    let Some(range) = range else { return };
+    let (start, end) = (range.start.timestamp(), range.end.timestamp());
+    points.retain(|p| {
+        let time = p.time.timestamp();
+        if time > end {
+            return false;
+        }
+        // Every bucket ends after it starts: one starting at or after `start` overlaps,
+        // and only earlier ones need their end.
+        if time >= start {
+            return true;
+        }
+        let bucket_end = match granularity {
+            Some(g) => g.bucket_end(p.time).timestamp(),
+            None => time + 1,
+        };
+        bucket_end > start
+    });
 }
 
 /// Drops the points whose bucket does not overlap `range` (spec §5's overlap rule).
@@ -335,6 +461,11 @@ pub(crate) fn keep_overlapping(
     points.retain(|p| {
         if p.time > end {
             return false;
+        }
+        // Every bucket ends after it starts: only those starting before `start` need
+        // their end.
+        if p.time >= start {
+            return true;
         }
         let bucket_end = match granularity {
             Some(g) => match to_time(p.time, p.offset) {
@@ -370,4 +501,147 @@ pub(crate) fn group_loaded(
         .collect();
     out.sort_by(|a, b| a.0.key.cmp(&b.0.key));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn t(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn reused_times_are_the_times_of_the_stored_seconds() {
+        let mut times = TimeReuse::default();
+        let day = 86_400;
+        let first = t("2025-11-01T00:00:00Z").timestamp();
+        for (index, offset) in [(0, 0), (1, 0), (2, 8 * 3600)] {
+            let seconds = first + index as i64 * day;
+            assert_eq!(
+                times.at(index, seconds, offset).unwrap(),
+                to_time(seconds, offset).unwrap()
+            );
+        }
+        // The next series: the same first point, a second one of another offset, a
+        // third at another time.
+        assert_eq!(times.at(0, first, 0).unwrap(), to_time(first, 0).unwrap());
+        let second = to_time(first + day, 3600).unwrap();
+        assert_eq!(times.at(1, first + day, 3600).unwrap(), second);
+        assert_eq!(second.offset().local_minus_utc(), 3600);
+        assert_eq!(
+            times.at(2, first + 7, 8 * 3600).unwrap(),
+            to_time(first + 7, 8 * 3600).unwrap()
+        );
+        assert!(times.at(3, first, 99 * 3600).is_err());
+    }
+
+    #[test]
+    fn a_time_given_twice_keeps_the_last_value() {
+        let series = |values: &[(&str, f64)]| Series {
+            provider: "acedata".into(),
+            source: "acedata.api_usage".into(),
+            name: "x".into(),
+            metric: "amount".into(),
+            unit: None,
+            granularity: Some(Granularity::Day),
+            aggregation: Default::default(),
+            labels: Default::default(),
+            points: values.iter().map(|(s, v)| Point::new(t(s), *v)).collect(),
+        };
+        let given = [
+            series(&[
+                ("2025-11-02T00:00:00Z", 1.0),
+                ("2025-11-01T00:00:00Z", 2.0),
+                ("2025-11-02T00:00:00Z", 3.0),
+            ]),
+            // The same key again: joined, its points after the first one's.
+            series(&[("2025-11-01T00:00:00Z", 4.0), ("2025-11-03T00:00:00Z", 5.0)]),
+        ];
+        let batch = batch_from_source(&SourceWrite {
+            account: "a",
+            provider: "acedata",
+            source: "acedata.api_usage",
+            covered: Range::new(t("2025-11-01T00:00:00Z"), t("2025-11-03T23:59:59Z")),
+            series: &given,
+            synced_at: t("2025-11-04T00:00:00Z"),
+        })
+        .unwrap();
+        assert_eq!(batch.series.len(), 1);
+        let kept: Vec<(i64, f64)> = batch.series[0]
+            .1
+            .iter()
+            .map(|p| (p.time, p.value))
+            .collect();
+        let day = |s: &str| t(s).timestamp();
+        assert_eq!(
+            kept,
+            [
+                (day("2025-11-01T00:00:00Z"), 4.0),
+                (day("2025-11-02T00:00:00Z"), 3.0),
+                (day("2025-11-03T00:00:00Z"), 5.0),
+            ]
+        );
+    }
+
+    proptest! {
+        /// Stored rows and built points are cut by the overlap rule, the same way.
+        #[test]
+        fn overlap_of_rows_and_of_points_is_the_rule(
+            raw in prop::collection::vec((0i64..24 * 80, prop::sample::select(vec![0, 8 * 3600, -5 * 3600])), 0..30),
+            granularity in prop::option::of(prop::sample::select(vec![
+                Granularity::FiveMinutes,
+                Granularity::Hour,
+                Granularity::Day,
+                Granularity::Week,
+                Granularity::Month,
+            ])),
+            start_hours in 0i64..24 * 80,
+            length_hours in 0i64..24 * 40,
+            everything in any::<bool>(),
+        ) {
+            let base = t("2025-10-01T00:00:00Z").timestamp();
+            let mut rows: Vec<PointRow> = raw
+                .iter()
+                .map(|&(hours, offset)| PointRow {
+                    time: base + hours * 3600,
+                    offset,
+                    value: hours as f64,
+                    partial: hours % 2 == 0,
+                    synced_at: base,
+                })
+                .collect();
+            let range = (!everything).then(|| {
+                let start = utc(base + start_hours * 3600).unwrap();
+                Range::new(start, start + Duration::hours(length_hours))
+            });
+            let mut points: Vec<Point> = rows
+                .iter()
+                .map(|p| to_point(p.time, p.offset, p.value, p.partial).unwrap())
+                .collect();
+            // The rule itself (§5): the bucket starts by the end and ends after the start.
+            let reference: Vec<PointRow> = rows
+                .iter()
+                .copied()
+                .filter(|p| {
+                    let Some(range) = range else { return true };
+                    let time = to_time(p.time, p.offset).unwrap();
+                    let bucket_end = match granularity {
+                        Some(g) => g.bucket_end(time),
+                        None => time + Duration::seconds(1),
+                    };
+                    time <= range.end && bucket_end > range.start
+                })
+                .collect();
+            keep_overlapping(granularity.map(|g| g.as_str()), &mut rows, range).unwrap();
+            prop_assert_eq!(&rows, &reference);
+            keep_overlapping_points(granularity, &mut points, range);
+            let expected: Vec<Point> = rows
+                .iter()
+                .map(|p| to_point(p.time, p.offset, p.value, p.partial).unwrap())
+                .collect();
+            prop_assert_eq!(points, expected);
+        }
+    }
 }

@@ -14,10 +14,18 @@ use super::{
     StoredSeries,
 };
 use crate::error::Error;
-use crate::series::Series;
+use crate::series::{Point, Series};
 
 /// How long a writer waits for another run's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The page size of a new store: a year's sync writes (and checkpoints) a quarter of the
+/// pages 4 KiB would take, about an eighth faster; re-syncing the last days writes no
+/// more than with 4 KiB pages, as most of their pages would be touched anyway.
+const PAGE_BYTES: i64 = 16 * 1024;
+
+/// How much of the file reads may map (SQLite caps it at its own limit).
+const MMAP_BYTES: i64 = 256 * 1024 * 1024;
 
 pub struct SqliteStore {
     url: StoreUrl,
@@ -66,7 +74,7 @@ impl SqliteStore {
     fn write(&self, what: &'static str, batch: Batch) -> StoreFuture<'_, usize> {
         let cancelled = Cancelled::default();
         let guard = CancelOnDrop(cancelled.clone());
-        let work = self.run(what, move |c| write_batch(c, &batch, &cancelled));
+        let work = self.run(what, move |c| write_batch(c, batch, &cancelled));
         Box::pin(async move {
             let written = work.await;
             drop(guard);
@@ -116,8 +124,15 @@ fn open_file(url: &StoreUrl, path: &Path) -> Result<Connection, Error> {
         .busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| store_error(url, "cannot open it", e))?;
     let prepare = |c: &mut Connection| -> rusqlite::Result<()> {
+        // Before anything is written (a no-op on an existing store, which keeps its own).
+        c.pragma_update(None, "page_size", PAGE_BYTES)?;
         c.pragma_update(None, "journal_mode", "WAL")?;
         c.pragma_update(None, "synchronous", "NORMAL")?;
+        // A multi-row upsert keeps a statement journal (to undo just that statement):
+        // in memory it costs a copy, in a temporary file a write.
+        c.pragma_update(None, "temp_store", "MEMORY")?;
+        // Reads map the file instead of copying each page out of the kernel's cache.
+        c.pragma_update(None, "mmap_size", MMAP_BYTES)?;
         c.pragma_update(None, "foreign_keys", "ON")
     };
     prepare(&mut connection).map_err(|e| store_error(url, "cannot open it", e))?;
@@ -178,12 +193,14 @@ struct Cancelled(Arc<AtomicBool>);
 impl Cancelled {
     fn check(&self) -> rusqlite::Result<()> {
         if self.0.load(Ordering::Relaxed) {
-            // Any error rolls the transaction back.
-            return Err(rusqlite::Error::ToSqlConversionFailure(
-                "the write was cancelled".into(),
-            ));
+            return Err(Self::error());
         }
         Ok(())
+    }
+
+    /// The error that rolls a cancelled write back (any error does).
+    fn error() -> rusqlite::Error {
+        rusqlite::Error::ToSqlConversionFailure("the write was cancelled".into())
     }
 }
 
@@ -196,30 +213,52 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// One series of a write with its rows, as the writer takes them.
+type SeriesRows = (SeriesRow, Vec<PointRow>);
+
+/// Series converted ahead of the writer (each a few KiB): enough that it never waits,
+/// few enough that a large answer is not converted twice over in memory.
+const PARTS_IN_FLIGHT: usize = 64;
+
 fn write_batch(
     connection: &mut Connection,
-    batch: &Batch,
+    batch: Batch,
+    cancelled: &Cancelled,
+) -> rusqlite::Result<usize> {
+    let Batch { series, covered } = batch;
+    let mut series = series.into_iter();
+    write_parts(connection, || Ok(series.next()), &covered, cancelled)
+}
+
+/// Writes each series `next` gives until it gives `None`, then `covered`, in one
+/// transaction; an error from `next` rolls it back.
+fn write_parts(
+    connection: &mut Connection,
+    next: impl FnMut() -> rusqlite::Result<Option<SeriesRows>>,
+    covered: &[CoveredRow],
     cancelled: &Cancelled,
 ) -> rusqlite::Result<usize> {
     // The per-row foreign key check costs a series lookup for every point, and cannot
     // fail here: the points' series is upserted first in the same transaction. The
     // pragma only takes effect outside a transaction, so it is set around it.
     connection.pragma_update(None, "foreign_keys", "OFF")?;
-    let written = write_batch_unchecked(connection, batch, cancelled);
+    let written = write_parts_unchecked(connection, next, covered, cancelled);
     let restored = connection.pragma_update(None, "foreign_keys", "ON");
     let written = written?;
     restored?;
     Ok(written)
 }
 
-fn write_batch_unchecked(
+fn write_parts_unchecked(
     connection: &mut Connection,
-    batch: &Batch,
+    mut next: impl FnMut() -> rusqlite::Result<Option<SeriesRows>>,
+    covered: &[CoveredRow],
     cancelled: &Cancelled,
 ) -> rusqlite::Result<usize> {
     // IMMEDIATE takes the write lock first, so concurrent writers wait (busy timeout)
     // instead of failing when they upgrade a read transaction.
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut written = 0;
     {
         let mut upsert_series = tx.prepare_cached(
             "INSERT INTO aigcusage_series (account, provider, source, name, metric, labels, unit, granularity)
@@ -228,9 +267,13 @@ fn write_batch_unchecked(
              DO UPDATE SET unit = excluded.unit, granularity = excluded.granularity
              RETURNING id",
         )?;
-        let upserts_sql = STATEMENT_SIZES.map(upsert_points_sql);
+        // Prepared once per write when first needed; not through the statement cache,
+        // which would hash and compare their long text on every lookup.
+        let mut upserts: [Option<rusqlite::Statement<'_>>; STATEMENT_SIZES.len()] =
+            Default::default();
         let mut since_check = 0;
-        for (row, points) in &batch.series {
+        while let Some((row, points)) = next()? {
+            written += points.len();
             let k = &row.key;
             let id: i64 = upsert_series.query_row(
                 params![
@@ -249,14 +292,17 @@ fn write_batch_unchecked(
             // Many rows per statement: a statement's own cost (bind, step, reset) is
             // most of a narrow row's. The rest goes in halving sizes.
             let mut rest = points.as_slice();
-            for (size, sql) in STATEMENT_SIZES.iter().copied().zip(&upserts_sql) {
+            for (slot, size) in STATEMENT_SIZES.iter().copied().enumerate() {
                 if rest.len() < size {
                     continue;
                 }
-                let mut upsert = tx.prepare_cached(sql)?;
+                let upsert = match upserts[slot].as_mut() {
+                    Some(prepared) => prepared,
+                    None => upserts[slot].insert(tx.prepare(&upsert_points_sql(size))?),
+                };
                 while rest.len() >= size {
                     let (chunk, after) = rest.split_at(size);
-                    bind_points(&mut upsert, id, chunk)?;
+                    bind_points(upsert, id, chunk)?;
                     upsert.raw_execute()?;
                     rest = after;
                     since_check += size;
@@ -271,7 +317,7 @@ fn write_batch_unchecked(
             "INSERT INTO aigcusage_covered (account, provider, source, start, start_offset, \"end\", end_offset, synced_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
-        for c in &batch.covered {
+        for c in covered {
             insert_covered.execute(params![
                 c.account,
                 c.provider,
@@ -286,12 +332,13 @@ fn write_batch_unchecked(
     }
     cancelled.check()?;
     tx.commit()?;
-    Ok(batch.points())
+    Ok(written)
 }
 
-/// Rows per multi-row point upsert, largest first (1 + 5 × 64 parameters at most, far
-/// below SQLite's limit); every length is a sum of these.
-const STATEMENT_SIZES: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
+/// Rows per multi-row point upsert, largest first (1 + 5 × 256 parameters at most, far
+/// below SQLite's limit of 32,766); every length is a sum of these. Fewer, larger
+/// statements: each costs a reset and a statement journal.
+const STATEMENT_SIZES: [usize; 9] = [256, 128, 64, 32, 16, 8, 4, 2, 1];
 
 /// The upsert of `rows` points of one series: parameter 1 is the series id, then six
 /// per point.
@@ -320,7 +367,7 @@ fn upsert_points_sql(rows: usize) -> String {
 
 /// Binds a statement of [`upsert_points_sql`]`(points.len())`.
 fn bind_points(
-    statement: &mut rusqlite::CachedStatement<'_>,
+    statement: &mut rusqlite::Statement<'_>,
     series_id: i64,
     points: &[PointRow],
 ) -> rusqlite::Result<()> {
@@ -365,60 +412,73 @@ fn series_condition(filter: &Filter) -> (String, Vec<String>) {
     (conditions.join(" AND "), values)
 }
 
+/// The stored series matching `filter`'s accounts and sources, in key order, with their
+/// ids; read inside the caller's transaction.
+fn series_rows(
+    tx: &rusqlite::Transaction<'_>,
+    filter: &Filter,
+) -> Result<Vec<(i64, SeriesRow)>, Error> {
+    let (condition, values) = series_condition(filter);
+    let mut series: Vec<(i64, SeriesRow)> = Vec::new();
+    let mut statement = tx
+        .prepare(&format!(
+            "SELECT id, account, provider, source, name, metric, labels, unit, granularity
+             FROM aigcusage_series s WHERE {condition}"
+        ))
+        .map_err(sql)?;
+    let rows = statement
+        .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                SeriesRow {
+                    key: SeriesKey {
+                        account: r.get(1)?,
+                        provider: r.get(2)?,
+                        source: r.get(3)?,
+                        name: r.get(4)?,
+                        metric: r.get(5)?,
+                        labels: r.get(6)?,
+                    },
+                    unit: r.get(7)?,
+                    granularity: r.get(8)?,
+                },
+            ))
+        })
+        .map_err(sql)?;
+    for row in rows {
+        series.push(row.map_err(sql)?);
+    }
+    series.sort_by(|a, b| a.1.key.cmp(&b.1.key));
+    Ok(series)
+}
+
+/// The unix seconds that bound the points to read: a month is the longest bucket, so
+/// earlier points cannot overlap the range.
+fn time_bounds(filter: &Filter) -> (i64, i64) {
+    match filter.range {
+        Some(r) => (r.start.timestamp() - 32 * 86_400, r.end.timestamp()),
+        None => (i64::MIN, i64::MAX),
+    }
+}
+
+/// One series' points along the primary key: in time order, with no join, no sort and
+/// no regrouping.
+const POINTS_OF_SERIES: &str =
+    "SELECT time, utc_offset, value, partial, synced_at FROM aigcusage_point
+     WHERE series_id = ?1 AND time >= ?2 AND time <= ?3 ORDER BY time";
+
+/// Every stored row matching `filter` (`history export`), with each point's `synced_at`.
 fn load(
     connection: &mut Connection,
     filter: &Filter,
 ) -> Result<Vec<(SeriesRow, Vec<PointRow>)>, Error> {
     // One read transaction: the series and their points of the same moment.
     let tx = connection.transaction().map_err(sql)?;
-    let (condition, values) = series_condition(filter);
-    let mut series: Vec<(i64, SeriesRow)> = Vec::new();
-    {
-        let mut statement = tx
-            .prepare(&format!(
-                "SELECT id, account, provider, source, name, metric, labels, unit, granularity
-                 FROM aigcusage_series s WHERE {condition}"
-            ))
-            .map_err(sql)?;
-        let rows = statement
-            .query_map(rusqlite::params_from_iter(values.iter()), |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    SeriesRow {
-                        key: SeriesKey {
-                            account: r.get(1)?,
-                            provider: r.get(2)?,
-                            source: r.get(3)?,
-                            name: r.get(4)?,
-                            metric: r.get(5)?,
-                            labels: r.get(6)?,
-                        },
-                        unit: r.get(7)?,
-                        granularity: r.get(8)?,
-                    },
-                ))
-            })
-            .map_err(sql)?;
-        for row in rows {
-            series.push(row.map_err(sql)?);
-        }
-    }
-    series.sort_by(|a, b| a.1.key.cmp(&b.1.key));
-    // A month is the longest bucket: earlier points cannot overlap the range.
-    let (from, to) = match filter.range {
-        Some(r) => (r.start.timestamp() - 32 * 86_400, r.end.timestamp()),
-        None => (i64::MIN, i64::MAX),
-    };
+    let series = series_rows(&tx, filter)?;
+    let (from, to) = time_bounds(filter);
     let mut grouped = Vec::with_capacity(series.len());
     {
-        // One series at a time along the primary key: its points come in time order,
-        // with no join, no sort and no regrouping.
-        let mut statement = tx
-            .prepare(
-                "SELECT time, utc_offset, value, partial, synced_at FROM aigcusage_point
-                 WHERE series_id = ?1 AND time >= ?2 AND time <= ?3 ORDER BY time",
-            )
-            .map_err(sql)?;
+        let mut statement = tx.prepare(POINTS_OF_SERIES).map_err(sql)?;
         for (id, row) in series {
             let mut points = Vec::new();
             let mut rows = statement.query(params![id, from, to]).map_err(sql)?;
@@ -442,6 +502,53 @@ fn load(
     }
     grouped.retain(|(_, points)| !points.is_empty());
     Ok(grouped)
+}
+
+/// `--from-store`: the series matching `filter`, each with the `account` label, built
+/// straight from the rows (no intermediate rows, no `synced_at`).
+fn read_series(connection: &mut Connection, filter: &Filter) -> Result<Vec<Series>, Error> {
+    // One read transaction: the series and their points of the same moment.
+    let tx = connection.transaction().map_err(sql)?;
+    let rows = series_rows(&tx, filter)?;
+    let (from, to) = time_bounds(filter);
+    let mut series = Vec::with_capacity(rows.len());
+    {
+        let mut statement = tx
+            .prepare(
+                "SELECT time, utc_offset, value, partial FROM aigcusage_point
+                 WHERE series_id = ?1 AND time >= ?2 AND time <= ?3 ORDER BY time",
+            )
+            .map_err(sql)?;
+        // Series of one source are mostly of one length: the last one's is a good guess.
+        let mut expected_points = 0;
+        let mut times = model::TimeReuse::default();
+        for (id, row) in rows {
+            let mut points = Vec::with_capacity(expected_points);
+            let mut stored = statement.query(params![id, from, to]).map_err(sql)?;
+            while let Some(r) = stored.next().map_err(sql)? {
+                let time =
+                    times.at(points.len(), r.get(0).map_err(sql)?, r.get(1).map_err(sql)?)?;
+                points.push(Point {
+                    time,
+                    value: r.get(2).map_err(sql)?,
+                    partial: r.get(3).map_err(sql)?,
+                });
+            }
+            if points.is_empty() {
+                continue;
+            }
+            expected_points = points.len();
+            let mut one = model::series_without_points(row, true)?;
+            model::keep_overlapping_points(one.granularity, &mut points, filter.range);
+            if !points.is_empty() {
+                one.points = points;
+                series.push(one);
+            }
+        }
+    }
+    tx.finish().map_err(sql)?;
+    super::status::sort_for_reading(&mut series);
+    Ok(series)
 }
 
 fn covered_rows(connection: &Connection, filter: &Filter) -> Result<Vec<CoveredRow>, Error> {
@@ -507,18 +614,44 @@ impl Store for SqliteStore {
     }
 
     fn write_source<'a>(&'a self, write: SourceWrite<'a>) -> StoreFuture<'a, usize> {
-        match model::batch_from_source(&write) {
-            Ok(batch) => self.write("writing", batch),
-            Err(e) => Box::pin(async move { Err(e) }),
-        }
+        Box::pin(async move {
+            let plan = model::plan_source(&write)?;
+            let covered = vec![plan.covered.clone()];
+            // Each series' rows are converted here while the blocking pool writes the
+            // ones before, so only a few are held converted at once. `None` is the end
+            // of the write.
+            let (sender, mut receiver) =
+                tokio::sync::mpsc::channel::<Option<SeriesRows>>(PARTS_IN_FLIGHT);
+            let cancelled = Cancelled::default();
+            let guard = CancelOnDrop(cancelled.clone());
+            let writing = self.run("writing", move |c| {
+                let next = || match receiver.blocking_recv() {
+                    Some(part) => Ok(part),
+                    // The converting side is gone before the end: roll back.
+                    None => Err(Cancelled::error()),
+                };
+                write_parts(c, next, &covered, &cancelled)
+            });
+            let converting = async {
+                for (row, indexes) in &plan.keys {
+                    let part = Some((row.clone(), plan.points(&write, indexes)));
+                    if sender.send(part).await.is_err() {
+                        // The writer stopped (it failed): its error is the answer.
+                        return;
+                    }
+                }
+                // Fails only when the writer stopped, as above.
+                let _ = sender.send(None).await;
+            };
+            let (written, ()) = tokio::join!(writing, converting);
+            drop(guard);
+            written
+        })
     }
 
     fn read<'a>(&'a self, filter: &'a Filter) -> StoreFuture<'a, Vec<Series>> {
         let filter = filter.clone();
-        self.run_checked("reading", move |c| {
-            let loaded = load(c, &filter)?;
-            super::status::to_read_series(loaded)
-        })
+        self.run_checked("reading", move |c| read_series(c, &filter))
     }
 
     fn coverage<'a>(&'a self, filter: &'a Filter) -> StoreFuture<'a, Vec<Coverage>> {
@@ -552,5 +685,235 @@ impl Store for SqliteStore {
             Ok(batch) => self.write("importing", batch),
             Err(e) => Box::pin(async move { Err(e) }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::series::Granularity;
+    use crate::store::Range;
+    use chrono::{DateTime, Duration, FixedOffset};
+
+    fn t(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn series(name: &str, granularity: Granularity, first: &str, step: Duration) -> Series {
+        let start = t(first);
+        Series {
+            provider: "tencent".into(),
+            source: "vod.aigc_usage".into(),
+            name: name.into(),
+            metric: "usage".into(),
+            unit: Some("seconds".into()),
+            granularity: Some(granularity),
+            aggregation: Default::default(),
+            labels: [("aigc_type".to_string(), name.to_string())].into(),
+            points: (0..40)
+                .map(|i| Point {
+                    partial: i % 7 == 0,
+                    ..Point::new(start + step * i, f64::from(i) * 1.5)
+                })
+                .collect(),
+        }
+    }
+
+    fn write(connection: &mut Connection, account: &str, series: &[Series]) {
+        let batch = model::batch_from_source(&SourceWrite {
+            account,
+            provider: "tencent",
+            source: "vod.aigc_usage",
+            covered: Range::new(t("2025-10-01T00:00:00Z"), t("2025-12-31T23:59:59Z")),
+            series,
+            synced_at: t("2026-01-02T03:04:05Z"),
+        })
+        .unwrap();
+        write_batch(connection, batch, &Cancelled::default()).unwrap();
+    }
+
+    /// The direct read gives what building series from the exported rows gives.
+    #[test]
+    fn reading_series_equals_building_them_from_the_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let url = StoreUrl::Sqlite(path.clone());
+        let mut connection = open_file(&url, &path).unwrap();
+        let days = Duration::days(1);
+        write(
+            &mut connection,
+            "b",
+            &[
+                series("v", Granularity::Day, "2025-10-01T00:00:00+08:00", days),
+                series(
+                    "m",
+                    Granularity::Month,
+                    "2025-10-01T00:00:00+08:00",
+                    days * 31,
+                ),
+            ],
+        );
+        write(
+            &mut connection,
+            "a",
+            &[
+                series("v", Granularity::Day, "2025-10-03T00:00:00+08:00", days),
+                series(
+                    "h",
+                    Granularity::Hour,
+                    "2025-11-01T00:00:00Z",
+                    Duration::hours(1),
+                ),
+                series("w", Granularity::Day, "2025-10-05T00:00:00-05:00", days),
+            ],
+        );
+        let ranges = [
+            None,
+            Some(Range::new(
+                t("2025-10-20T00:00:00Z"),
+                t("2025-11-01T05:00:00Z"),
+            )),
+            Some(Range::new(
+                t("2025-10-10T12:00:00+08:00"),
+                t("2025-10-10T12:00:00+08:00"),
+            )),
+            Some(Range::new(
+                t("2027-01-01T00:00:00Z"),
+                t("2027-02-01T00:00:00Z"),
+            )),
+        ];
+        for range in ranges {
+            for accounts in [vec![], vec!["a".to_string()]] {
+                let filter = Filter {
+                    accounts,
+                    sources: vec!["vod.aigc_usage".into()],
+                    range,
+                };
+                let direct = read_series(&mut connection, &filter).unwrap();
+                let from_rows =
+                    crate::store::status::to_read_series(load(&mut connection, &filter).unwrap())
+                        .unwrap();
+                assert_eq!(direct, from_rows, "{filter:?}");
+                if range.is_none() {
+                    assert!(direct.len() >= 3 && direct.iter().all(|s| !s.points.is_empty()));
+                }
+            }
+        }
+    }
+
+    /// A write whose converting side stops before the end leaves nothing behind.
+    #[test]
+    fn a_write_without_its_end_rolls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let url = StoreUrl::Sqlite(path.clone());
+        let mut connection = open_file(&url, &path).unwrap();
+        let given = [series(
+            "v",
+            Granularity::Day,
+            "2025-10-01T00:00:00+08:00",
+            Duration::days(1),
+        )];
+        let write = SourceWrite {
+            account: "a",
+            provider: "tencent",
+            source: "vod.aigc_usage",
+            covered: Range::new(t("2025-10-01T00:00:00Z"), t("2025-12-31T23:59:59Z")),
+            series: &given,
+            synced_at: t("2026-01-02T03:04:05Z"),
+        };
+        let plan = model::plan_source(&write).unwrap();
+        let (row, indexes) = &plan.keys[0];
+        let mut parts = vec![
+            Ok(Some((row.clone(), plan.points(&write, indexes)))),
+            Err(Cancelled::error()),
+        ]
+        .into_iter();
+        let covered = vec![plan.covered.clone()];
+        let result = write_parts(
+            &mut connection,
+            || parts.next().unwrap(),
+            &covered,
+            &Cancelled::default(),
+        );
+        assert!(result.is_err());
+        let count = |connection: &Connection, table: &str| -> i64 {
+            connection
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(
+            (
+                count(&connection, "aigcusage_point"),
+                count(&connection, "aigcusage_series"),
+                count(&connection, "aigcusage_covered")
+            ),
+            (0, 0, 0)
+        );
+        // The same parts with their end are written.
+        let mut parts = vec![
+            Ok(Some((row.clone(), plan.points(&write, indexes)))),
+            Ok(None),
+        ]
+        .into_iter();
+        let written = write_parts(
+            &mut connection,
+            || parts.next().unwrap(),
+            &covered,
+            &Cancelled::default(),
+        )
+        .unwrap();
+        assert_eq!(written, 40);
+        assert_eq!(
+            (
+                count(&connection, "aigcusage_point"),
+                count(&connection, "aigcusage_series"),
+                count(&connection, "aigcusage_covered")
+            ),
+            (40, 1, 1)
+        );
+    }
+
+    /// A new store gets the larger pages; one written with 4 KiB pages (every store
+    /// before them) keeps its pages and reads as it was written.
+    #[test]
+    fn new_stores_get_large_pages_and_old_ones_keep_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let page_size = |connection: &Connection| -> i64 {
+            connection
+                .query_row("PRAGMA page_size", [], |r| r.get(0))
+                .unwrap()
+        };
+        let fresh = dir.path().join("new.db");
+        let connection = open_file(&StoreUrl::Sqlite(fresh.clone()), &fresh).unwrap();
+        assert_eq!(page_size(&connection), PAGE_BYTES);
+
+        let old = dir.path().join("old.db");
+        let url = StoreUrl::Sqlite(old.clone());
+        {
+            // A store as earlier builds made it: SQLite's default 4 KiB pages.
+            let c = Connection::open(&old).unwrap();
+            c.pragma_update(None, "page_size", 4096).unwrap();
+            c.pragma_update(None, "journal_mode", "WAL").unwrap();
+            c.execute_batch(schema::MIGRATIONS[0].sqlite).unwrap();
+            c.execute_batch(schema::SQLITE_VERSION_TABLE).unwrap();
+            c.execute("INSERT INTO aigcusage_schema (version) VALUES (1)", [])
+                .unwrap();
+        }
+        let mut connection = open_file(&url, &old).unwrap();
+        assert_eq!(page_size(&connection), 4096);
+        let given = [series(
+            "v",
+            Granularity::Day,
+            "2025-10-01T00:00:00+08:00",
+            Duration::days(1),
+        )];
+        write(&mut connection, "a", &given);
+        drop(connection);
+        let mut connection = open_file(&url, &old).unwrap();
+        assert_eq!(page_size(&connection), 4096);
+        let read = read_series(&mut connection, &Filter::default()).unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].points, given[0].points);
     }
 }

@@ -31,13 +31,18 @@ pub(crate) fn to_read_series(
         .into_iter()
         .map(|(row, points)| model::to_series(&row, &points, true))
         .collect::<Result<Vec<_>, Error>>()?;
-    // Ties of (provider, source, name, metric) are ordered by labels (account included).
+    sort_for_reading(&mut series);
+    Ok(series)
+}
+
+/// The order `--from-store` reads give: ties of (provider, source, name, metric) are
+/// ordered by labels (account included).
+pub(crate) fn sort_for_reading(series: &mut [Series]) {
     series.sort_by(|a, b| {
         a.sort_key()
             .cmp(&b.sort_key())
             .then_with(|| a.labels.cmp(&b.labels))
     });
-    Ok(series)
 }
 
 /// `history export` series: without the `account` label, in key order.
