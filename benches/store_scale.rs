@@ -6,7 +6,9 @@
 //!   live) and into a fresh database on a local PostgreSQL (the tests' server harness);
 //! - `report --from-store -o csv` and `acedata usage --from-store -o csv` over the year,
 //!   from each store (target: no slower than live, aim half; peak memory ≤ live);
-//! - SQLite bytes per stored point (aim < 40).
+//! - SQLite bytes per stored point (aim < 40);
+//! - SQLite alone: the same number of rows inserted by one `INSERT … SELECT` inside SQLite
+//!   (no fetch, no parse), the floor of what storing them costs.
 //!
 //! Wall time: median of 3 runs of the release binary (stdout to /dev/null); peak memory:
 //! the child's `VmHWM`, polled. Prints figures; asserts nothing.
@@ -141,6 +143,19 @@ fn main() {
         bytes as f64 / points as f64
     );
 
+    let floor = measure(|| {
+        fresh += 1;
+        let path = dir.path().join(format!("floor{fresh}.db"));
+        create_store(&path);
+        sqlite_floor(&path)
+    });
+    println!(
+        "{:<48} {:>9}  {:>5.2}× live  (the write alone, no fetch)",
+        "SQLite alone: the same rows by INSERT … SELECT",
+        scale::ms(floor.0),
+        floor.0.as_secs_f64() / live.0.as_secs_f64()
+    );
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -162,5 +177,55 @@ fn main() {
     ] {
         let read = measure(|| run(&endpoint, &pg_url, args));
         line(&format!("PostgreSQL: {}", args.join(" ")), read, live.0);
+    }
+}
+
+/// A new, empty store at `path`, created by the binary (schema, page size, WAL) as
+/// `sync` creates one.
+fn create_store(path: &std::path::Path) {
+    let status = Command::new(BIN)
+        .env_clear()
+        .env("HOME", "/nonexistent")
+        .env("AIGCUSAGE_STORE", path)
+        .args(["history", "status", "-q"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("the binary runs");
+    assert!(
+        status.success(),
+        "history status exited {:?}",
+        status.code()
+    );
+}
+
+/// SQLite's own floor for the points `sync` writes: as many rows, generated inside
+/// SQLite and inserted in key order (`CROSS JOIN` keeps `api` the outer loop: no sort) by
+/// one `INSERT … SELECT` in one transaction, with `sync`'s pragmas (its write also turns
+/// the per-row foreign key check off), until the connection closes (its checkpoint
+/// included). No fetch, no parse, no binding: what storing alone costs.
+fn sqlite_floor(path: &std::path::Path) -> Run {
+    let started = Instant::now();
+    let connection = rusqlite::Connection::open(path).expect("the store opens");
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
+             PRAGMA foreign_keys = OFF;",
+        )
+        .expect("pragmas");
+    let insert = format!(
+        "BEGIN IMMEDIATE;
+         INSERT INTO aigcusage_point (series_id, time, utc_offset, value, partial, synced_at)
+         WITH RECURSIVE api(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM api WHERE i < {APIS}),
+              day(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM day WHERE j < {DAYS} - 1)
+         SELECT i, 1704067200 + j * 86400, 0, ((i * 7919 + j * 104729) % 100000) / 100.0, 0,
+                1736899200
+         FROM api CROSS JOIN day;
+         COMMIT;"
+    );
+    connection.execute_batch(&insert).expect("the insert");
+    drop(connection);
+    Run {
+        wall: started.elapsed(),
+        peak_kib: 0,
     }
 }
