@@ -14,6 +14,7 @@ pub mod document;
 pub mod error;
 pub mod help_topics;
 pub mod man;
+pub mod number;
 pub mod outfile;
 pub mod output;
 pub mod providers;

@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::document::Document;
 use crate::error::Error;
 use crate::providers::{ActionCommand, ActionEnv};
-use crate::render::{number, Format};
+use crate::render::Format;
 use crate::transport::Transport;
 
 use super::Context;
@@ -116,14 +116,6 @@ impl ActionEnv for AppEnv<'_> {
     fn interrupted(&self) -> bool {
         self.interrupted.load(Ordering::SeqCst)
     }
-
-    fn format_number(&self, value: f64) -> String {
-        number::format_value(value)
-    }
-
-    fn json_number(&self, value: f64) -> serde_json::Value {
-        number::json_number(value)
-    }
 }
 
 /// Only `y` or `yes` (any case, surrounding blanks ignored) is a yes.
@@ -214,10 +206,13 @@ mod tests {
             async move {
                 assert!(!env.interactive() && !env.dry_run() && !env.interrupted());
                 let mut grid = Grid::new(&["n"]);
-                grid.rows = vec![vec![env.format_number(2.50)], vec![env.format_number(3.0)]];
+                grid.rows = vec![
+                    vec![crate::number::format_value(2.50)],
+                    vec![crate::number::format_value(3.0)],
+                ];
                 env.emit(&Document {
                     text: Text::Lines(vec!["two rows".into()]),
-                    json: Box::new(env.json_number(3.0)),
+                    json: Box::new(crate::number::json_number(3.0)),
                     ndjson: Vec::new(),
                     csv: grid,
                 })?;

@@ -21,7 +21,7 @@ use crate::cost::forecast::{
 };
 use crate::cost::money::{cost_to_f64, format_fixed, round_for_print, Currency};
 use crate::error::{exit, Error};
-use crate::render::json::json_number;
+use crate::number::json_number;
 use crate::render::summary::sparkline;
 use crate::render::time::rfc3339;
 use crate::render::Format;

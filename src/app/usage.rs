@@ -2,8 +2,8 @@
 //! the series to the range, build the query, print.
 
 use crate::error::Error;
+use crate::number;
 use crate::providers::{Fetched, Note, UsageCommand};
-use crate::render::number;
 use crate::series::{Query, Report};
 use crate::timerange::TimeRange;
 

@@ -193,10 +193,6 @@ pub trait ActionEnv {
     fn watch_interrupts(&self);
     /// Whether Ctrl-C was pressed since [`ActionEnv::watch_interrupts`].
     fn interrupted(&self) -> bool;
-    /// A number as every output writes it: `2000`, `92.5`.
-    fn format_number(&self, value: f64) -> String;
-    /// A number as a JSON value: an integer when integral, `null` when not finite.
-    fn json_number(&self, value: f64) -> serde_json::Value;
 }
 
 /// One source of series.

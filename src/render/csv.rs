@@ -6,8 +6,8 @@
 
 use std::io::{self, Write};
 
-use super::number;
 use super::time::TimeCache;
+use crate::number;
 use crate::series::Report;
 
 pub const HEADER: [&str; 9] = [

@@ -20,8 +20,8 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::number;
 use crate::error::Error;
+use crate::number;
 use crate::series::{Granularity, Point, Series};
 use crate::zone::Zone;
 

@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::number;
 use super::time::{rfc3339, TimeCache};
 use crate::cost::summary::CostSummary;
+use crate::number;
 use crate::series::{Failure, Report, Series};
 
 /// The `schema_version` of the document; the shape changes only together with it.
@@ -173,7 +173,7 @@ fn cost<W: Write + ?Sized>(out: &mut W, summary: &CostSummary) -> io::Result<()>
                 "metric": u.metric,
                 "unit": u.unit,
                 "points": u.points,
-                "total": json_number(u.total),
+                "total": crate::number::json_number(u.total),
             })
         })
         .collect();
@@ -193,16 +193,6 @@ fn cost<W: Write + ?Sized>(out: &mut W, summary: &CostSummary) -> io::Result<()>
         out.write_all(text.replace('\n', "\n  ").as_bytes())?;
     }
     Ok(())
-}
-
-/// An integral value as a JSON integer (`15`, not `15.0`), as every number of §5.
-pub(crate) fn json_number(value: f64) -> serde_json::Value {
-    if value.fract() == 0.0 && value.abs() < 9.0e15 {
-        serde_json::Value::from(value as i64)
-    } else {
-        serde_json::Number::from_f64(value)
-            .map_or(serde_json::Value::Null, serde_json::Value::Number)
-    }
 }
 
 /// (v3) `--from-store`'s `gaps`: `[{"account", "provider", "source", "start", "end"}]`.
@@ -292,7 +282,7 @@ mod reference {
     use serde::Serialize;
 
     use super::SCHEMA_VERSION;
-    use crate::render::number::{Num, PlainFloats};
+    use crate::number::{Num, PlainFloats};
     use crate::render::time::{rfc3339, TimeCache, TimeStr};
     use crate::series::{Failure, Granularity, Report, Series};
 

@@ -18,7 +18,6 @@ pub mod document;
 pub mod focus;
 pub mod json;
 pub mod ndjson;
-pub mod number;
 pub mod prom;
 pub mod summary;
 pub mod table;

@@ -7,8 +7,8 @@
 
 use std::io::{self, Write};
 
-use super::number;
 use super::time::TimeCache;
+use crate::number;
 use crate::series::{Report, Series};
 
 /// The escaped parts of a line that do not change from point to point.

@@ -31,7 +31,7 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use super::number;
+use crate::number;
 use crate::series::{Failure, Series};
 
 /// Whether a source answered, for `aigcusage_provider_up`.

@@ -9,9 +9,9 @@ use comfy_table::{Cell, CellAlignment};
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::number::format_value;
 use super::table::{clean, new_table, truncate_middle, NO_TOTAL};
 use super::RenderOptions;
+use crate::number::format_value;
 use crate::series::{Aggregation, Report};
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];

@@ -18,9 +18,9 @@ use std::io::{self, Write};
 use comfy_table::{modifiers, presets, Attribute, Cell, CellAlignment, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::number::format_value;
 use super::time::{compact, keeps_own_offset, wall_clock};
 use super::RenderOptions;
+use crate::number::format_value;
 use crate::series::{Report, Series};
 use crate::zone::Zone;
 

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::model::parse_granularity;
 use super::StoredSeries;
 use crate::error::Error;
+use crate::number;
 use crate::render::ndjson::SeriesParts;
-use crate::render::number;
 use crate::render::time::rfc3339;
 use crate::series::{Point, Series};
 

@@ -8,6 +8,7 @@ use super::file;
 use super::flow::{run_flow, FlowEnd, FlowIo, FlowOptions};
 use super::output::{change_document, list_document, ChangeDoc, QuotaRow};
 use crate::error::Error;
+use crate::number::{format_value, json_number};
 use crate::providers::tencent::client::{Client, Service};
 use crate::providers::tencent::commands::{
     QuotaApplyArgs, QuotaCommand, QuotaDeleteArgs, QuotaListArgs, QuotaSetArgs, QuotaTargetArgs,
@@ -325,7 +326,7 @@ async fn list(env: &dyn ActionEnv, args: &QuotaListArgs) -> Result<(), Error> {
     let result = api::list(&client, &request).await;
     spinner.stop();
     let result = result?;
-    let rows: Vec<QuotaRow> = result.quotas.iter().map(|q| quota_row(env, q)).collect();
+    let rows: Vec<QuotaRow> = result.quotas.iter().map(quota_row).collect();
     env.emit(&list_document(
         target.sub_app_id,
         &rows,
@@ -345,7 +346,7 @@ async fn list(env: &dyn ActionEnv, args: &QuotaListArgs) -> Result<(), Error> {
         }
         if at_fail || at_warn {
             let threshold = if at_fail { fail_at } else { warn_at }.unwrap_or_default();
-            env.warn(&threshold_message(env, target.sub_app_id, quota, threshold));
+            env.warn(&threshold_message(target.sub_app_id, quota, threshold));
         }
     }
     if failing > 0 {
@@ -355,7 +356,7 @@ async fn list(env: &dyn ActionEnv, args: &QuotaListArgs) -> Result<(), Error> {
             if failing == 1 { "" } else { "s" },
             target.sub_app_id,
             if failing == 1 { "is" } else { "are" },
-            env.format_number(threshold)
+            format_value(threshold)
         )));
     }
     Ok(())
@@ -368,35 +369,30 @@ fn describe_quota(quota: &Quota) -> String {
     }
 }
 
-fn threshold_message(
-    env: &dyn ActionEnv,
-    sub_app_id: u64,
-    quota: &Quota,
-    threshold: f64,
-) -> String {
+fn threshold_message(sub_app_id: u64, quota: &Quota, threshold: f64) -> String {
     let unit = unit_of(&quota.quota_type);
     let limit = quota.limit_f64().unwrap_or_default();
     let used = if limit > 0.0 {
         format!(
             "{:.1}% used ({} of {} {unit})",
             quota.usage_f64() / limit * 100.0,
-            env.format_number(quota.usage_f64()),
-            env.format_number(limit)
+            format_value(quota.usage_f64()),
+            format_value(limit)
         )
     } else {
         format!(
             "exhausted (limit 0 {unit}, {} used)",
-            env.format_number(quota.usage_f64())
+            format_value(quota.usage_f64())
         )
     };
     format!(
         "{} of SubAppId {sub_app_id} is {used}, at or above {}%",
         describe_quota(quota),
-        env.format_number(threshold)
+        format_value(threshold)
     )
 }
 
-fn quota_row(env: &dyn ActionEnv, quota: &Quota) -> QuotaRow {
+fn quota_row(quota: &Quota) -> QuotaRow {
     let exact = quota.used_percent();
     QuotaRow {
         quota_type: quota.quota_type.clone(),
@@ -405,7 +401,7 @@ fn quota_row(env: &dyn ActionEnv, quota: &Quota) -> QuotaRow {
         usage: quota.usage.clone(),
         unit: unit_of(&quota.quota_type),
         used_percent: exact
-            .map(|p| env.json_number((p * 100.0).round() / 100.0))
+            .map(|p| json_number((p * 100.0).round() / 100.0))
             .unwrap_or(Value::Null),
         used_percent_exact: exact,
     }
@@ -459,7 +455,7 @@ mod tests {
             quota("Image", None, 0, 0),
         ]
         .iter()
-        .map(|q| quota_row(&env, q))
+        .map(quota_row)
         .collect();
         env.emit(&list_document(7, &rows, &[])).unwrap();
         let text = env.emitted.borrow().join("\n");

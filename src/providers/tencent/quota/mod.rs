@@ -117,11 +117,5 @@ pub mod fake_env {
         fn interrupted(&self) -> bool {
             false
         }
-        fn format_number(&self, value: f64) -> String {
-            value.to_string()
-        }
-        fn json_number(&self, value: f64) -> serde_json::Value {
-            serde_json::json!(value)
-        }
     }
 }
