@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, TransactionBehavior};
 
@@ -18,6 +18,9 @@ use crate::series::{Point, Series};
 
 /// How long a writer waits for another run's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The pause between two tries of a lock SQLite refuses without waiting.
+const BUSY_RETRY_PAUSE: Duration = Duration::from_millis(10);
 
 /// The page size of a new store: a year's sync writes (and checkpoints) a quarter of the
 /// pages 4 KiB would take, about an eighth faster; re-syncing the last days writes no
@@ -135,9 +138,32 @@ fn open_file(url: &StoreUrl, path: &Path) -> Result<Connection, Error> {
         c.pragma_update(None, "mmap_size", MMAP_BYTES)?;
         c.pragma_update(None, "foreign_keys", "ON")
     };
-    prepare(&mut connection).map_err(|e| store_error(url, "cannot open it", e))?;
+    retry_busy(|| prepare(&mut connection)).map_err(|e| store_error(url, "cannot open it", e))?;
     migrate(&mut connection, url)?;
     Ok(connection)
+}
+
+/// SQLite answers some lock waits with SQLITE_BUSY at once instead of calling its busy
+/// handler: switching a new file to WAL while another run opens it is one (the handler
+/// is skipped where waiting could deadlock). Those are retried for as long as the busy
+/// timeout would have waited.
+fn retry_busy<T>(mut attempt: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match attempt() {
+            Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                std::thread::sleep(BUSY_RETRY_PAUSE);
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// Creates the file with mode 0600 when it does not exist (SQLite would use the umask).
@@ -872,6 +898,33 @@ mod tests {
             ),
             (40, 1, 1)
         );
+    }
+
+    /// Another run holding the write lock of a store not yet in WAL (the first run
+    /// creating it) makes SQLite refuse the switch to WAL without waiting: the open
+    /// waits for that run instead of failing with "database is locked".
+    #[test]
+    fn opening_waits_for_a_run_creating_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        let holder = Connection::open(&path).unwrap();
+        holder
+            .execute_batch("BEGIN IMMEDIATE; CREATE TABLE first_run (a INTEGER);")
+            .unwrap();
+        let (held, released) = std::sync::mpsc::channel();
+        let other = std::thread::spawn(move || {
+            held.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            holder.execute_batch("COMMIT").unwrap();
+        });
+        released.recv().unwrap();
+        let url = StoreUrl::Sqlite(path.clone());
+        let connection = open_file(&url, &path).unwrap();
+        other.join().unwrap();
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
     }
 
     /// A new store gets the larger pages; one written with 4 KiB pages (every store
