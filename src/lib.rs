@@ -17,6 +17,7 @@ pub mod man;
 pub mod number;
 pub mod outfile;
 pub mod output;
+pub mod point_line;
 pub mod providers;
 pub mod render;
 pub mod secret;
@@ -24,6 +25,7 @@ pub mod series;
 pub mod store;
 pub mod term;
 pub mod timerange;
+pub mod timestamp;
 pub mod transport;
 pub mod zone;
 

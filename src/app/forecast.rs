@@ -23,10 +23,10 @@ use crate::cost::money::{cost_to_f64, format_fixed, round_for_print, Currency};
 use crate::error::{exit, Error};
 use crate::number::json_number;
 use crate::render::summary::sparkline;
-use crate::render::time::rfc3339;
 use crate::render::Format;
 use crate::series::{Aggregation, Query, Series};
 use crate::timerange::{self, RangeArgs};
+use crate::timestamp::rfc3339;
 
 use super::{cost, report, usage, Context};
 

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::cli::{HistoryCommand, RangeOpts};
 use crate::error::Error;
-use crate::render::time::rfc3339;
 use crate::render::Format;
 use crate::store::{export, Filter, Range, SourceStatus};
+use crate::timestamp::rfc3339;
 
 use super::store::{interruptible, open};
 use super::Context;

@@ -125,8 +125,8 @@ pub fn warn_gaps(ctx: &Context, gaps: &[Gap]) {
         ctx.warn(&format!(
             "store has no {} data from {} to {}{}",
             gap.source,
-            crate::render::time::rfc3339(&ctx.zone.localize(&gap.range.start)),
-            crate::render::time::rfc3339(&ctx.zone.localize(&gap.range.end)),
+            crate::timestamp::rfc3339(&ctx.zone.localize(&gap.range.start)),
+            crate::timestamp::rfc3339(&ctx.zone.localize(&gap.range.end)),
             if gap.account == ctx.settings.account.value {
                 String::new()
             } else {

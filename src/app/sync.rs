@@ -8,11 +8,11 @@ use serde::Serialize;
 use crate::cli::SyncArgs;
 use crate::error::Error;
 use crate::providers::{self, Fetched};
-use crate::render::time::rfc3339;
 use crate::render::Format;
 use crate::series::{day_start, Failure};
 use crate::store::{Filter, Range, SourceWrite, Store};
 use crate::timerange::{self, RangeArgs, TimeRange};
+use crate::timestamp::rfc3339;
 
 use super::store::{interruptible, source_range, StoreSource};
 use super::{report, Context};

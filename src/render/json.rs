@@ -9,10 +9,11 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::time::{rfc3339, TimeCache};
+use super::time::TimeCache;
 use crate::cost::summary::CostSummary;
 use crate::number;
 use crate::series::{Failure, Report, Series};
+use crate::timestamp::rfc3339;
 
 /// The `schema_version` of the document; the shape changes only together with it.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -283,8 +284,9 @@ mod reference {
 
     use super::SCHEMA_VERSION;
     use crate::number::{Num, PlainFloats};
-    use crate::render::time::{rfc3339, TimeCache, TimeStr};
+    use crate::render::time::{TimeCache, TimeStr};
     use crate::series::{Failure, Granularity, Report, Series};
+    use crate::timestamp::rfc3339;
 
     #[derive(Serialize)]
     struct Document<'a> {

@@ -9,38 +9,8 @@ use std::io::{self, Write};
 
 use super::time::TimeCache;
 use crate::number;
-use crate::series::{Report, Series};
-
-/// The escaped parts of a line that do not change from point to point.
-/// The bytes of an ndjson line that are the same for every point of a series (also used
-/// by the history store's export, whose lines are these plus a few fields).
-pub(crate) struct SeriesParts {
-    /// `","provider":…,"unit":…,"value":` (closes the time string).
-    pub(crate) middle: Vec<u8>,
-    /// `,"labels":{…}`.
-    pub(crate) labels: Vec<u8>,
-}
-
-impl SeriesParts {
-    pub(crate) fn new(s: &Series) -> io::Result<Self> {
-        let mut middle = Vec::with_capacity(128);
-        middle.extend_from_slice(b"\",\"provider\":");
-        serde_json::to_writer(&mut middle, &s.provider)?;
-        middle.extend_from_slice(b",\"source\":");
-        serde_json::to_writer(&mut middle, &s.source)?;
-        middle.extend_from_slice(b",\"series\":");
-        serde_json::to_writer(&mut middle, &s.name)?;
-        middle.extend_from_slice(b",\"metric\":");
-        serde_json::to_writer(&mut middle, &s.metric)?;
-        middle.extend_from_slice(b",\"unit\":");
-        serde_json::to_writer(&mut middle, &s.unit)?;
-        middle.extend_from_slice(b",\"value\":");
-        let mut labels = Vec::with_capacity(64);
-        labels.extend_from_slice(b",\"labels\":");
-        serde_json::to_writer(&mut labels, &s.labels)?;
-        Ok(Self { middle, labels })
-    }
-}
+use crate::point_line::SeriesParts;
+use crate::series::Report;
 
 /// Writes one line per point, series in the order given, points in order.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {

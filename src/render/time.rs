@@ -7,9 +7,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, Timelike};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Timelike};
 
 use crate::series::Granularity;
+use crate::timestamp::rfc3339;
 use crate::zone::Zone;
 
 /// True when a point of this granularity keeps its own offset.
@@ -28,12 +29,6 @@ pub fn shown(
     } else {
         tz.localize(time)
     }
-}
-
-/// RFC 3339 with an explicit offset and seconds precision: `2025-11-18T00:00:00+08:00`
-/// (UTC as `+00:00`, never `Z`).
-pub fn rfc3339(time: &DateTime<FixedOffset>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 /// The compact time of a table row: `2025-11-18` for day and week buckets, `2025-11` for

@@ -13,9 +13,9 @@ use super::model::parse_granularity;
 use super::StoredSeries;
 use crate::error::Error;
 use crate::number;
-use crate::render::ndjson::SeriesParts;
-use crate::render::time::rfc3339;
+use crate::point_line::SeriesParts;
 use crate::series::{Point, Series};
+use crate::timestamp::rfc3339;
 
 /// Writes every point of every series, one line each, in the order given (the store's
 /// export order).

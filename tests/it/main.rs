@@ -13,6 +13,7 @@ mod endpoint;
 mod exports;
 mod help;
 mod history;
+mod layering;
 mod lke_tokens;
 mod modelrouter;
 mod numbers;
