@@ -170,6 +170,8 @@ enum Attempt {
 enum FailReason {
     /// No answer within the per-attempt timeout.
     TimedOut(Duration),
+    /// No answer before the command's `--deadline` (shorter than `--timeout`).
+    Deadline,
     Other(String),
 }
 
@@ -177,6 +179,7 @@ impl std::fmt::Display for FailReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FailReason::TimedOut(timeout) => write!(f, "timed out after {} s", fmt_secs(*timeout)),
+            FailReason::Deadline => f.write_str("timed out"),
             FailReason::Other(reason) => f.write_str(reason),
         }
     }
@@ -198,14 +201,25 @@ fn plural(n: u32) -> &'static str {
     }
 }
 
-/// ` (host)` after one attempt, ` (after 3 attempts, host)` after several: spec §6 asks a
-/// network failure to name the host and the attempts made.
+/// ` (after 1 attempt, host)`, ` (after 3 attempts, host)`: spec §6 asks a network
+/// failure to name the host and the attempts made.
 fn attempts_note(attempts: u32, url: &str) -> String {
-    if attempts == 1 {
-        format!(" ({})", host_of(url))
-    } else {
-        format!(" (after {attempts} attempts, {})", host_of(url))
-    }
+    format!(
+        " (after {attempts} attempt{}, {})",
+        plural(attempts),
+        host_of(url)
+    )
+}
+
+/// `<reason>; stopped after 2 attempts: the --deadline of 5 s was reached (host)`.
+fn deadline_detail(reason: Option<String>, attempts: u32, deadline: Duration, url: &str) -> String {
+    let reason = reason.map(|r| format!("{r}; ")).unwrap_or_default();
+    format!(
+        "{reason}stopped after {attempts} attempt{}: the --deadline of {} s was reached ({})",
+        plural(attempts),
+        fmt_secs(deadline),
+        host_of(url)
+    )
 }
 
 /// `host[:port]` of a URL, for messages; the URL itself when it has no host.
@@ -287,6 +301,8 @@ impl Transport {
         C: Fn(&HttpResponse) -> Verdict,
     {
         let mut retries_done = 0u32;
+        // Why the previous attempt failed, for a deadline reached before the next one.
+        let mut last_reason: Option<String> = None;
         loop {
             if self.options.dry_run {
                 let request = build()?;
@@ -298,20 +314,26 @@ impl Transport {
                 return Err(Error::DryRun);
             }
             if self.options.offline.is_none() {
-                self.limiter.acquire(&call.rate_key).await;
+                let acquired =
+                    tokio::time::timeout(self.time_left(), self.limiter.acquire(&call.rate_key))
+                        .await;
+                if acquired.is_err() {
+                    let url = build()?.url;
+                    return Err(self.deadline_error(call, last_reason, retries_done, &url));
+                }
             }
             let request = build()?;
+            // No attempt starts after the deadline, and none outlasts it (spec §7).
+            let time_left = self.time_left();
+            if time_left.is_zero() {
+                return Err(self.deadline_error(call, last_reason, retries_done, &request.url));
+            }
             let started = Instant::now();
-            let attempt = self.attempt(&request).await;
+            let attempt = self.attempt(&request, time_left).await;
             let elapsed = started.elapsed();
             let attempts = retries_done + 1;
             let failure = self.judge(call, &request, attempt, attempts, &classify);
 
-            let time_left = self
-                .options
-                .retry
-                .deadline
-                .saturating_sub(self.started.elapsed());
             let decision = match &failure.retry_reason {
                 None => Decision::GiveUp,
                 Some(_) => {
@@ -320,7 +342,7 @@ impl Transport {
                         retries_done,
                         true,
                         failure.retry_after,
-                        time_left,
+                        self.time_left(),
                         &mut *rng,
                     )
                 }
@@ -343,22 +365,42 @@ impl Transport {
                 Decision::RetryAfter(wait) => {
                     tokio::time::sleep(wait).await;
                     retries_done += 1;
+                    last_reason = failure.retry_reason;
                 }
                 Decision::GiveUp => return failure.result,
                 Decision::DeadlineReached => {
-                    let reason = failure.retry_reason.unwrap_or_default();
-                    return Err(Error::network(
-                        &call.target,
-                        format!(
-                            "{reason}; stopped after {attempts} attempt{}: the --deadline of {} s was reached ({})",
-                            plural(attempts),
-                            fmt_secs(self.options.retry.deadline),
-                            host_of(&request.url)
-                        ),
+                    return Err(self.deadline_error(
+                        call,
+                        failure.retry_reason,
+                        attempts,
+                        &request.url,
                     ));
                 }
             }
         }
+    }
+
+    /// What remains of the command's `--deadline`.
+    fn time_left(&self) -> Duration {
+        self.options
+            .retry
+            .deadline
+            .saturating_sub(self.started.elapsed())
+    }
+
+    /// The failure of a call the deadline stopped: why the last attempt failed (if one
+    /// did), how many were made, and the host (spec §7).
+    fn deadline_error(
+        &self,
+        call: &Call,
+        reason: Option<String>,
+        attempts: u32,
+        url: &str,
+    ) -> Error {
+        Error::network(
+            &call.target,
+            deadline_detail(reason, attempts, self.options.retry.deadline, url),
+        )
     }
 
     /// What one attempt means: its status text for `--verbose`, why it is worth retrying
@@ -379,10 +421,10 @@ impl Transport {
                 let outcome = status_text(response.status);
                 if response.status == 429 {
                     Judged {
-                        outcome,
                         retry_reason: Some("HTTP 429 Too Many Requests".to_string()),
                         retry_after: retry_after(&response),
-                        result: Ok(response),
+                        result: throttled_to_the_end(call, request, response, attempts, classify),
+                        outcome,
                     }
                 } else if response.status >= 500 {
                     let detail = format!(
@@ -430,10 +472,18 @@ impl Transport {
             } => {
                 let can_retry = retryable && (call.idempotent || !reached);
                 let detail = match &reason {
-                    FailReason::TimedOut(timeout) if attempts > 1 => format!(
-                        "timed out after {attempts} attempts of {} s each ({})",
+                    FailReason::TimedOut(timeout) => format!(
+                        "timed out after {attempts} attempt{} of {} s{} ({})",
+                        plural(attempts),
                         fmt_secs(*timeout),
+                        if attempts > 1 { " each" } else { "" },
                         host_of(&request.url)
+                    ),
+                    FailReason::Deadline => deadline_detail(
+                        Some(reason.to_string()),
+                        attempts,
+                        self.options.retry.deadline,
+                        &request.url,
                     ),
                     other => format!("{other}{}", attempts_note(attempts, &request.url)),
                 };
@@ -455,7 +505,9 @@ impl Transport {
         Error::network(&call.target, detail)
     }
 
-    async fn attempt(&self, request: &HttpRequest) -> Attempt {
+    /// One attempt, given at most `time_left` (the rest of the deadline) besides
+    /// `--timeout`.
+    async fn attempt(&self, request: &HttpRequest, time_left: Duration) -> Attempt {
         if let Some(responder) = &self.options.offline {
             return match responder.answer(request) {
                 Some(response) => Attempt::Answered(response),
@@ -470,8 +522,13 @@ impl Transport {
             };
         }
         let timeout = self.options.timeout;
-        match tokio::time::timeout(timeout, self.exchange(request)).await {
+        match tokio::time::timeout(timeout.min(time_left), self.exchange(request)).await {
             Ok(result) => result,
+            Err(_) if time_left < timeout => Attempt::Failed {
+                reason: FailReason::Deadline,
+                reached: true,
+                retryable: false,
+            },
             Err(_) => Attempt::Failed {
                 reason: FailReason::TimedOut(timeout),
                 reached: true,
@@ -570,6 +627,35 @@ impl Transport {
             body,
         })
     }
+}
+
+/// A 429 whose retries ran out: throttling that never ended is the provider refusing
+/// (spec §6, exit 4), like its own throttling codes. An answer carrying such a code goes
+/// back to the caller, which reports it with the provider's code and request id; a bare
+/// 429 is reported here with its first line, the attempts made and the host.
+fn throttled_to_the_end<C>(
+    call: &Call,
+    request: &HttpRequest,
+    response: HttpResponse,
+    attempts: u32,
+    classify: &C,
+) -> Result<HttpResponse, Error>
+where
+    C: Fn(&HttpResponse) -> Verdict,
+{
+    if let Verdict::Retry(_) = classify(&response) {
+        return Ok(response);
+    }
+    Err(Error::Provider {
+        target: call.target.clone(),
+        code: format!("HTTP {}", status_text(response.status)),
+        message: format!(
+            "{}{}",
+            first_line(&response.body),
+            attempts_note(attempts, &request.url)
+        ),
+        request_id: None,
+    })
 }
 
 /// The words of a failed body read.
@@ -883,6 +969,121 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.exit_code(), 5);
-        assert!(err.to_string().contains("timed out after 0.2 s"), "{err}");
+        // Spec §6 (v3): the attempts are named even when there was only one.
+        assert!(
+            err.to_string()
+                .contains("timed out after 1 attempt of 0.2 s ("),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_deadline_cuts_an_attempt_shorter_than_its_timeout() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| {
+            o.timeout = Duration::from_secs(30);
+            o.retry.deadline = Duration::from_millis(300);
+        });
+        let started = Instant::now();
+        let err = t
+            .send(&call(true), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(3));
+        assert_eq!(err.exit_code(), 5);
+        let host = server.uri().trim_start_matches("http://").to_string();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "test Action: timed out; stopped after 1 attempt: the --deadline of 0.3 s was reached ({host})"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn no_attempt_starts_once_the_deadline_has_passed() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| o.retry.deadline = Duration::from_millis(50));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let err = t
+            .send(&call(true), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 5);
+        assert!(
+            err.to_string()
+                .contains("stopped after 0 attempts: the --deadline of 0.1 s was reached"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_single_failed_attempt_is_counted_in_the_message() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(502).set_body_string("bad gateway"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| o.retry.max_retries = 0);
+        let err = t
+            .send(&call(true), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap_err();
+        let host = server.uri().trim_start_matches("http://").to_string();
+        assert_eq!(
+            err.to_string(),
+            format!("test Action: HTTP 502 Bad Gateway: bad gateway (after 1 attempt, {host})")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_429_that_outlasts_the_retries_is_the_provider_refusing() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(429).set_body_string(r#"{"error":"slow down"}"#))
+            .expect(3)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| o.retry.max_retries = 2);
+        let err = t
+            .send(&call(true), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        let host = server.uri().trim_start_matches("http://").to_string();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                r#"test Action: HTTP 429 Too Many Requests: {{"error":"slow down"}} (after 3 attempts, {host})"#
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_429_carrying_a_provider_throttling_code_goes_back_to_the_caller() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(429).set_body_string("Throttling.Api"))
+            .expect(2)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| o.retry.max_retries = 1);
+        let response = t
+            .send(&call(true), get(&server), |_| {
+                Verdict::Retry("Throttling.Api".into())
+            })
+            .await
+            .unwrap();
+        assert_eq!(response.status, 429);
     }
 }

@@ -321,6 +321,26 @@ async fn server_errors_are_exit_5_and_html_is_reported_by_status() {
     assert!(stderr(&output).contains("<html>"));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn http_429_that_outlasts_the_retries_is_exit_4_naming_the_attempts_and_host() {
+    let (server, _) = acedata_server(
+        |_: &[(String, String)]| {
+            ResponseTemplate::new(429).set_body_string(r#"{"error":"slow down"}"#)
+        },
+        3,
+    )
+    .await;
+    let output = run(august(&server.uri()).args(["--retries", "2"]));
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let host = server.uri().trim_start_matches("http://").to_string();
+    assert_eq!(
+        stderr(&output).trim_end(),
+        format!(
+            r#"error: acedata GET /api/v1/usage/apis/aggregate/: HTTP 429 Too Many Requests: {{"error":"slow down"}} (after 3 attempts, {host})"#
+        )
+    );
+}
+
 /// 200 APIs × 365 days (the benchmark does 2,000 × 365).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_large_answer_gives_every_row_in_csv_and_a_short_table() {

@@ -434,6 +434,31 @@ async fn throttling_that_never_ends_is_exit_4_after_the_retries() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn http_429_that_outlasts_the_retries_is_exit_4_naming_the_attempts_and_host() {
+    let (server, _) = vod_server(
+        |_| ResponseTemplate::new(429).set_body_string(r#"{"error":"slow down"}"#),
+        3,
+    )
+    .await;
+    let output = run(with_tencent(&server.uri()).args([
+        "vod",
+        "usage",
+        "--type",
+        "Video",
+        "--retries",
+        "2",
+    ]));
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let host = server.uri().trim_start_matches("http://").to_string();
+    assert_eq!(
+        stderr(&output).trim_end(),
+        format!(
+            r#"error: tencent vod DescribeAigcUsageData: HTTP 429 Too Many Requests: {{"error":"slow down"}} (after 3 attempts, {host})"#
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn http_502_with_html_is_exit_5_with_status_and_first_line() {
     let (server, _) = vod_server(
         |_| {
