@@ -6,11 +6,13 @@ use futures::future::join_all;
 use serde::Serialize;
 
 use crate::cli::SyncArgs;
+use crate::config::Origin;
 use crate::error::Error;
 use crate::providers::{self, Fetched};
 use crate::render::Format;
 use crate::series::{day_start, Failure};
 use crate::store::{Filter, Range, SourceWrite, Store};
+use crate::term::Spinner;
 use crate::timerange::{self, RangeArgs, TimeRange};
 use crate::timestamp::rfc3339;
 
@@ -29,9 +31,10 @@ struct Synced {
 }
 
 pub async fn run(ctx: &Context, args: &SyncArgs) -> Result<(), Error> {
-    if ctx.demo && !ctx.settings.store.named_by_flag() {
+    if ctx.demo && !names_scratch_store(ctx) {
         return Err(Error::usage(
-            "sync --demo would write demo data into your history; name a scratch store with --store to try it",
+            "sync --demo would write demo data into your history (the profile's store or the \
+             default one); name a scratch store with --store or AIGCUSAGE_STORE to try it",
         ));
     }
     let sources = select(ctx, &args.providers)?;
@@ -63,54 +66,87 @@ async fn sync_all(
             None => default_range(ctx, store.as_ref(), account, source).await?,
         });
     }
-    let progress = ctx.terminal.stderr_is_tty && !ctx.global.quiet;
+    let progress = shows_progress(ctx);
+    // What it waits for, on a terminal (spec §5 v3); `--dry-run` sends nothing.
+    let spinner = Spinner::start(
+        progress && !ctx.global.dry_run,
+        sources.iter().map(|(_, s)| s.name.to_string()).collect(),
+    );
     let results = join_all(sources.iter().zip(&ranges).map(|(entry, range)| {
         let store = store.as_ref();
+        let spinner = &spinner;
         async move {
             let result = sync_source(ctx, store, account, *entry, range).await;
-            if progress {
-                match &result {
-                    Ok(synced) => eprintln!(
-                        "synced {}: {} points, {} to {}",
-                        synced.source,
-                        synced.points,
-                        rfc3339(&ctx.zone.localize(&synced.covered.start)),
-                        rfc3339(&ctx.zone.localize(&synced.covered.end)),
-                    ),
-                    Err(error) => eprintln!("sync {}: failed: {error}", entry.1.id),
-                }
+            spinner.done(entry.1.name);
+            // A success is said as it happens; a failure once, with the others, below.
+            if let (true, Ok(synced)) = (progress, &result) {
+                // Over the spinner's line, which it redraws below.
+                crate::term::line_to_stderr(&format!(
+                    "\r\x1b[2Ksynced {}: {} points, {} to {}",
+                    synced.source,
+                    synced.points,
+                    rfc3339(&ctx.zone.localize(&synced.covered.start)),
+                    rfc3339(&ctx.zone.localize(&synced.covered.end)),
+                ));
             }
             result
         }
     }))
     .await;
+    spinner.stop();
 
     let mut synced = Vec::new();
     let mut failures: Vec<Failure> = Vec::new();
-    let mut first_error = None;
+    let mut errors = Vec::new();
+    // `sources` is in registry order: the first error is the first failure of the spec's
+    // order (vod, lke, modelrouter, acedata).
     for ((provider, source), result) in sources.iter().zip(results) {
         match result {
             Ok(s) => synced.push(s),
             // `--dry-run`: the requests are printed by the caller, nothing was written.
             Err(error @ (Error::Interrupted { .. } | Error::DryRun)) => return Err(error),
             Err(error) => {
-                if !progress {
-                    eprintln!("error: {error}");
-                }
                 failures.push(report::failure(provider, source, &error));
-                first_error.get_or_insert(error);
+                errors.push(error);
             }
         }
     }
+    // When every source failed the run fails as the first did and `main` prints that
+    // one: each failure is on stderr exactly once.
+    let mut errors = errors.into_iter();
+    let first_error = if synced.is_empty() {
+        errors.next()
+    } else {
+        None
+    };
+    for error in errors {
+        crate::term::line_to_stderr(&format!("error: {error}"));
+    }
     print(ctx, store.as_ref(), account, &synced, &failures)?;
     match first_error {
-        Some(error) if synced.is_empty() => Err(error),
-        Some(_) => Err(Error::PartialFailure {
+        Some(error) => Err(error),
+        None if failures.is_empty() => Ok(()),
+        None => Err(Error::PartialFailure {
             failed: failures.len(),
             total: sources.len(),
         }),
-        None => Ok(()),
     }
+}
+
+/// Whether this run's store was named for it (`--store` or `AIGCUSAGE_STORE`, spec §10's
+/// first two choices), not the profile's or the default history `--demo` must not fill.
+fn names_scratch_store(ctx: &Context) -> bool {
+    ctx.settings
+        .store
+        .given
+        .as_ref()
+        .is_some_and(|given| matches!(given.origin, Origin::Flag | Origin::Env))
+}
+
+/// Progress (the spinner, a line per source synced) goes to stderr when it is a terminal,
+/// unless `--quiet`.
+fn shows_progress(ctx: &Context) -> bool {
+    ctx.terminal.stderr_is_tty && !ctx.global.quiet
 }
 
 /// Fetches one source (with everything its options can ask) and writes it with its covered range.
@@ -287,6 +323,8 @@ fn print(
                 writeln!(out)
             })?;
         }
+        // Nothing synced: no table (the failures are on stderr); JSON keeps its shape.
+        _ if synced.is_empty() => {}
         _ => {
             let rows: Vec<[String; 5]> = synced
                 .iter()

@@ -578,16 +578,117 @@ both_backends!(
 
 #[test]
 fn demo_sync_needs_a_named_store() {
+    // Spec §10: the store is --store, else AIGCUSAGE_STORE: both name it for this run.
     let dir = tempfile::tempdir().unwrap();
     let output = aigcusage()
-        .env("AIGCUSAGE_STORE", dir.path().join("h.db"))
+        .env("AIGCUSAGE_NOW", NOW)
+        .env("AIGCUSAGE_STORE", dir.path().join("env.db"))
+        .args(["sync", "--demo", "-q"])
+        .output()
+        .unwrap();
+    ok(&output);
+    assert!(dir.path().join("env.db").exists());
+    let output = aigcusage()
+        .env("AIGCUSAGE_NOW", NOW)
+        .args(["sync", "--demo", "-q", "--store"])
+        .arg(dir.path().join("flag.db"))
+        .output()
+        .unwrap();
+    ok(&output);
+    assert!(dir.path().join("flag.db").exists());
+    // The default path (here under XDG_DATA_HOME) and the profile's store are refused.
+    let data = dir.path().join("data");
+    let output = aigcusage()
+        .env("XDG_DATA_HOME", &data)
         .args(["sync", "--demo"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(!dir.path().join("h.db").exists());
+    let message = stderr(&output);
+    assert!(
+        message.contains("--store or AIGCUSAGE_STORE") && message.contains("default"),
+        "{message}"
+    );
+    assert!(!data.exists());
+    let config = dir.path().join("config.toml");
+    let profile_store = dir.path().join("profile.db");
+    std::fs::write(
+        &config,
+        format!(
+            "[default]\nstore = {:?}\n",
+            profile_store.display().to_string()
+        ),
+    )
+    .unwrap();
+    let output = aigcusage()
+        .env("AIGCUSAGE_CONFIG", &config)
+        .args(["sync", "--demo"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(!profile_store.exists());
 }
 
+/// Spec §4/§6: each failure once on stderr, also for `sync`; nothing synced prints no table.
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_says_each_failure_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("o.db");
+    // No credentials for either named source: exit 3, each message once, no header.
+    let output = aigcusage()
+        .args(["sync", "--providers", "vod,acedata", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert_eq!(
+        message.matches("Tencent Cloud credentials").count(),
+        1,
+        "{message}"
+    );
+    assert_eq!(
+        message.matches("AceData Cloud token").count(),
+        1,
+        "{message}"
+    );
+    assert_eq!(stdout(&output), "");
+    // -o json still prints its document, every failure in it.
+    let output = aigcusage()
+        .args([
+            "sync",
+            "--providers",
+            "acedata,vod",
+            "-o",
+            "json",
+            "--store",
+        ])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let doc = json_of(&output);
+    assert_eq!(doc["synced"], serde_json::json!([]));
+    let failed: Vec<&str> = doc["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["vod.aigc_usage", "acedata.api_usage"]);
+    // One source, unreachable: its network error once.
+    let output = aigcusage()
+        .env("ACEDATACLOUD_PLATFORM_TOKEN", "platform-v1-abcdefgh")
+        .env("AIGCUSAGE_ACEDATA_ENDPOINT", "http://127.0.0.1:1")
+        .args(["sync", "--retries", "1", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert_eq!(message.matches("connection failed").count(), 1, "{message}");
+    assert_eq!(stdout(&output), "");
+}
 #[test]
 fn store_passwords_are_never_shown() {
     let output = aigcusage()
@@ -623,4 +724,70 @@ fn store_passwords_are_never_shown() {
         "{}",
         stderr(&output)
     );
+}
+
+/// On a terminal (`script`), `sync` shows a spinner naming what it waits for (spec §5 v3),
+/// a progress line per source synced, and each failure once.
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_on_a_terminal_shows_a_spinner_and_each_failure_once() {
+    let (dir, url) = fresh_store(Kind::Sqlite).await;
+    let acedata = acedata_server(1, Duration::from_millis(900)).await;
+    let tencent = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(tencent_error(
+            "AuthFailure.SecretIdNotFound",
+            "The SecretId is not found.",
+            "req-1",
+        ))
+        .mount(&tencent)
+        .await;
+    let run_on_terminal = |extra: &str| {
+        let inner = format!(
+            "{} sync {extra} --store {url} --start 2026-11-01 --end 2026-11-30 > {}",
+            assert_cmd::cargo::cargo_bin("aigcusage").display(),
+            dir.path().join("out.txt").display()
+        );
+        std::process::Command::new("script")
+            .args(["-qfec", &inner, "/dev/null"])
+            .env_clear()
+            .env("HOME", "/nonexistent-aigcusage-test-home")
+            .env("TERM", "xterm")
+            .env("TZ", "UTC")
+            .env("AIGCUSAGE_NOW", NOW)
+            .env("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+            .env("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+            .env("AIGCUSAGE_VOD_ENDPOINT", tencent.uri())
+            .env("AIGCUSAGE_LKE_ENDPOINT", tencent.uri())
+            .env("ACEDATACLOUD_PLATFORM_TOKEN", ACEDATA_TOKEN)
+            .env("AIGCUSAGE_ACEDATA_ENDPOINT", acedata.uri())
+            .output()
+            .unwrap()
+    };
+    let output = run_on_terminal("");
+    assert_eq!(output.status.code(), Some(6), "{}", stdout(&output));
+    let terminal = stdout(&output);
+    assert!(
+        ['⠋', '⠙', '⠹', '⠸'].iter().any(|c| terminal.contains(*c))
+            && terminal.contains("waiting for")
+            && terminal.contains("acedata"),
+        "no spinner: {terminal:?}"
+    );
+    assert_eq!(
+        terminal.matches("synced acedata.api_usage").count(),
+        1,
+        "{terminal:?}"
+    );
+    // VOD and LKE fail with the same provider error: each said once.
+    assert_eq!(
+        terminal.matches("SecretIdNotFound").count(),
+        2,
+        "{terminal:?}"
+    );
+    assert!(!terminal.contains("failed:"), "{terminal:?}");
+    // `-q`: no spinner, no progress.
+    let output = run_on_terminal("-q");
+    assert_eq!(output.status.code(), Some(6), "{}", stdout(&output));
+    let terminal = stdout(&output);
+    assert!(!terminal.contains("waiting for"), "{terminal:?}");
+    assert!(!terminal.contains("synced "), "{terminal:?}");
 }
