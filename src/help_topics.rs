@@ -92,7 +92,8 @@ fn environment_topic(environment: &[(&str, &str)]) -> String {
          and a variable beats the config profile, except that a profile named with\n\
          --profile or AIGCUSAGE_PROFILE wins over credential variables. Secrets are\n\
          never accepted as options; they come from these variables or the config\n\
-         file.\n\n",
+         file. vod quota apply also reads the variable each quota's api_token_env\n\
+         names in its file.\n\n",
     );
     let indent = " ".repeat(6);
     for (name, meaning) in environment {

@@ -28,6 +28,7 @@ pub fn render_man(cmd: clap::Command, out: &mut dyn Write) -> io::Result<()> {
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         render_command(sub, &mut body)?;
     }
+    render_environment(&mut body);
     if cmd.get_after_help().is_some() || cmd.get_after_long_help().is_some() {
         let mut extra = Vec::new();
         root.render_extra_section(&mut extra)?;
@@ -89,6 +90,29 @@ fn render_command(cmd: &clap::Command, out: &mut Vec<u8>) -> io::Result<()> {
         render_command(sub, out)?;
     }
     Ok(())
+}
+
+/// `.SH ENVIRONMENT`: every variable aigcusage reads, the list `help environment` prints.
+fn render_environment(out: &mut Vec<u8>) {
+    out.extend_from_slice(b".SH ENVIRONMENT\n");
+    for var in crate::config::environment() {
+        let text = format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            roff_text(var.name),
+            roff_text(var.meaning)
+        );
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Text safe in a roff line: backslashes and hyphens escaped, no leading control dot.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
 }
 
 /// A command page's sections as paragraphs of one subsection: `.SH OPTIONS` becomes a
@@ -173,6 +197,17 @@ mod tests {
         assert_eq!(page.matches("[env: AIGCUSAGE_OUTPUT]").count(), 1);
         // A command's own options are there.
         assert!(page.contains("\\fB\\-\\-fail\\-at\\fR"), "no --fail-at");
+    }
+
+    #[test]
+    fn the_environment_section_lists_every_variable_read() {
+        let page = page();
+        let section = &page[page.find(".SH ENVIRONMENT\n").expect("no ENVIRONMENT")..];
+        for var in crate::config::environment() {
+            let entry = format!(".TP\n\\fB{}\\fR\n", roff_text(var.name));
+            assert!(section.contains(&entry), "{} missing", var.name);
+        }
+        assert!(section.contains("\\fBHTTPS_PROXY\\fR"));
     }
 
     #[test]

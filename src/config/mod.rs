@@ -56,7 +56,13 @@ pub mod vars {
     pub const AIGCUSAGE_STORE: &str = "AIGCUSAGE_STORE";
     /// The PostgreSQL store's password when its URL has none.
     pub const PGPASSWORD: &str = "PGPASSWORD";
+    /// The PostgreSQL store's user when its URL has none, then `USER`.
+    pub const PGUSER: &str = "PGUSER";
+    pub const USER: &str = "USER";
     pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
+    /// Where SQLite writes its temporary files (read by SQLite itself).
+    pub const SQLITE_TMPDIR: &str = "SQLITE_TMPDIR";
+    pub const TMPDIR: &str = "TMPDIR";
 
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
     pub const HOME: &str = "HOME";
@@ -65,6 +71,19 @@ pub mod vars {
     /// Pins the clock (RFC 3339 or unix seconds).
     pub const AIGCUSAGE_NOW: &str = "AIGCUSAGE_NOW";
     pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+    /// Read by the system roots' loader (rustls-native-certs) beside `SSL_CERT_FILE`.
+    pub const SSL_CERT_DIR: &str = "SSL_CERT_DIR";
+    /// Proxies, read by the HTTP client (reqwest): upper case first, then lower case.
+    pub const HTTPS_PROXY: &str = "HTTPS_PROXY";
+    pub const HTTPS_PROXY_LOWER: &str = "https_proxy";
+    pub const HTTP_PROXY: &str = "HTTP_PROXY";
+    pub const HTTP_PROXY_LOWER: &str = "http_proxy";
+    pub const ALL_PROXY: &str = "ALL_PROXY";
+    pub const ALL_PROXY_LOWER: &str = "all_proxy";
+    pub const NO_PROXY: &str = "NO_PROXY";
+    pub const NO_PROXY_LOWER: &str = "no_proxy";
+    /// Set in a CGI script: the HTTP client then ignores `HTTP_PROXY` (httpoxy).
+    pub const REQUEST_METHOD: &str = "REQUEST_METHOD";
     pub const COLUMNS: &str = "COLUMNS";
     pub const NO_COLOR: &str = "NO_COLOR";
     pub const TERM: &str = "TERM";
@@ -79,12 +98,26 @@ pub mod vars {
         AIGCUSAGE_CURRENCY,
         AIGCUSAGE_STORE,
         PGPASSWORD,
+        PGUSER,
+        USER,
         XDG_DATA_HOME,
+        SQLITE_TMPDIR,
+        TMPDIR,
         XDG_CONFIG_HOME,
         HOME,
         TZ,
         AIGCUSAGE_NOW,
         SSL_CERT_FILE,
+        SSL_CERT_DIR,
+        HTTPS_PROXY,
+        HTTPS_PROXY_LOWER,
+        HTTP_PROXY,
+        HTTP_PROXY_LOWER,
+        ALL_PROXY,
+        ALL_PROXY_LOWER,
+        NO_PROXY,
+        NO_PROXY_LOWER,
+        REQUEST_METHOD,
         COLUMNS,
         NO_COLOR,
         TERM,
@@ -140,8 +173,24 @@ const GENERAL_ENVIRONMENT: &[EnvVar] = &[
         meaning: "the PostgreSQL store's password when its URL has none",
     },
     EnvVar {
+        name: vars::PGUSER,
+        meaning: "the PostgreSQL store's user when its URL has none",
+    },
+    EnvVar {
+        name: vars::USER,
+        meaning: "the PostgreSQL store's user when neither its URL nor PGUSER names one",
+    },
+    EnvVar {
         name: vars::XDG_DATA_HOME,
         meaning: "where the default history store lives, default ~/.local/share",
+    },
+    EnvVar {
+        name: vars::SQLITE_TMPDIR,
+        meaning: "where the SQLite store writes temporary files, before TMPDIR",
+    },
+    EnvVar {
+        name: vars::TMPDIR,
+        meaning: "where the SQLite store writes temporary files, default /tmp",
     },
     EnvVar {
         name: vars::AIGCUSAGE_NOW,
@@ -162,6 +211,46 @@ const GENERAL_ENVIRONMENT: &[EnvVar] = &[
     EnvVar {
         name: vars::SSL_CERT_FILE,
         meaning: "a PEM bundle of extra TLS roots to trust",
+    },
+    EnvVar {
+        name: vars::SSL_CERT_DIR,
+        meaning: "directories (colon-separated) of TLS roots to trust instead of the system's",
+    },
+    EnvVar {
+        name: vars::HTTPS_PROXY,
+        meaning: "proxy URL for https:// requests",
+    },
+    EnvVar {
+        name: vars::HTTPS_PROXY_LOWER,
+        meaning: "the same, when HTTPS_PROXY is not set",
+    },
+    EnvVar {
+        name: vars::HTTP_PROXY,
+        meaning: "proxy URL for http:// requests (ignored when REQUEST_METHOD is set)",
+    },
+    EnvVar {
+        name: vars::HTTP_PROXY_LOWER,
+        meaning: "the same, when HTTP_PROXY is not set",
+    },
+    EnvVar {
+        name: vars::ALL_PROXY,
+        meaning: "proxy URL for requests that HTTPS_PROXY or HTTP_PROXY does not cover",
+    },
+    EnvVar {
+        name: vars::ALL_PROXY_LOWER,
+        meaning: "the same, when ALL_PROXY is not set",
+    },
+    EnvVar {
+        name: vars::NO_PROXY,
+        meaning: "hosts, domains and IP ranges (comma-separated) reached without a proxy",
+    },
+    EnvVar {
+        name: vars::NO_PROXY_LOWER,
+        meaning: "the same, when NO_PROXY is not set",
+    },
+    EnvVar {
+        name: vars::REQUEST_METHOD,
+        meaning: "set (a CGI script): HTTP_PROXY is ignored",
     },
     EnvVar {
         name: vars::COLUMNS,

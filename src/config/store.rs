@@ -14,8 +14,8 @@ use crate::store::{default_store_path, StoreUrl};
 /// The variables a store URL or the default path reads.
 const STORE_ENV: &[&str] = &[
     vars::PGPASSWORD,
-    "PGUSER",
-    "USER",
+    vars::PGUSER,
+    vars::USER,
     vars::XDG_DATA_HOME,
     vars::HOME,
 ];

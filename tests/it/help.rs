@@ -23,6 +23,75 @@ fn the_environment_topic_lists_every_variable_the_registry_declares() {
     }
 }
 
+/// The variables our dependencies read on our behalf: the HTTP client's proxies
+/// (reqwest, through hyper-util), the system roots' loader (rustls-native-certs) and SQLite's
+/// temporary files. A source scan cannot see them, so they are named here.
+const READ_BY_DEPENDENCIES: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "REQUEST_METHOD",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "SQLITE_TMPDIR",
+    "TMPDIR",
+];
+
+/// Every variable named in a direct read in src (`var_os("X")`, `env("X")`, `get("X")`,
+/// `lookup("X")`), outside test modules.
+fn variables_read_in_the_sources() -> Vec<String> {
+    let read =
+        regex::Regex::new(r#"\b(?:var_os|var|env|get|lookup)\("([A-Z][A-Z0-9_]*)"\)"#).unwrap();
+    let mut found = Vec::new();
+    let mut pending = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy();
+            if !name.ends_with(".rs") || name == "tests.rs" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for capture in read.captures_iter(code) {
+                found.push(capture[1].to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_environment_topic_lists_every_variable_the_code_and_its_dependencies_read() {
+    let text = stdout(&help(&["environment"]));
+    let listed = aigcusage::config::vars::all();
+    let scanned = variables_read_in_the_sources();
+    assert!(scanned.iter().any(|v| v == "PGUSER"), "{scanned:?}");
+    for var in scanned
+        .iter()
+        .map(String::as_str)
+        .chain(READ_BY_DEPENDENCIES.iter().copied())
+    {
+        assert!(
+            listed.contains(&var),
+            "{var} is read but not in vars::all()"
+        );
+        assert!(
+            text.contains(&format!("  {var}\n")),
+            "{var} missing:\n{text}"
+        );
+    }
+}
+
 #[test]
 fn the_exit_codes_topic_is_the_error_types_table() {
     let text = stdout(&help(&["exit-codes"]));
