@@ -247,10 +247,11 @@ async fn run_command(
         env: inputs.env,
     };
 
-    let result = match check_store_flags(&ctx, &command) {
-        Err(error) => Err(error),
-        Ok(()) => dispatch(&ctx, command).await,
-    };
+    let result =
+        match check_store_flags(&ctx, &command).and_then(|()| check_source_options(&command)) {
+            Err(error) => Err(error),
+            Ok(()) => dispatch(&ctx, command).await,
+        };
     let result = match result {
         Err(Error::DryRun) => output::print_dry_run(&ctx),
         other => other,
@@ -291,6 +292,18 @@ fn check_store_flags(ctx: &Context, command: &Command) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// The source options (`--vod-type`) of report, forecast and prices check: a bad value is
+/// a usage error before any provider is asked (spec §6).
+fn check_source_options(command: &Command) -> Result<(), Error> {
+    let options = match command {
+        Command::Report(args) => &args.source_options,
+        Command::Forecast(args) => &args.source_options,
+        Command::Prices(crate::cli::PricesCommand::Check(args)) => &args.source_options,
+        _ => return Ok(()),
+    };
+    crate::providers::check_source_options(&options.values)
 }
 
 async fn dispatch(ctx: &Context, command: Command) -> Result<(), Error> {

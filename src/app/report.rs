@@ -62,6 +62,9 @@ fn select(ctx: &Context, providers: &[String]) -> Result<Vec<ReportSource>, Erro
                 }
             }
         }
+        // In registry order whatever `--providers` says: "the first failure" (its exit
+        // code), the failures and the output follow vod, lke, modelrouter, acedata (§4).
+        chosen.sort_unstable();
         let mut all: Vec<Option<ReportSource>> = all.into_iter().map(Some).collect();
         return Ok(chosen
             .into_iter()
@@ -105,8 +108,8 @@ pub(super) struct Gathered {
     pub failures: Vec<Failure>,
     /// How many sources were selected.
     pub selected: usize,
-    /// When every selected source failed: the first failure (not yet said on stderr; the
-    /// run fails with it), the others already said.
+    /// When every selected source failed: the first failure's exit code, as
+    /// `Error::Reported` (every failure is already said on stderr).
     pub first_error: Option<Error>,
 }
 
@@ -166,13 +169,7 @@ pub(super) async fn gather(
         return Err(Error::DryRun);
     }
     let all_failed = !errors.is_empty() && errors.len() == sources.len();
-    let mut errors = errors.into_iter();
-    // When every provider failed the run fails as the first did, and `main` prints that
-    // one: each failure is on stderr exactly once.
-    let first_error = if all_failed { errors.next() } else { None };
-    for error in errors {
-        crate::term::line_to_stderr(&format!("error: {error}"));
-    }
+    let first_error = say_failures(errors, all_failed);
     Ok(Gathered {
         commands: sources
             .iter()
@@ -183,6 +180,17 @@ pub(super) async fn gather(
         selected: sources.len(),
         first_error,
     })
+}
+
+/// Says every error on stderr once, in the order given (the registry's). When `all_failed`
+/// the run fails as the first did: returned as already said, with that failure's own
+/// exit code (§4: "the first failure's own", also for `sync`).
+pub(super) fn say_failures(errors: Vec<Error>, all_failed: bool) -> Option<Error> {
+    let first_code = errors.first().map(Error::exit_code);
+    for error in &errors {
+        crate::term::line_to_stderr(&format!("error: {error}"));
+    }
+    first_code.filter(|_| all_failed).map(Error::Reported)
 }
 
 /// `--budget` and `--budget-warn`, read before anything is sent.

@@ -111,17 +111,9 @@ async fn sync_all(
             }
         }
     }
-    // When every source failed the run fails as the first did and `main` prints that
-    // one: each failure is on stderr exactly once.
-    let mut errors = errors.into_iter();
-    let first_error = if synced.is_empty() {
-        errors.next()
-    } else {
-        None
-    };
-    for error in errors {
-        crate::term::line_to_stderr(&format!("error: {error}"));
-    }
+    // Each failure once, in that order; when every source failed the run ends with the
+    // first one's code.
+    let first_error = report::say_failures(errors, synced.is_empty());
     print(ctx, store.as_ref(), account, &synced, &failures)?;
     match first_error {
         Some(error) => Err(error),

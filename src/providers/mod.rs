@@ -426,6 +426,46 @@ pub fn source_options() -> impl Iterator<Item = &'static SourceOption> {
     sources().flat_map(|(_, source)| source.options.iter())
 }
 
+/// Checks the values given to source options (`--vod-type`) before anything is sent: each
+/// must be one of the values its argument offers (any case, spaces around ignored, as the
+/// sources read them), and at least one must be given. An option offering no values takes
+/// any text. A violation is a usage error naming the option.
+pub fn check_source_options(given: &[(&'static str, Vec<String>)]) -> Result<(), Error> {
+    for option in source_options() {
+        let Some((_, values)) = given.iter().find(|(name, _)| *name == option.name) else {
+            continue;
+        };
+        let offered: Vec<String> = (option.arg)()
+            .get_possible_values()
+            .iter()
+            .map(|v| v.get_name().to_string())
+            .collect();
+        if offered.is_empty() {
+            continue;
+        }
+        let expected = || format!("expected one of {}", offered.join(", "));
+        let mut named = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty());
+        if let Some(bad) = named
+            .clone()
+            .find(|v| !offered.iter().any(|o| o.eq_ignore_ascii_case(v)))
+        {
+            return Err(Error::usage(format!(
+                "invalid --{} '{bad}': {}",
+                option.name,
+                expected()
+            )));
+        }
+        if !values.is_empty() && named.next().is_none() {
+            return Err(Error::usage(format!(
+                "--{} needs a value: {}",
+                option.name,
+                expected()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// What `sync` passes every source: each option's `sync_values`.
 pub fn sync_options() -> Vec<(&'static str, Vec<String>)> {
     source_options()
@@ -485,6 +525,29 @@ mod tests {
         options.dedup();
         assert_eq!(options.len(), before, "{options:?}");
         assert_eq!(sync_options().len(), before);
+    }
+
+    #[test]
+    fn source_options_are_checked_as_the_sources_read_them() {
+        let given =
+            |values: &[&str]| vec![("vod-type", values.iter().map(|v| v.to_string()).collect())];
+        for ok in [&["all"][..], &["video", " IMAGE "], &["Text", ""], &[]] {
+            assert!(check_source_options(&given(ok)).is_ok(), "{ok:?}");
+            // VOD reads them the same way.
+            let strings: Vec<String> = ok.iter().map(|v| v.to_string()).collect();
+            assert_eq!(
+                tencent::vod::parse_types(&strings).is_ok(),
+                !ok.is_empty(),
+                "{ok:?}"
+            );
+        }
+        for bad in [&["bogus"][..], &["Video", "bogus"], &[" "]] {
+            let message = check_source_options(&given(bad)).unwrap_err().to_string();
+            assert!(message.contains("--vod-type"), "{message}");
+            let strings: Vec<String> = bad.iter().map(|v| v.to_string()).collect();
+            assert!(tencent::vod::parse_types(&strings).is_err(), "{bad:?}");
+        }
+        assert!(check_source_options(&[]).is_ok());
     }
 
     #[test]

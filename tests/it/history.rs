@@ -791,3 +791,75 @@ async fn sync_on_a_terminal_shows_a_spinner_and_each_failure_once() {
     assert!(!terminal.contains("waiting for"), "{terminal:?}");
     assert!(!terminal.contains("synced "), "{terminal:?}");
 }
+
+/// Spec §10/§5: gaps lie within the queried range. ModelRouter's hourly points follow
+/// --tz: its range is asked, covered and checked as given, not in +08:00 dates.
+#[test]
+fn hourly_gaps_lie_within_the_queried_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let cmd = || {
+        let mut cmd = aigcusage();
+        cmd.env("AIGCUSAGE_NOW", "2025-11-20T12:00:00Z")
+            .env("AIGCUSAGE_STORE", &store);
+        cmd
+    };
+    ok(&cmd().args(["sync", "--demo", "-q"]).output().unwrap());
+    let output = cmd()
+        .args([
+            "report",
+            "--from-store",
+            "--start",
+            "2025-10-01",
+            "--end",
+            "2025-10-25",
+        ])
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    ok(&output);
+    let doc = json_of(&output);
+    let gap = |source: &str| {
+        let gaps: Vec<&Value> = doc["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["source"] == source)
+            .collect();
+        assert_eq!(gaps.len(), 1, "{source}: {}", doc["gaps"]);
+        (
+            gaps[0]["start"].as_str().unwrap().to_string(),
+            gaps[0]["end"].as_str().unwrap().to_string(),
+        )
+    };
+    // The demo sync covered the last 30 days (from 2025-10-21T12:00Z).
+    let uncovered = |start: &str| (start.to_string(), "2025-10-21T11:59:59+00:00".to_string());
+    assert_eq!(
+        gap("modelrouter.cost_trend"),
+        uncovered("2025-10-01T00:00:00+00:00")
+    );
+    assert_eq!(
+        gap("lke.token_usage"),
+        uncovered("2025-10-01T00:00:00+00:00")
+    );
+    assert_eq!(
+        gap("acedata.api_usage"),
+        uncovered("2025-10-01T00:00:00+00:00")
+    );
+    // VOD answers in days: its dates are the +08:00 calendar's (spec §5 v3).
+    assert_eq!(
+        gap("vod.aigc_usage"),
+        uncovered("2025-09-30T16:00:00+00:00")
+    );
+
+    // An explicit whole-day sync covers ModelRouter's range as given.
+    let output = cmd()
+        .args(["sync", "--demo", "-q", "--providers", "modelrouter"])
+        .args(["--start", "2025-10-01", "--end", "2025-10-25", "-o", "json"])
+        .output()
+        .unwrap();
+    ok(&output);
+    let doc = json_of(&output);
+    assert_eq!(doc["synced"][0]["start"], "2025-10-01T00:00:00+00:00");
+    assert_eq!(doc["synced"][0]["end"], "2025-10-25T23:59:59+00:00");
+}

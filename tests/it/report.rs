@@ -531,3 +531,107 @@ fn quota_changes_refuse_demo() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Spec §4: every provider failing exits with the first failure's own code, "first" in
+/// the order vod, lke, modelrouter, acedata whatever `--providers` says; stderr and the
+/// JSON `failures` follow that order, each failure once.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_provider_failing_follows_the_registry_order() {
+    let acedata = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("bad gateway"))
+        .mount(&acedata)
+        .await;
+    for providers in ["acedata,modelrouter", "modelrouter,acedata"] {
+        let output = aigcusage()
+            .env("ACEDATACLOUD_PLATFORM_TOKEN", "platform-v1-tok0007")
+            .env("AIGCUSAGE_ACEDATA_ENDPOINT", acedata.uri())
+            .args(["--retries", "0", "report", "--providers", providers])
+            .args(["--last", "2d", "-o", "json"])
+            .output()
+            .unwrap();
+        let message = String::from_utf8_lossy(&output.stderr).into_owned();
+        // ModelRouter without credentials (3) comes before AceData's 502 (5).
+        assert_eq!(output.status.code(), Some(3), "{providers}: {message}");
+        let errors: Vec<&str> = message
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .collect();
+        assert_eq!(errors.len(), 2, "{providers}: {message}");
+        assert!(errors[0].contains("Alibaba"), "{providers}: {message}");
+        assert!(errors[1].contains("acedata"), "{providers}: {message}");
+        let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let failed: Vec<&str> = doc["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["source"].as_str().unwrap())
+            .collect();
+        assert_eq!(failed, ["modelrouter.cost_trend", "acedata.api_usage"]);
+        assert_eq!(
+            doc["query"]["commands"],
+            serde_json::json!(["report modelrouter", "report acedata"])
+        );
+    }
+}
+
+/// Spec §6: a bad `--vod-type` is a usage error naming `--vod-type`, before any request
+/// to any provider (report, forecast, prices check; also with --from-store).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_vod_type_sends_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&server)
+        .await;
+    let commands: [&[&str]; 5] = [
+        &["report", "--vod-type", "bogus"],
+        &[
+            "report",
+            "--vod-type",
+            "Video,bogus",
+            "--providers",
+            "acedata",
+        ],
+        &["forecast", "--vod-type", "bogus"],
+        &["prices", "check", "--vod-type", "bogus"],
+        &["report", "--from-store", "--vod-type", "bogus"],
+    ];
+    for args in commands {
+        let dir = tempfile::tempdir().unwrap();
+        let output = with_tencent(&server.uri())
+            .env("ACEDATACLOUD_PLATFORM_TOKEN", ACEDATA_TOKEN)
+            .env("AIGCUSAGE_ACEDATA_ENDPOINT", server.uri())
+            .env("AIGCUSAGE_STORE", dir.path().join("h.db"))
+            .env("AIGCUSAGE_CURRENCY", "CNY")
+            .args(args)
+            .output()
+            .unwrap();
+        let message = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(
+            message.contains("--vod-type 'bogus'"),
+            "{args:?}: {message}"
+        );
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+    // Any case, as `vod usage --type`, is accepted.
+    let output = aigcusage()
+        .args([
+            "report",
+            "--demo",
+            "--vod-type",
+            "video,IMAGE",
+            "--last",
+            "2d",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

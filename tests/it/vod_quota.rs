@@ -372,7 +372,7 @@ async fn every_validation_error_is_exit_2_and_sends_nothing() {
             "--sub-app-id",
         ),
         (vec!["delete", "--type", "Image", "--yes"], "--sub-app-id"),
-        (vec!["list"], "--sub-app-id"),
+        // (`list` takes no SubAppId, spec §4: see list_without_a_sub_app_id_sends_none.)
         (
             vec!["list", "--sub-app-id", "1", "--fail-at", "-5"],
             "--fail-at",
@@ -636,6 +636,37 @@ async fn list_follows_every_page_until_total_count() {
     assert_eq!(
         doc["request_ids"],
         json!(["req-page-0", "req-page-100", "req-page-200"])
+    );
+}
+
+/// Spec §4: `list` is `[--type] [--api-token]`; SubAppId is sent only when known (flag,
+/// env or profile).
+#[tokio::test(flavor = "multi_thread")]
+async fn list_without_a_sub_app_id_sends_none() {
+    let server = MockServer::start().await;
+    let bodies = mount_tencent(
+        &server,
+        "vod",
+        "2018-07-17",
+        "DescribeAigcQuotas",
+        paging(image_rows(3)),
+    )
+    .await;
+    let output = run(with_tencent(&server.uri()).args(["vod", "quota", "list", "-o", "json"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        *bodies.lock().unwrap(),
+        [json!({"Limit": 100, "Offset": 0})]
+    );
+    let doc = json_of(&output);
+    assert_eq!(doc["sub_app_id"], Value::Null);
+    assert_eq!(doc["quotas"].as_array().unwrap().len(), 3);
+    let table = run(with_tencent(&server.uri()).args(["vod", "quota", "list"]));
+    assert!(table.status.success(), "{}", stderr(&table));
+    assert!(
+        stdout(&table).starts_with("AIGC quotas\n"),
+        "{}",
+        stdout(&table)
     );
 }
 

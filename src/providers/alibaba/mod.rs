@@ -10,7 +10,7 @@ pub mod sign;
 use futures::FutureExt;
 
 use crate::error::Error;
-use crate::providers::{FetchInput, Fetched, Provider, Source, UTC_PLUS_8};
+use crate::providers::{FetchInput, Fetched, Provider, Source};
 
 /// Alibaba Cloud in the registry.
 pub const DESCRIPTOR: Provider = Provider {
@@ -21,7 +21,9 @@ pub const DESCRIPTOR: Provider = Provider {
         id: "modelrouter.cost_trend",
         service_display_name: "AiContent ModelRouter",
         fetch: |input| report_cost(input).boxed_local(),
-        day_offset_seconds: UTC_PLUS_8,
+        // `report` and `sync` ask for hourly points (`modelrouter cost --granularity
+        // daily` dates its days itself): the range is asked, covered and windowed as given.
+        day_offset_seconds: None,
         non_additive_metrics: modelrouter::NON_ADDITIVE_METRICS,
         options: &[],
         check_range: None,

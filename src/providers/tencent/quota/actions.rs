@@ -89,11 +89,24 @@ async fn apply(env: &dyn ActionEnv, args: &QuotaApplyArgs) -> Result<(), Error> 
     }
 }
 
-/// What every action resolves before credentials: SubAppId, api token, endpoint.
+/// What every action resolves before credentials: SubAppId (when known), api token,
+/// endpoint.
 struct Target {
-    sub_app_id: u64,
+    sub_app_id: Option<u64>,
     api_token: Option<String>,
     endpoint: String,
+}
+
+impl Target {
+    /// The SubAppId set/create/delete require (spec §4): missing is exit 2.
+    fn required_sub_app_id(&self) -> Result<u64, Error> {
+        self.sub_app_id.ok_or_else(|| {
+            Error::usage(
+                "a VOD SubAppId is required: pass --sub-app-id N or set sub_app_id in the \
+                 profile's [<profile>.tencent] section",
+            )
+        })
+    }
 }
 
 fn resolve_target(
@@ -102,18 +115,10 @@ fn resolve_target(
     quota_type: Option<QuotaType>,
 ) -> Result<Target, Error> {
     check_api_token(quota_type, args.api_token.as_deref())?;
-    let sub_app_id = args
+    let sub_app_id = args.sub_app_id.or(tencent_settings(env.settings())
         .sub_app_id
-        .or(tencent_settings(env.settings())
-            .sub_app_id
-            .as_ref()
-            .map(|s| s.value))
-        .ok_or_else(|| {
-            Error::usage(
-                "a VOD SubAppId is required: pass --sub-app-id N or set sub_app_id in the \
-                 profile's [<profile>.tencent] section",
-            )
-        })?;
+        .as_ref()
+        .map(|s| s.value));
     let endpoint = crate::config::endpoint::flag_or_setting(
         args.endpoint.as_deref(),
         &tencent_settings(env.settings()).vod_endpoint.value,
@@ -144,7 +149,7 @@ async fn set_or_create(
     let target = resolve_target(env, &args.target, Some(quota_type))?;
     let change = QuotaChange {
         kind,
-        sub_app_id: target.sub_app_id,
+        sub_app_id: target.required_sub_app_id()?,
         quota_type,
         limit: Some(limit),
         api_token: target.api_token,
@@ -157,7 +162,7 @@ async fn delete(env: &dyn ActionEnv, args: &QuotaDeleteArgs) -> Result<(), Error
     let target = resolve_target(env, &args.target, Some(quota_type))?;
     let change = QuotaChange {
         kind: ChangeKind::Delete,
-        sub_app_id: target.sub_app_id,
+        sub_app_id: target.required_sub_app_id()?,
         quota_type,
         limit: None,
         api_token: target.api_token,
@@ -352,9 +357,9 @@ async fn list(env: &dyn ActionEnv, args: &QuotaListArgs) -> Result<(), Error> {
     if failing > 0 {
         let threshold = fail_at.unwrap_or_default();
         return Err(Error::Threshold(format!(
-            "{failing} quota{} of SubAppId {} {} at or above {}% used (--fail-at)",
+            "{failing} quota{}{} {} at or above {}% used (--fail-at)",
             if failing == 1 { "" } else { "s" },
-            target.sub_app_id,
+            of_sub_app(target.sub_app_id),
             if failing == 1 { "is" } else { "are" },
             format_value(threshold)
         )));
@@ -369,7 +374,14 @@ fn describe_quota(quota: &Quota) -> String {
     }
 }
 
-fn threshold_message(sub_app_id: u64, quota: &Quota, threshold: f64) -> String {
+/// ` of SubAppId N` when the list named one, else nothing.
+fn of_sub_app(sub_app_id: Option<u64>) -> String {
+    sub_app_id
+        .map(|id| format!(" of SubAppId {id}"))
+        .unwrap_or_default()
+}
+
+fn threshold_message(sub_app_id: Option<u64>, quota: &Quota, threshold: f64) -> String {
     let unit = unit_of(&quota.quota_type);
     let limit = quota.limit_f64().unwrap_or_default();
     let used = if limit > 0.0 {
@@ -386,8 +398,9 @@ fn threshold_message(sub_app_id: u64, quota: &Quota, threshold: f64) -> String {
         )
     };
     format!(
-        "{} of SubAppId {sub_app_id} is {used}, at or above {}%",
+        "{}{} is {used}, at or above {}%",
         describe_quota(quota),
+        of_sub_app(sub_app_id),
         format_value(threshold)
     )
 }
@@ -457,7 +470,7 @@ mod tests {
         .iter()
         .map(quota_row)
         .collect();
-        env.emit(&list_document(7, &rows, &[])).unwrap();
+        env.emit(&list_document(Some(7), &rows, &[])).unwrap();
         let text = env.emitted.borrow().join("\n");
         assert!(!text.contains("tok-secret"), "{text}");
         assert!(text.contains("****abcd"), "{text}");
@@ -467,22 +480,35 @@ mod tests {
     }
 
     #[test]
-    fn a_list_without_a_sub_app_id_is_refused_before_credentials() {
+    fn only_changes_require_a_sub_app_id() {
         let env = FakeEnv::default();
-        let args = QuotaListArgs {
-            quota_type: None,
-            warn_at: None,
-            fail_at: None,
-            target: QuotaTargetArgs {
-                sub_app_id: None,
-                api_token: None,
-                endpoint: None,
-            },
+        let args = QuotaTargetArgs {
+            sub_app_id: None,
+            api_token: None,
+            endpoint: None,
         };
-        let err = futures::executor::block_on(list(&env, &args)).unwrap_err();
+        // Spec §4: `list` takes `[--type] [--api-token]`; set/create/delete need one.
+        let target = resolve_target(&env, &args, None).unwrap();
+        assert_eq!(target.sub_app_id, None);
+        let err = target.required_sub_app_id().unwrap_err();
         assert_eq!(err.exit_code(), 2, "{err}");
-        assert!(err.to_string().contains("SubAppId"), "{err}");
-        assert!(env.emitted.borrow().is_empty());
+        assert!(err.to_string().contains("--sub-app-id"), "{err}");
+    }
+
+    #[test]
+    fn threshold_messages_name_the_sub_app_id_when_known() {
+        let quota: Quota = serde_json::from_value(serde_json::json!({
+            "QuotaType": "Image", "QuotaLimit": 100, "Usage": 90
+        }))
+        .unwrap();
+        assert_eq!(
+            threshold_message(Some(7), &quota, 80.0),
+            "Image quota of SubAppId 7 is 90.0% used (90 of 100 images), at or above 80%"
+        );
+        assert_eq!(
+            threshold_message(None, &quota, 80.0),
+            "Image quota is 90.0% used (90 of 100 images), at or above 80%"
+        );
     }
 
     #[test]

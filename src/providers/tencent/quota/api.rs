@@ -220,7 +220,8 @@ impl Quota {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListRequest {
-    pub sub_app_id: u64,
+    /// Sent only when known: `list` takes none (spec §4), `apply` names its application.
+    pub sub_app_id: Option<u64>,
     pub quota_type: Option<QuotaType>,
     pub api_token: Option<String>,
 }
@@ -228,10 +229,12 @@ pub struct ListRequest {
 impl ListRequest {
     pub fn body(&self, offset: u64) -> Value {
         let mut body = json!({
-            "SubAppId": self.sub_app_id,
             "Limit": PAGE_LIMIT,
             "Offset": offset,
         });
+        if let Some(id) = self.sub_app_id {
+            body["SubAppId"] = json!(id);
+        }
         if let Some(t) = self.quota_type {
             body["QuotaType"] = json!(t.as_str());
         }

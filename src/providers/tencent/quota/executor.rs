@@ -84,7 +84,7 @@ impl QuotaExecutor for VodExecutor<'_> {
 /// Every quota of the application (all pages), for the plan.
 pub async fn current_quotas(client: &Client<'_>, sub_app_id: u64) -> Result<Vec<Quota>, Error> {
     let request = ListRequest {
-        sub_app_id,
+        sub_app_id: Some(sub_app_id),
         quota_type: None,
         api_token: None,
     };

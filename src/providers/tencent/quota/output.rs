@@ -37,14 +37,15 @@ pub struct QuotaRow {
 
 #[derive(Serialize)]
 struct ListDoc {
-    sub_app_id: u64,
+    /// Null when the list named no application.
+    sub_app_id: Option<u64>,
     quotas: Vec<QuotaRow>,
     request_ids: Vec<String>,
 }
 
 #[derive(Serialize)]
 struct NdjsonRow {
-    sub_app_id: u64,
+    sub_app_id: Option<u64>,
     #[serde(flatten)]
     row: QuotaRow,
 }
@@ -81,7 +82,11 @@ fn number_text(n: Option<&Number>) -> String {
 
 /// The list of quotas: a table titled with the SubAppId, one JSON document, one NDJSON
 /// line and one CSV row per quota.
-pub fn list_document(sub_app_id: u64, rows: &[QuotaRow], request_ids: &[String]) -> Document {
+pub fn list_document(
+    sub_app_id: Option<u64>,
+    rows: &[QuotaRow],
+    request_ids: &[String],
+) -> Document {
     let mut csv = Grid::new(&[
         "sub_app_id",
         "quota_type",
@@ -93,7 +98,7 @@ pub fn list_document(sub_app_id: u64, rows: &[QuotaRow], request_ids: &[String])
     ]);
     for row in rows {
         csv.rows.push(vec![
-            sub_app_id.to_string(),
+            sub_app_id.map(|id| id.to_string()).unwrap_or_default(),
             row.quota_type.clone(),
             row.api_token.clone().unwrap_or_default(),
             number_text(row.quota_limit.as_ref()),
@@ -126,7 +131,7 @@ pub fn list_document(sub_app_id: u64, rows: &[QuotaRow], request_ids: &[String])
 }
 
 /// The table of `vod quota list`: type, api token, limit, used, used %.
-fn list_table(sub_app_id: u64, rows: &[QuotaRow]) -> Text {
+fn list_table(sub_app_id: Option<u64>, rows: &[QuotaRow]) -> Text {
     let mut grid = Grid::new(&["type", "api token", "limit", "used", "used %"]);
     for row in rows {
         let with_unit = |n: Option<&Number>| match n {
@@ -144,10 +149,16 @@ fn list_table(sub_app_id: u64, rows: &[QuotaRow]) -> Text {
         ]);
     }
     Text::Table {
-        title: format!("SubAppId {sub_app_id}"),
+        title: match sub_app_id {
+            Some(id) => format!("SubAppId {id}"),
+            None => "AIGC quotas".to_string(),
+        },
         grid,
         right_aligned: vec![2, 3, 4],
-        when_empty: format!("No AIGC quotas for SubAppId {sub_app_id}."),
+        when_empty: match sub_app_id {
+            Some(id) => format!("No AIGC quotas for SubAppId {id}."),
+            None => "No AIGC quotas.".to_string(),
+        },
     }
 }
 
@@ -197,7 +208,7 @@ mod tests {
     #[test]
     fn table_shows_tokens_as_given_units_and_one_decimal() {
         let text = table_text(&list_document(
-            7,
+            Some(7),
             &[
                 row("Text", Some("****abcd"), "tokens", 1000, 333),
                 row("Image", None, "images", 0, 0),
@@ -214,14 +225,22 @@ mod tests {
     #[test]
     fn an_empty_list_says_so() {
         assert_eq!(
-            table_text(&list_document(7, &[], &[])),
+            table_text(&list_document(Some(7), &[], &[])),
             "No AIGC quotas for SubAppId 7.\n"
+        );
+        assert_eq!(
+            table_text(&list_document(None, &[], &[])),
+            "No AIGC quotas.\n"
         );
     }
 
     #[test]
     fn list_csv_and_ndjson_carry_the_sub_app_id_on_every_row() {
-        let doc = list_document(7, &[row("Image", None, "images", 200, 50)], &["r1".into()]);
+        let doc = list_document(
+            Some(7),
+            &[row("Image", None, "images", 200, 50)],
+            &["r1".into()],
+        );
         assert_eq!(
             doc.csv.rows,
             [["7", "Image", "", "200", "50", "images", "25.0"]]
@@ -234,6 +253,15 @@ mod tests {
             json_text(doc.json.as_ref()),
             r#"{"sub_app_id":7,"quotas":[{"quota_type":"Image","api_token":null,"quota_limit":200,"usage":50,"unit":"images","used_percent":25.0}],"request_ids":["r1"]}"#
         );
+    }
+
+    #[test]
+    fn a_list_without_a_sub_app_id_has_it_null_and_empty() {
+        let doc = list_document(None, &[row("Image", None, "images", 200, 50)], &[]);
+        assert_eq!(doc.csv.rows[0][0], "");
+        assert!(json_text(doc.ndjson[0].as_ref()).starts_with(r#"{"sub_app_id":null,"#));
+        assert!(json_text(doc.json.as_ref()).starts_with(r#"{"sub_app_id":null,"#));
+        assert!(table_text(&doc).starts_with("AIGC quotas\n"));
     }
 
     #[test]
