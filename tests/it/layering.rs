@@ -30,28 +30,34 @@ fn sources(folder: &str) -> Vec<PathBuf> {
     found
 }
 
-/// `path:line: text` for every code line in `folder` that names one of `modules`
-/// (`crate::render`, …); comments do not count.
-fn uses(folder: &str, modules: &[&str]) -> Vec<String> {
+/// `path:line: text` for every code line (comments do not count) in `folder` that `hit`s.
+fn lines_where(folder: &str, hit: impl Fn(&str) -> bool) -> Vec<String> {
     let mut hits = Vec::new();
     for path in sources(folder) {
         let text = std::fs::read_to_string(&path).unwrap();
         for (number, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or("");
-            for module in modules {
-                let named = format!("crate::{module}");
-                if code.contains(&format!("{named}::")) || code.contains(&format!("{named};")) {
-                    hits.push(format!(
-                        "{}:{}: {}",
-                        path.display(),
-                        number + 1,
-                        line.trim()
-                    ));
-                }
+            if hit(code) {
+                hits.push(format!(
+                    "{}:{}: {}",
+                    path.display(),
+                    number + 1,
+                    line.trim()
+                ));
             }
         }
     }
     hits
+}
+
+/// Lines in `folder` that name one of `modules` (`crate::render`, …).
+fn uses(folder: &str, modules: &[&str]) -> Vec<String> {
+    lines_where(folder, |code| {
+        modules.iter().any(|module| {
+            let named = format!("crate::{module}");
+            code.contains(&format!("{named}::")) || code.contains(&format!("{named};"))
+        })
+    })
 }
 
 #[test]
@@ -82,24 +88,9 @@ fn the_store_and_the_transport_import_no_renderer_nor_the_app() {
     }
 }
 
-/// `path:line: text` for every code line in `folder` containing one of `needles`.
+/// Lines in `folder` containing one of `needles`.
 fn mentions(folder: &str, needles: &[&str]) -> Vec<String> {
-    let mut hits = Vec::new();
-    for path in sources(folder) {
-        let text = std::fs::read_to_string(&path).unwrap();
-        for (number, line) in text.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or("");
-            if needles.iter().any(|n| code.contains(n)) {
-                hits.push(format!(
-                    "{}:{}: {}",
-                    path.display(),
-                    number + 1,
-                    line.trim()
-                ));
-            }
-        }
-    }
-    hits
+    lines_where(folder, |code| needles.iter().any(|n| code.contains(n)))
 }
 
 #[test]
