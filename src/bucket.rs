@@ -73,8 +73,7 @@ pub fn regroup(
 ) -> Series {
     let mut buckets: BTreeMap<DateTime<FixedOffset>, Point> = BTreeMap::new();
     for point in &series.points {
-        let day = by.bucket_of_day(calendar_day(series, point, zone));
-        let start = bucket_start(series, point, day, zone);
+        let start = bucket_of(series, point, by, zone);
         match buckets.get_mut(&start) {
             Some(bucket) => {
                 bucket.value = series.aggregation.combine(bucket.value, point.value);
@@ -141,13 +140,23 @@ pub fn regroup_owned(
     series
 }
 
+/// The start of the `by` bucket [`regroup`] puts `point` of `series` in.
+pub fn bucket_of(
+    series: &Series,
+    point: &Point,
+    by: Granularity,
+    zone: &Zone,
+) -> DateTime<FixedOffset> {
+    let day = by.bucket_of_day(calendar_day(series, point, zone));
+    bucket_start(series, point, day, zone)
+}
+
 /// Whether [`regroup`] would make one bucket of each point, starting where the point
 /// starts (the same instant and offset), in the order given.
-fn each_point_is_its_bucket(series: &Series, by: Granularity, zone: &Zone) -> bool {
+pub fn each_point_is_its_bucket(series: &Series, by: Granularity, zone: &Zone) -> bool {
     let mut previous: Option<DateTime<FixedOffset>> = None;
     series.points.iter().all(|point| {
-        let day = by.bucket_of_day(calendar_day(series, point, zone));
-        let start = bucket_start(series, point, day, zone);
+        let start = bucket_of(series, point, by, zone);
         let own = start == point.time
             && start.offset() == point.time.offset()
             && previous.is_none_or(|before| before < point.time);
@@ -176,6 +185,7 @@ mod tests {
             labels: Default::default(),
             points: points.iter().map(|(s, v)| Point::new(t(s), *v)).collect(),
             aggregation: Aggregation::Sum,
+            exact_total: None,
         }
     }
 

@@ -124,6 +124,7 @@ mod tests {
                 .map(|i| Point::new(start + Duration::days(i as i64), 1.0))
                 .collect(),
             aggregation: Aggregation::Sum,
+            exact_total: None,
         }
     }
 

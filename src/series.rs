@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::zone::Zone;
@@ -158,13 +159,20 @@ pub struct Series {
     pub points: Vec<Point>,
     /// How the values combine over time; `Max` series have no total.
     pub aggregation: Aggregation,
+    /// A cost series' exact total (spec §8: costs are summed exactly and rounded only
+    /// when printed; its points are already rounded, so their sum can be off by the
+    /// last place). `None` for every other series.
+    pub exact_total: Option<Decimal>,
 }
 
 impl Series {
     /// The sum of the values, or `None` when they cannot be added (spec §5 v3).
     pub fn total(&self) -> Option<f64> {
         match self.aggregation {
-            Aggregation::Sum => Some(self.points.iter().map(|p| p.value).sum()),
+            Aggregation::Sum => Some(match self.exact_total {
+                Some(exact) => crate::cost::money::cost_to_f64(exact),
+                None => self.points.iter().map(|p| p.value).sum(),
+            }),
             Aggregation::Max => None,
         }
     }
@@ -319,6 +327,7 @@ mod tests {
             labels: BTreeMap::new(),
             points: times.iter().map(|s| Point::new(t(s), 1.0)).collect(),
             aggregation: Aggregation::Sum,
+            exact_total: None,
         }
     }
 

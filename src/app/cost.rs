@@ -78,12 +78,23 @@ pub fn price_series(
     series: &[Series],
     some_failed: bool,
 ) -> Result<(Priced, CostSummary), Error> {
+    price_series_with(plan, series, some_failed, Details::Skip)
+}
+
+/// [`price_series`], keeping every point's exact cost with [`Details::Keep`] (needed to
+/// add costs into longer buckets or days without adding rounded numbers).
+pub fn price_series_with(
+    plan: &CostPlan,
+    series: &[Series],
+    some_failed: bool,
+    details: Details,
+) -> Result<(Priced, CostSummary), Error> {
     let is_additive = |s: &Series| s.aggregation == Aggregation::Sum;
     let priced = if series.iter().all(is_additive) {
-        price::price_with(series, &plan.book, plan.target, Details::Skip)?
+        price::price_with(series, &plan.book, plan.target, details)?
     } else {
         let additive: Vec<Series> = series.iter().filter(|s| is_additive(s)).cloned().collect();
-        price::price_with(&additive, &plan.book, plan.target, Details::Skip)?
+        price::price_with(&additive, &plan.book, plan.target, details)?
     };
     let summary = summary(plan, &priced, some_failed);
     Ok((priced, summary))

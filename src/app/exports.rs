@@ -131,6 +131,7 @@ mod tests {
             aggregation: Default::default(),
             labels: Default::default(),
             points: vec![Point::new(time, value)],
+            exact_total: None,
         }
     }
 

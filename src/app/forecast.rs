@@ -20,6 +20,7 @@ use crate::cost::forecast::{
     ForecastInput, ForecastTotal,
 };
 use crate::cost::money::{cost_to_f64, format_fixed, round_for_print, Currency};
+use crate::cost::price::Details;
 use crate::error::{exit, Error};
 use crate::number::json_number;
 use crate::render::summary::sparkline;
@@ -78,36 +79,51 @@ pub fn compute(
     month: NaiveDate,
     basis_days: u32,
 ) -> Result<(Forecasts, Option<crate::cost::price::Priced>), Error> {
-    let (inputs, priced) = match plan {
+    let mut items = Vec::new();
+    let priced = match plan {
         Some(plan) => {
-            let (priced, _) = cost::price_series(plan, series, false)?;
-            (priced.series(), Some(priced))
+            // Each day's cost is the exact sum of its points' costs (spec §8), so the
+            // exact costs are kept and forecast, not the rounded points.
+            let (priced, _) = cost::price_series_with(plan, series, false, Details::Keep)?;
+            for c in &priced.cost_series {
+                let exact: Vec<Decimal> = c.details.iter().map(|d| d.cost).collect();
+                let f = forecast(&ForecastInput {
+                    points: &c.series.points,
+                    exact: Some(&exact),
+                    granularity: c.series.granularity,
+                    tz: ctx_zone,
+                    now,
+                    month,
+                    basis_days,
+                })?;
+                items.push(SeriesForecast {
+                    currency: Some(c.currency),
+                    series: c.series.clone(),
+                    forecast: f,
+                });
+            }
+            Some(priced)
         }
-        None => (
-            series
-                .iter()
-                .filter(|s| s.aggregation == Aggregation::Sum)
-                .cloned()
-                .collect(),
-            None,
-        ),
+        None => {
+            for s in series.iter().filter(|s| s.aggregation == Aggregation::Sum) {
+                let f = forecast(&ForecastInput {
+                    points: &s.points,
+                    exact: None,
+                    granularity: s.granularity,
+                    tz: ctx_zone,
+                    now,
+                    month,
+                    basis_days,
+                })?;
+                items.push(SeriesForecast {
+                    currency: Currency::from_unit(s.unit.as_deref()),
+                    series: s.clone(),
+                    forecast: f,
+                });
+            }
+            None
+        }
     };
-    let mut items = Vec::with_capacity(inputs.len());
-    for s in inputs {
-        let f = forecast(&ForecastInput {
-            points: &s.points,
-            granularity: s.granularity,
-            tz: ctx_zone,
-            now,
-            month,
-            basis_days,
-        })?;
-        items.push(SeriesForecast {
-            currency: Currency::from_unit(s.unit.as_deref()),
-            series: s,
-            forecast: f,
-        });
-    }
     items.sort_by(|a, b| a.series.sort_key().cmp(&b.series.sort_key()));
     let total = forecast_total(items.iter().map(|i| (i.currency, &i.forecast)));
     Ok((

@@ -3,12 +3,14 @@
 use futures::future::join_all;
 use rust_decimal::Decimal;
 
-use crate::bucket::{regroup, regroup_owned};
+use crate::bucket::{each_point_is_its_bucket, regroup, regroup_owned};
 use crate::cli::ReportArgs;
 use crate::cost::budget::{
     check_budget, parse_budget, parse_warn_percent, require_currency, DEFAULT_WARN_PERCENT,
 };
 use crate::cost::money::Currency;
+use crate::cost::price::Details;
+use crate::cost::regroup::regroup_cost;
 use crate::error::{exit, Error};
 use crate::providers::{self, Provider, Source};
 use crate::series::{Failure, Granularity, Report, Series};
@@ -260,8 +262,23 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
             None,
         ),
         Some(plan) => {
-            let (priced, summary) = cost::price_series(plan, &gathered.all_series(), some_failed)?;
-            let cost_series = regroup_all(&priced.series());
+            let all = gathered.all_series();
+            // Costs merged into longer buckets are added exactly (spec §8), which needs
+            // every point's exact cost; a point that is its own bucket is already right.
+            let details = if all
+                .iter()
+                .all(|s| each_point_is_its_bucket(s, by, &ctx.zone))
+            {
+                Details::Skip
+            } else {
+                Details::Keep
+            };
+            let (priced, summary) = cost::price_series_with(plan, &all, some_failed, details)?;
+            let cost_series = priced
+                .cost_series
+                .iter()
+                .map(|c| regroup_cost(c, by, &ctx.zone, &range, ctx.now))
+                .collect::<Result<Vec<_>, _>>()?;
             let per_source = gathered
                 .per_source
                 .iter()

@@ -96,6 +96,7 @@ mod tests {
                 DateTime::parse_from_rfc3339("2026-11-18T00:00:00+08:00").unwrap(),
                 value,
             )],
+            exact_total: None,
         }
     }
 

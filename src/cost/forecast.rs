@@ -64,6 +64,10 @@ pub fn check_month_in_progress(month: NaiveDate, today: NaiveDate) -> Result<(),
 pub struct ForecastInput<'a> {
     /// The series' points: the month so far and the basis window before it.
     pub points: &'a [Point],
+    /// The exact value of each point, in the same order, when the points are rounded
+    /// (a cost series: spec §8 sums exact costs and rounds only when printing); `None`
+    /// reads the points' own values.
+    pub exact: Option<&'a [Decimal]>,
     pub granularity: Option<Granularity>,
     /// `--tz`: the calendar of sub-daily points.
     pub tz: Zone,
@@ -106,10 +110,21 @@ pub fn forecast(input: &ForecastInput) -> Result<Forecast, Error> {
     let (first, last) = month_bounds(input.month);
 
     let mut by_date: HashMap<NaiveDate, Decimal> = HashMap::new();
-    for point in input.points {
-        let value = decimal_from_f64(point.value).ok_or_else(|| {
-            Error::Internal(format!("the value {} cannot be forecast", point.value))
-        })?;
+    if input
+        .exact
+        .is_some_and(|exact| exact.len() != input.points.len())
+    {
+        return Err(Error::Internal(
+            "a forecast's exact values do not match its points".to_string(),
+        ));
+    }
+    for (index, point) in input.points.iter().enumerate() {
+        let value = match input.exact {
+            Some(exact) => exact[index],
+            None => decimal_from_f64(point.value).ok_or_else(|| {
+                Error::Internal(format!("the value {} cannot be forecast", point.value))
+            })?,
+        };
         *by_date.entry(calendar.date_of(point.time)).or_default() += value;
     }
 
@@ -377,6 +392,7 @@ mod tests {
         ));
         let input = ForecastInput {
             points: &points,
+            exact: None,
             granularity: Some(Granularity::Day),
             tz: Zone::UTC,
             now: utc("2026-11-15T04:00:00Z"),
@@ -406,6 +422,7 @@ mod tests {
         points.retain(|p| p.value != 0.0);
         let input = ForecastInput {
             points: &points,
+            exact: None,
             granularity: Some(Granularity::Day),
             tz: Zone::UTC,
             now: utc("2026-12-03T02:00:00Z"),
@@ -428,6 +445,7 @@ mod tests {
         let points = days("2026-11-12", &[5.0, 0.0]);
         let input = ForecastInput {
             points: &points,
+            exact: None,
             granularity: Some(Granularity::Day),
             tz: Zone::UTC,
             now: utc("2026-11-15T04:00:00Z"),
@@ -444,6 +462,7 @@ mod tests {
         let points = days("2026-11-12", &[5.0, 0.0, 1.0]);
         let f = forecast(&ForecastInput {
             points: &points,
+            exact: None,
             ..input
         })
         .unwrap();
@@ -456,6 +475,7 @@ mod tests {
         let points = days("2026-11-11", &[1.0, 1.0, 1.0, 1.0]);
         let input = |now: &str| ForecastInput {
             points: &points,
+            exact: None,
             granularity: Some(Granularity::Day),
             // --tz is irrelevant for day buckets.
             tz: Zone::Fixed(FixedOffset::west_opt(5 * 3600).unwrap()),
@@ -484,6 +504,7 @@ mod tests {
         ];
         let input = ForecastInput {
             points: &points,
+            exact: None,
             granularity: Some(Granularity::Hour),
             tz: Zone::Fixed(FixedOffset::east_opt(8 * 3600).unwrap()),
             now: utc("2026-11-15T01:00:00Z"),
@@ -502,6 +523,7 @@ mod tests {
         let points = days("2026-11-20", &[1.0; 10]);
         let f = forecast(&ForecastInput {
             points: &points,
+            exact: None,
             granularity: Some(Granularity::Day),
             tz: Zone::UTC,
             now: utc("2026-11-30T12:00:00Z"),

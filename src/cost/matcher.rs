@@ -180,6 +180,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<BTreeMap<_, _>>(),
             points: Vec::new(),
+            exact_total: None,
         }
     }
 

@@ -21,4 +21,5 @@ pub mod forecast;
 pub mod matcher;
 pub mod money;
 pub mod price;
+pub mod regroup;
 pub mod summary;

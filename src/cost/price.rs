@@ -401,6 +401,7 @@ fn empty_cost_series(
             aggregation: crate::series::Aggregation::Sum,
             labels: cost_labels(s, source),
             points: Vec::with_capacity(capacity),
+            exact_total: Some(Decimal::ZERO),
         },
         currency,
         price_source: source,
@@ -428,6 +429,7 @@ fn push_cost(
         .total
         .checked_add(detail.cost)
         .ok_or_else(|| Error::config(format!("the total cost in {} is too large", c.currency)))?;
+    c.series.exact_total = Some(c.total);
     c.series.points.push(Point {
         time: point.time,
         value: cost_to_f64(detail.cost),
@@ -614,6 +616,7 @@ mod tests {
                 .iter()
                 .map(|(time, v)| Point::new(t(time), *v))
                 .collect(),
+            exact_total: None,
         }
     }
 

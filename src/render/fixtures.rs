@@ -37,6 +37,7 @@ pub fn series(
         labels: BTreeMap::new(),
         points,
         aggregation: Aggregation::Sum,
+        exact_total: None,
     }
 }
 

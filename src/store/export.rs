@@ -129,6 +129,7 @@ pub fn parse(input: impl BufRead, name: &str) -> Result<Vec<StoredSeries>, Error
                         aggregation: Default::default(),
                         labels,
                         points: Vec::new(),
+                        exact_total: None,
                     },
                     synced_at: Vec::new(),
                 });
@@ -180,6 +181,7 @@ mod tests {
                         ..Point::new(t("2025-11-19T00:00:00+08:00"), 0.1 + 0.2)
                     },
                 ],
+                exact_total: None,
             },
             synced_at: vec![t("2025-11-20T01:02:03Z"), t("2025-11-20T01:02:03Z")],
         }]
@@ -288,6 +290,7 @@ mod tests {
                             aggregation: Default::default(),
                             labels,
                             points: Vec::new(),
+                            exact_total: None,
                         },
                         synced_at: Vec::new(),
                     };

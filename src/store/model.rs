@@ -379,6 +379,7 @@ pub(crate) fn series_without_points(
         aggregation: Default::default(),
         labels,
         points: Vec::new(),
+        exact_total: None,
     })
 }
 
@@ -549,6 +550,7 @@ mod tests {
             aggregation: Default::default(),
             labels: Default::default(),
             points: values.iter().map(|(s, v)| Point::new(t(s), *v)).collect(),
+            exact_total: None,
         };
         let given = [
             series(&[

@@ -742,6 +742,7 @@ mod tests {
                     ..Point::new(start + step * i, f64::from(i) * 1.5)
                 })
                 .collect(),
+            exact_total: None,
         }
     }
 

@@ -10,6 +10,7 @@ mod demo_bounds;
 mod docs;
 mod edges;
 mod endpoint;
+mod exact_costs;
 mod exports;
 mod help;
 mod history;

@@ -111,6 +111,7 @@ pub fn vod_days(name: &str, points: &[(&str, f64, bool)]) -> Series {
                 ..Point::new(t(&format!("{day}T00:00:00+08:00")), value)
             })
             .collect(),
+        exact_total: None,
     }
 }
 
@@ -131,5 +132,6 @@ pub fn lke_hours(name: &str, first: &str, values: &[f64]) -> Series {
             .enumerate()
             .map(|(i, &v)| Point::new(start + chrono::Duration::hours(i as i64), v))
             .collect(),
+        exact_total: None,
     }
 }

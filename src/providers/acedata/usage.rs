@@ -265,6 +265,7 @@ fn usage_of<const RAW: bool>(answer: Answer<'_, RAW>) -> Usage {
             labels,
             points,
             aggregation: crate::series::Aggregation::Sum,
+            exact_total: None,
         });
     }
     Usage {

@@ -439,6 +439,7 @@ pub fn build_series(
                     .into_iter()
                     .map(|(time, value)| Point::new(show(time, granularity, zone), value))
                     .collect(),
+                exact_total: None,
             }
         })
         .collect()

@@ -217,6 +217,7 @@ fn build_series(
             labels: labels.clone(),
             points,
             aggregation: crate::series::Aggregation::Sum,
+            exact_total: None,
         });
     }
     let granularity = infer_granularity(&all_times, coarsest);

@@ -338,6 +338,7 @@ fn new_series(
         labels,
         points: Vec::new(),
         aggregation: crate::series::Aggregation::Sum,
+        exact_total: None,
     }
 }
 

@@ -1,0 +1,143 @@
+//! `report --group-by` over cost series (spec §8): a bucket's cost is the exact sum of its
+//! points' costs, rounded once when printed, not the sum of points already rounded
+//! (120 × 0.0333333 is 3.999996, not 3.999997 from adding rounded days).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rust_decimal::Decimal;
+
+use crate::bucket::{bucket_of, each_point_is_its_bucket, regroup};
+use crate::cost::money::cost_to_f64;
+use crate::cost::price::CostSeries;
+use crate::error::Error;
+use crate::series::{Granularity, Series};
+use crate::timerange::TimeRange;
+use crate::zone::Zone;
+
+/// [`regroup`] of a cost series with every bucket's value the exact sum of its costs.
+/// Needs the per-point details (priced with `Details::Keep`) unless each point already is
+/// its own bucket, where a point's rounded cost is its bucket's.
+pub fn regroup_cost(
+    cost: &CostSeries,
+    by: Granularity,
+    zone: &Zone,
+    range: &TimeRange,
+    now: DateTime<Utc>,
+) -> Result<Series, Error> {
+    let mut grouped = regroup(&cost.series, by, zone, range, now);
+    if cost.details.len() != cost.series.points.len() {
+        if each_point_is_its_bucket(&cost.series, by, zone) {
+            return Ok(grouped);
+        }
+        return Err(Error::Internal(format!(
+            "{} {} {:?}: its costs were priced without the exact figures that --group-by needs",
+            cost.series.provider, cost.series.source, cost.series.name
+        )));
+    }
+    let mut sums: HashMap<DateTime<FixedOffset>, Decimal> = HashMap::new();
+    for (point, detail) in cost.series.points.iter().zip(&cost.details) {
+        let sum = sums
+            .entry(bucket_of(&cost.series, point, by, zone))
+            .or_default();
+        *sum = sum.checked_add(detail.cost).ok_or_else(|| {
+            Error::config(format!("the total cost in {} is too large", cost.currency))
+        })?;
+    }
+    for point in &mut grouped.points {
+        if let Some(sum) = sums.get(&point.time) {
+            point.value = cost_to_f64(*sum);
+        }
+    }
+    Ok(grouped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    use crate::cost::book::PriceBook;
+    use crate::cost::price::{price_with, Details};
+    use crate::series::{Aggregation, Point};
+
+    fn t(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn seconds(days: &[(&str, f64)]) -> Series {
+        Series {
+            provider: "tencent".into(),
+            source: "vod.aigc_usage".into(),
+            name: "x".into(),
+            metric: "usage".into(),
+            unit: Some("seconds".into()),
+            granularity: Some(Granularity::Day),
+            labels: Default::default(),
+            points: days.iter().map(|(s, v)| Point::new(t(s), *v)).collect(),
+            aggregation: Aggregation::Sum,
+            exact_total: None,
+        }
+    }
+
+    const BOOK: &str = r#"
+[[price]]
+provider = "tencent"
+source = "vod.aigc_usage"
+series = "x"
+metric = "usage"
+unit = "seconds"
+price = "0.0333333"
+currency = "CNY"
+"#;
+
+    fn priced(days: &[(&str, f64)], details: Details) -> CostSeries {
+        let book = PriceBook::parse(BOOK, Path::new("prices.toml")).unwrap();
+        let mut priced = price_with(&[seconds(days)], &book, None, details).unwrap();
+        priced.cost_series.remove(0)
+    }
+
+    fn long_ago() -> (TimeRange, DateTime<Utc>) {
+        (
+            TimeRange::instants(t("2025-01-01T00:00:00Z"), t("2025-12-31T23:59:59Z")),
+            t("2026-06-01T00:00:00Z").with_timezone(&Utc),
+        )
+    }
+
+    /// Days of 15 s cost 0.4999995 each, printed 0.5; eight of them cost 3.999996, not
+    /// the 4 the rounded days add up to.
+    #[test]
+    fn a_bucket_is_the_exact_sum_rounded_once() {
+        let days: Vec<(String, f64)> = (1..=8)
+            .map(|d| (format!("2025-09-0{d}T00:00:00+08:00"), 15.0))
+            .collect();
+        let days: Vec<(&str, f64)> = days.iter().map(|(s, v)| (s.as_str(), *v)).collect();
+        let cost = priced(&days, Details::Keep);
+        assert!(cost.series.points.iter().all(|p| p.value == 0.5));
+        let (range, now) = long_ago();
+        let zone = Zone::UTC;
+        let month = regroup_cost(&cost, Granularity::Month, &zone, &range, now).unwrap();
+        // 8 × 15 s = 120 s × 0.0333333 = 3.999996 (the rounded days add up to 4).
+        assert_eq!(month.points.len(), 1);
+        assert_eq!(month.points[0].value, 3.999996);
+        assert_eq!(month.total(), Some(3.999996));
+    }
+
+    #[test]
+    fn own_buckets_need_no_details_and_merged_ones_do() {
+        let days = [
+            ("2025-09-01T00:00:00+08:00", 15.0),
+            ("2025-09-02T00:00:00+08:00", 15.0),
+        ];
+        let (range, now) = long_ago();
+        let zone = Zone::UTC;
+        let cost = priced(&days, Details::Skip);
+        let by_day = regroup_cost(&cost, Granularity::Day, &zone, &range, now).unwrap();
+        assert_eq!(by_day.points.len(), 2);
+        assert_eq!(by_day.total(), Some(0.999999));
+        assert!(matches!(
+            regroup_cost(&cost, Granularity::Month, &zone, &range, now),
+            Err(Error::Internal(_))
+        ));
+    }
+}
