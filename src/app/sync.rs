@@ -16,7 +16,7 @@ use crate::term::Spinner;
 use crate::timerange::{self, RangeArgs, TimeRange};
 use crate::timestamp::rfc3339;
 
-use super::store::{interruptible, source_range, StoreSource};
+use super::store::{interruptible, StoreSource};
 use super::{report, Context};
 
 /// Days re-fetched before the last synced date: providers fill in late data.
@@ -57,6 +57,13 @@ async fn sync_all(
     sources: &[StoreSource],
     explicit_range: Option<TimeRange>,
 ) -> Result<(), Error> {
+    let progress = shows_progress(ctx);
+    // What it waits for, on a terminal (spec §5 v3), from the start: opening the store
+    // may wait for another sync's write; `--dry-run` sends nothing.
+    let spinner = Spinner::start(
+        progress && !ctx.global.dry_run,
+        sources.iter().map(|(_, s)| s.name.to_string()).collect(),
+    );
     let store = super::store::open(ctx).await?;
     let account = ctx.settings.account.value.as_str();
     let mut ranges = Vec::with_capacity(sources.len());
@@ -66,12 +73,6 @@ async fn sync_all(
             None => default_range(ctx, store.as_ref(), account, source).await?,
         });
     }
-    let progress = shows_progress(ctx);
-    // What it waits for, on a terminal (spec §5 v3); `--dry-run` sends nothing.
-    let spinner = Spinner::start(
-        progress && !ctx.global.dry_run,
-        sources.iter().map(|(_, s)| s.name.to_string()).collect(),
-    );
     let results = join_all(sources.iter().zip(&ranges).map(|(entry, range)| {
         let store = store.as_ref();
         let spinner = &spinner;
@@ -153,7 +154,8 @@ async fn sync_source(
     let input = ctx.fetch_input(*range, &options);
     let Fetched { series, notes } = (source.fetch)(&input).await?;
     super::usage::warn_notes(ctx, &notes);
-    let asked = source_range(source, range);
+    // What the provider was asked is what its answer covers.
+    let asked = (source.asked_range)(range);
     let covered = Range::new(asked.start, asked.end.min(ctx.now.fixed_offset()));
     let points = store
         .write_source(SourceWrite {

@@ -82,13 +82,6 @@ impl StoreSettings {
             ))),
         }
     }
-
-    /// True when the store was named (`--store`, `AIGCUSAGE_STORE` or the profile).
-    pub fn named_by_flag(&self) -> bool {
-        self.given
-            .as_ref()
-            .is_some_and(|g| g.origin == Origin::Flag)
-    }
 }
 
 #[cfg(test)]
@@ -107,7 +100,7 @@ mod tests {
         let e = env(&[("AIGCUSAGE_STORE", "/env.db"), ("HOME", "/home/u")]);
         let s = StoreSettings::resolve(Some("/flag.db"), &e, Some("/file.db"), "f".into());
         assert_eq!(s.url().unwrap().value, StoreUrl::Sqlite("/flag.db".into()));
-        assert!(s.named_by_flag());
+        assert_eq!(s.url().unwrap().origin, Origin::Flag);
         let s = StoreSettings::resolve(None, &e, Some("/file.db"), "f".into());
         assert_eq!(s.url().unwrap().origin, Origin::Env);
         let e = env(&[("HOME", "/home/u")]);

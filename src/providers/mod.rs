@@ -217,6 +217,28 @@ pub struct Source {
     /// A check of a range before anything is fetched (VOD's retention); `sync` runs it on
     /// an explicit range before it opens the store.
     pub check_range: Option<RangeCheck>,
+    /// The range the provider is asked for when a command asks for `range`: what its
+    /// answer covers, so what `sync` records as covered (VOD asks one date in `--tz` but
+    /// several dates in its own calendar).
+    pub asked_range: fn(&TimeRange) -> TimeRange,
+}
+
+/// [`Source::asked_range`] of a source asked for the range as given.
+pub fn range_as_given(range: &TimeRange) -> TimeRange {
+    *range
+}
+
+/// The range to ask a provider answering in day buckets dated at
+/// `calendar_offset_seconds` east of UTC: for a whole-day range, the same dates in that
+/// calendar ("dates mean the provider's dates", spec §5); otherwise the range.
+pub fn dates_in_calendar(range: &TimeRange, calendar_offset_seconds: i32) -> TimeRange {
+    match (
+        range.whole_days,
+        chrono::FixedOffset::east_opt(calendar_offset_seconds),
+    ) {
+        (Some(days), Some(calendar)) => crate::calendar::request_range(days, calendar),
+        _ => *range,
+    }
 }
 
 /// A source's check of a range against the clock (see [`Source::check_range`]).
@@ -280,13 +302,7 @@ impl FetchInput<'_> {
     /// `calendar_offset_seconds` east of UTC: for a whole-day range, the same dates in
     /// that calendar ("dates mean the provider's dates", spec §5); otherwise the range.
     pub fn day_range(&self, calendar_offset_seconds: i32) -> TimeRange {
-        match (
-            self.range.whole_days,
-            chrono::FixedOffset::east_opt(calendar_offset_seconds),
-        ) {
-            (Some(days), Some(calendar)) => crate::calendar::request_range(days, calendar),
-            _ => self.range,
-        }
+        dates_in_calendar(&self.range, calendar_offset_seconds)
     }
 
     /// `series` cut to the range (and to now); returns how many points were dropped for

@@ -863,3 +863,39 @@ fn hourly_gaps_lie_within_the_queried_range() {
     assert_eq!(doc["synced"][0]["start"], "2025-10-01T00:00:00+00:00");
     assert_eq!(doc["synced"][0]["end"], "2025-10-25T23:59:59+00:00");
 }
+
+/// Spec §5 v3: VOD answers one date in 5-minute buckets, asked in --tz as given, and
+/// several dates in its +08:00 days. `sync` records as covered what VOD was asked, so a
+/// one-date sync in UTC does not claim the +08:00 day (8 hours of which it never fetched).
+#[test]
+fn a_one_date_vod_sync_covers_the_date_it_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let sync = |start: &str, end: &str| {
+        let output = aigcusage()
+            .env("AIGCUSAGE_NOW", "2025-11-20T12:00:00Z")
+            .env("AIGCUSAGE_STORE", &store)
+            .args(["sync", "--demo", "-q", "--providers", "vod", "--tz", "UTC"])
+            .args(["--start", start, "--end", end, "-o", "json"])
+            .output()
+            .unwrap();
+        ok(&output);
+        let doc = json_of(&output);
+        (
+            doc["synced"][0]["start"].as_str().unwrap().to_string(),
+            doc["synced"][0]["end"].as_str().unwrap().to_string(),
+        )
+    };
+    let utc = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339()
+    };
+    let (start, end) = sync("2025-11-10", "2025-11-10");
+    assert_eq!(utc(&start), "2025-11-10T00:00:00+00:00");
+    assert_eq!(utc(&end), "2025-11-10T23:59:59+00:00");
+    let (start, end) = sync("2025-11-10", "2025-11-11");
+    assert_eq!(utc(&start), "2025-11-09T16:00:00+00:00");
+    assert_eq!(utc(&end), "2025-11-11T15:59:59+00:00");
+}

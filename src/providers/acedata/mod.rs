@@ -30,6 +30,8 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
         non_additive_metrics: &[],
         options: &[],
         check_range: None,
+        // Whole dates are asked as AceData's (UTC) dates.
+        asked_range: |range| crate::providers::dates_in_calendar(range, 0),
     }],
     has_credentials: credentials::has_credentials,
     credential_variables: credentials::VARIABLES,

@@ -27,6 +27,8 @@ pub const DESCRIPTOR: Provider = Provider {
         non_additive_metrics: modelrouter::NON_ADDITIVE_METRICS,
         options: &[],
         check_range: None,
+        // Its report source answers hourly, asked as given.
+        asked_range: crate::providers::range_as_given,
     }],
     has_credentials: credentials::has_credentials,
     credential_variables: credentials::VARIABLES,

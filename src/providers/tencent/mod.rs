@@ -32,6 +32,7 @@ pub const DESCRIPTOR: Provider = Provider {
             non_additive_metrics: &[],
             options: &[commands::VOD_TYPE_OPTION],
             check_range: Some(vod::check_retention),
+            asked_range: vod::asked_range,
         },
         Source {
             name: "lke",
@@ -43,6 +44,7 @@ pub const DESCRIPTOR: Provider = Provider {
             non_additive_metrics: &[],
             options: &[],
             check_range: None,
+            asked_range: crate::providers::range_as_given,
         },
     ],
     has_credentials: credentials::has_credentials,
@@ -117,11 +119,7 @@ pub async fn fetch_vod(input: &FetchInput<'_>, query: VodQuery) -> Result<Fetche
             region: None,
         },
     };
-    // More than one date is answered in days dated at +08:00: ask for those dates.
-    let range = match input.range.whole_days {
-        Some(days) if days.first != days.last => input.day_range(vod::CALENDAR_OFFSET_SECS),
-        _ => input.range,
-    };
+    let range = vod::asked_range(&input.range);
     let request = vod::UsageRequest {
         types: query.types,
         range,

@@ -109,6 +109,19 @@ pub fn check_retention(range: &TimeRange, now: DateTime<Utc>) -> Result<(), Erro
     Ok(())
 }
 
+/// The range VOD is asked for `range` ([`crate::providers::Source::asked_range`]): several
+/// whole dates are answered in days dated at +08:00, so those dates are asked in that
+/// calendar; one date (or a range of instants) is asked as given, answered in 5-minute
+/// buckets.
+pub fn asked_range(range: &TimeRange) -> TimeRange {
+    match range.whole_days {
+        Some(days) if days.first != days.last => {
+            crate::providers::dates_in_calendar(range, CALENDAR_OFFSET_SECS)
+        }
+        _ => *range,
+    }
+}
+
 fn vod_offset() -> FixedOffset {
     FixedOffset::east_opt(CALENDAR_OFFSET_SECS)
         .expect("invariant: 8 hours is inside the ±24 h a FixedOffset accepts")
