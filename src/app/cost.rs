@@ -26,31 +26,32 @@ pub struct CostPlan {
 const DEMO_NOTE: &str = "note: --demo: costs use built-in example prices, not your price book";
 
 /// The price book (`--prices`, `AIGCUSAGE_PRICES`, the profile's `prices`, the default
-/// path) and the target currency. Under `--demo` without a named book, the built-in
-/// example book (said on stderr). Exit 3 for a bad book; exit 2 for a bad `--currency`.
+/// path) and the target currency. Under `--demo`, when there is no book (none named and
+/// no file at the default path), the built-in example book (said on stderr): the user's
+/// own book always wins. Exit 3 for a bad book; exit 2 for a bad `--currency`.
 pub fn plan(ctx: &Context) -> Result<CostPlan, Error> {
-    let named = ctx
-        .settings
-        .prices
-        .as_ref()
-        .filter(|p| p.origin != Origin::Default);
-    let book = if ctx.demo && named.is_none() {
-        if !ctx.global.quiet {
-            crate::term::line_to_stderr(DEMO_NOTE);
-        }
-        let mut book = PriceBook::parse(&demo_price_book(), Path::new("(demo prices)"))?;
-        // Not a file: the JSON's `price_book` is null.
-        book.path = None;
-        book
-    } else {
-        let location = ctx.settings.prices.as_ref().map(|p| BookLocation {
-            path: p.value.clone(),
-            explicit: p.origin != Origin::Default,
-        });
-        PriceBook::load(location.as_ref())?
+    let location = ctx.settings.prices.as_ref().map(|p| BookLocation {
+        path: p.value.clone(),
+        explicit: p.origin != Origin::Default,
+    });
+    let book = match PriceBook::find(location.as_ref())? {
+        Some(book) => book,
+        None if ctx.demo => demo_book(ctx)?,
+        None => PriceBook::default(),
     };
     let target = target_currency(ctx, &book)?;
     Ok(CostPlan { book, target })
+}
+
+/// The built-in example book `--demo` prices with when the user has none, said on stderr.
+fn demo_book(ctx: &Context) -> Result<PriceBook, Error> {
+    if !ctx.global.quiet {
+        crate::term::line_to_stderr(DEMO_NOTE);
+    }
+    let mut book = PriceBook::parse(&demo_price_book(), Path::new("(demo prices)"))?;
+    // Not a file: the JSON's `price_book` is null.
+    book.path = None;
+    Ok(book)
 }
 
 /// `--currency`, `AIGCUSAGE_CURRENCY`, the book's `currency`, the profile's `currency`.

@@ -339,11 +339,15 @@ fn invocation(command: &Command) -> Option<&Invocation> {
 }
 
 /// True when the command printed data: it succeeded, or it failed after printing
-/// (some providers failed, a threshold was reached).
+/// (some providers failed, a threshold was reached: `--fail-at`, a budget, or `prices
+/// check` finding something unpriced, the last three said on stderr as `Reported(7)`).
 fn shows_data(result: &Result<(), Error>) -> bool {
     matches!(
         result,
-        Ok(()) | Err(Error::PartialFailure { .. } | Error::Threshold(_))
+        Ok(())
+            | Err(Error::PartialFailure { .. }
+                | Error::Threshold(_)
+                | Error::Reported(crate::error::exit::THRESHOLD))
     )
 }
 

@@ -9,9 +9,11 @@
 //!   "entries": ["FILE:LINE", ...], "unpriced_points": N}],
 //!   "unused": ["FILE:LINE", ...]}`
 //! where `status` is `priced`, `unpriced` (some or all points), `provider money` (a money
-//! series, passed through), `covered` (a quantity in a source with its own money) or
-//! `no points`. Every other format prints the text form: one line per series, then one
-//! `unused` line per entry that priced nothing.
+//! series, passed through), `covered` (a quantity in a source with its own money),
+//! `no points` or `not additive` (a non-additive series, spec §5 v3, left out of pricing:
+//! printed `not additive (never priced)`, and never making the exit 7). Every other format
+//! prints the text form: one line per series, then one `unused` line per entry that
+//! priced nothing.
 
 use std::io::Write;
 
@@ -22,6 +24,7 @@ use crate::cost::book::PriceBook;
 use crate::cost::price::{Pricing, SeriesPricing};
 use crate::error::{exit, Error};
 use crate::render::Format;
+use crate::series::{Aggregation, Series};
 
 use super::{cost, report, Context};
 
@@ -35,9 +38,25 @@ pub async fn run(ctx: &Context, args: &PricesCheckArgs) -> Result<(), Error> {
         // Every provider failed: nothing to compute.
         return Err(error);
     }
-    let (priced, _) = cost::price_series(&plan, &gathered.all_series(), false)?;
-    let mut pricing = priced.pricing.clone();
+    let series = gathered.all_series();
+    let (priced, _) = cost::price_series(&plan, &series, false)?;
+    let mut pricing: Vec<Line> = priced
+        .pricing
+        .iter()
+        .cloned()
+        .map(|priced| Line {
+            series: priced,
+            not_additive: false,
+        })
+        .chain(
+            series
+                .iter()
+                .filter(|s| s.aggregation != Aggregation::Sum)
+                .map(not_additive),
+        )
+        .collect();
     pricing.sort_by(|a, b| {
+        let (a, b) = (&a.series, &b.series);
         (&a.provider, &a.source, &a.name, &a.metric).cmp(&(
             &b.provider,
             &b.source,
@@ -73,9 +92,53 @@ pub async fn run(ctx: &Context, args: &PricesCheckArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// A line of the listing: a series and how the book priced it.
+struct Line {
+    series: SeriesPricing,
+    /// A non-additive series (spec §5 v3): a maximum is no quantity, so it is left out of
+    /// pricing (`series` says nothing was priced) and never counts as unpriced.
+    not_additive: bool,
+}
+
+/// What `prices check` prints for a non-additive series.
+const NOT_ADDITIVE: &str = "not additive (never priced)";
+
+impl Line {
+    fn describe(&self, book: &PriceBook) -> String {
+        if self.not_additive {
+            NOT_ADDITIVE.to_string()
+        } else {
+            self.series.describe(book)
+        }
+    }
+}
+
+/// The line of a non-additive series: none of its points was priced or left unpriced.
+fn not_additive(s: &Series) -> Line {
+    Line {
+        series: SeriesPricing {
+            provider: s.provider.clone(),
+            source: s.source.clone(),
+            name: s.name.clone(),
+            metric: s.metric.clone(),
+            unit: s.unit.clone(),
+            labels: s.labels.clone(),
+            pricing: Pricing::Quantity {
+                entries: Vec::new(),
+                unpriced_points: 0,
+                covered_points: 0,
+            },
+        },
+        not_additive: true,
+    }
+}
+
 /// The `status` of a series (see the module docs).
-fn status(p: &SeriesPricing) -> &'static str {
-    match &p.pricing {
+fn status(line: &Line) -> &'static str {
+    if line.not_additive {
+        return "not additive";
+    }
+    match &line.series.pricing {
         Pricing::ProviderMoney => "provider money",
         Pricing::Quantity {
             unpriced_points, ..
@@ -89,13 +152,14 @@ fn status(p: &SeriesPricing) -> &'static str {
 fn write_json(
     out: &mut dyn Write,
     book: &PriceBook,
-    pricing: &[SeriesPricing],
+    pricing: &[Line],
     unused: &[String],
     complete: bool,
 ) -> std::io::Result<()> {
     let series: Vec<serde_json::Value> = pricing
         .iter()
-        .map(|p| {
+        .map(|line| {
+            let p = &line.series;
             let (entries, unpriced_points) = match &p.pricing {
                 Pricing::ProviderMoney => (Vec::new(), 0),
                 Pricing::Quantity {
@@ -114,7 +178,7 @@ fn write_json(
                 "metric": p.metric,
                 "unit": p.unit,
                 "labels": p.labels,
-                "status": status(p),
+                "status": status(line),
                 "entries": entries,
                 "unpriced_points": unpriced_points,
             })
@@ -134,12 +198,13 @@ fn write_json(
 fn write_text(
     out: &mut dyn Write,
     book: &PriceBook,
-    pricing: &[SeriesPricing],
+    pricing: &[Line],
     unused: &[String],
 ) -> std::io::Result<()> {
     let rows: Vec<[String; 3]> = pricing
         .iter()
-        .map(|p| {
+        .map(|line| {
+            let p = &line.series;
             let metric = match &p.unit {
                 Some(unit) if unit != &p.metric => format!("{} ({unit})", p.metric),
                 _ => p.metric.clone(),
@@ -147,7 +212,7 @@ fn write_text(
             [
                 format!("{} {} {}", p.provider, p.source, p.name),
                 metric,
-                p.describe(book),
+                line.describe(book),
             ]
         })
         .collect();

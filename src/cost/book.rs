@@ -132,14 +132,19 @@ impl PriceBook {
     /// Reads the book at `location`. A missing file at the default path is an empty book;
     /// a named file that is missing, unreadable or invalid is exit 3.
     pub fn load(location: Option<&BookLocation>) -> Result<PriceBook, Error> {
+        Ok(PriceBook::find(location)?.unwrap_or_default())
+    }
+
+    /// [`PriceBook::load`], but `None` when there is no book: nowhere to look, or no file at
+    /// the default path. `--demo` prices with its example book only then (the user's own
+    /// book, named or at the default path, always wins).
+    pub fn find(location: Option<&BookLocation>) -> Result<Option<PriceBook>, Error> {
         let Some(location) = location else {
-            return Ok(PriceBook::default());
+            return Ok(None);
         };
         match std::fs::read_to_string(&location.path) {
-            Ok(text) => PriceBook::parse(&text, &location.path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !location.explicit => {
-                Ok(PriceBook::default())
-            }
+            Ok(text) => PriceBook::parse(&text, &location.path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !location.explicit => Ok(None),
             Err(e) => Err(Error::config(format!(
                 "{}: cannot read the price book: {e}",
                 location.path.display()
@@ -865,5 +870,24 @@ currency = "USD"
                 .starts_with(&format!("{}:2:", present.display())),
             "{err}"
         );
+    }
+
+    #[test]
+    fn find_tells_no_book_from_an_empty_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("prices.toml");
+        let default = BookLocation {
+            path: path.clone(),
+            explicit: false,
+        };
+        assert!(PriceBook::find(None).unwrap().is_none());
+        assert!(PriceBook::find(Some(&default)).unwrap().is_none());
+        // An existing file is a book, even with no entries.
+        std::fs::write(&path, "# nothing yet\n").unwrap();
+        let book = PriceBook::find(Some(&default)).unwrap().unwrap();
+        assert!(book.entries.is_empty());
+        assert_eq!(book.path.as_deref(), Some(path.as_path()));
+        std::fs::write(&path, "currency = 1\n").unwrap();
+        assert_eq!(PriceBook::find(Some(&default)).unwrap_err().exit_code(), 3);
     }
 }

@@ -1,0 +1,91 @@
+//! `prices check` and non-additive series (spec §5 v3, §8): ModelRouter's `model_count`
+//! is never priced, so it is listed as such, in order, and never makes the exit 7.
+
+use serde_json::json;
+
+use crate::support::*;
+
+const NOT_ADDITIVE: &str = "not additive (never priced)";
+
+#[test]
+fn non_additive_series_are_listed_as_never_priced() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(aigcusage()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["prices", "check", "--demo"]));
+    // The example book prices everything else: model_count does not make it exit 7.
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    let model_count = lines
+        .iter()
+        .position(|l| l.contains(NOT_ADDITIVE))
+        .unwrap_or_else(|| panic!("no non-additive line: {text}"));
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(NOT_ADDITIVE)).count(),
+        1,
+        "{text}"
+    );
+    let line = lines[model_count];
+    assert!(
+        line.starts_with("alibaba modelrouter.cost_trend model_count "),
+        "{line}"
+    );
+    assert!(line.ends_with(&format!("  {NOT_ADDITIVE}")), "{line}");
+    // In the order of the other lines (provider, source, name, metric), the same columns.
+    let names: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("alibaba "))
+        .map(|l| l.split_whitespace().nth(2).unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "image_count",
+            "model_count",
+            "total_amount",
+            "total_calls",
+            "video_duration"
+        ],
+        "{text}"
+    );
+    let column = |l: &str| l.find(&format!("  {}", l.split("  ").last().unwrap()));
+    assert_eq!(
+        column(line),
+        column(lines[model_count - 1]),
+        "columns differ: {text}"
+    );
+
+    let output = run(aigcusage()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["prices", "check", "--demo", "-o", "json"]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let doc = json_of(&output);
+    assert_eq!(doc["complete"], true);
+    let series = doc["series"].as_array().unwrap();
+    let entry = series
+        .iter()
+        .find(|s| s["name"] == "model_count")
+        .unwrap_or_else(|| panic!("no model_count: {doc}"));
+    assert_eq!(
+        *entry,
+        json!({
+            "provider": "alibaba",
+            "source": "modelrouter.cost_trend",
+            "name": "model_count",
+            "metric": "model_count",
+            "unit": null,
+            "labels": {},
+            "status": "not additive",
+            "entries": [],
+            "unpriced_points": 0,
+        })
+    );
+    assert_eq!(
+        series
+            .iter()
+            .filter(|s| s["status"] == "not additive")
+            .count(),
+        1
+    );
+}
