@@ -79,6 +79,22 @@ pub fn compute(
     month: NaiveDate,
     basis_days: u32,
 ) -> Result<(Forecasts, Option<crate::cost::price::Priced>), Error> {
+    let forecast_of = |s: &Series, exact: Option<&[Decimal]>| -> Result<SeriesForecast, Error> {
+        let forecast = forecast(&ForecastInput {
+            points: &s.points,
+            exact,
+            granularity: s.granularity,
+            tz: ctx_zone,
+            now,
+            month,
+            basis_days,
+        })?;
+        Ok(SeriesForecast {
+            currency: Currency::from_unit(s.unit.as_deref()),
+            series: s.clone(),
+            forecast,
+        })
+    };
     let mut items = Vec::new();
     let priced = match plan {
         Some(plan) => {
@@ -87,39 +103,13 @@ pub fn compute(
             let (priced, _) = cost::price_series_with(plan, series, false, Details::Keep)?;
             for c in &priced.cost_series {
                 let exact: Vec<Decimal> = c.details.iter().map(|d| d.cost).collect();
-                let f = forecast(&ForecastInput {
-                    points: &c.series.points,
-                    exact: Some(&exact),
-                    granularity: c.series.granularity,
-                    tz: ctx_zone,
-                    now,
-                    month,
-                    basis_days,
-                })?;
-                items.push(SeriesForecast {
-                    currency: Some(c.currency),
-                    series: c.series.clone(),
-                    forecast: f,
-                });
+                items.push(forecast_of(&c.series, Some(&exact))?);
             }
             Some(priced)
         }
         None => {
             for s in series.iter().filter(|s| s.aggregation == Aggregation::Sum) {
-                let f = forecast(&ForecastInput {
-                    points: &s.points,
-                    exact: None,
-                    granularity: s.granularity,
-                    tz: ctx_zone,
-                    now,
-                    month,
-                    basis_days,
-                })?;
-                items.push(SeriesForecast {
-                    currency: Currency::from_unit(s.unit.as_deref()),
-                    series: s.clone(),
-                    forecast: f,
-                });
+                items.push(forecast_of(s, None)?);
             }
             None
         }
