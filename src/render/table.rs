@@ -232,7 +232,7 @@ fn join_wrapped(parts: &[String], sep: &str, width: usize) -> Vec<String> {
 }
 
 /// Word-wraps a footnote to the width (a word longer than the width gets its own line).
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let words: Vec<String> = text.split(' ').map(str::to_string).collect();
     join_wrapped(&words, " ", width)
 }

@@ -16,6 +16,7 @@ mod history;
 mod layering;
 mod lke_tokens;
 mod modelrouter;
+mod narrow;
 mod numbers;
 mod provider_dates;
 mod quota_apply;
