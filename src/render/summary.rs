@@ -1,5 +1,9 @@
 //! The head of `report`'s table: one row per provider / series / metric with its total,
 //! unit and a sparkline of its buckets, so a trend is seen at a glance.
+//!
+//! It fits the width (spec §5 v3): the trend column goes first, then names wrap; when even
+//! that is too wide, each source's rows get a table of their own under the source's name,
+//! which frees the provider column's width (it fits 40 columns with the demo data).
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
