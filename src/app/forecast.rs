@@ -23,7 +23,9 @@ use crate::cost::money::{cost_to_f64, format_fixed, round_for_print, Currency};
 use crate::cost::price::Details;
 use crate::error::{exit, Error};
 use crate::number::json_number;
+use crate::render::plain::{Cut, CutAt, Plain};
 use crate::render::summary::sparkline;
+use crate::render::table::{clean, wrap_words};
 use crate::render::Format;
 use crate::series::{Aggregation, Query, Series};
 use crate::timerange::{self, RangeArgs};
@@ -182,7 +184,9 @@ pub async fn run(ctx: &Context, args: &ForecastArgs) -> Result<(), Error> {
         Format::Ndjson => write_ndjson(out, ctx, target, &forecasts),
         Format::Csv => write_csv(out, ctx, target, &forecasts),
         // prom and focus are refused for forecast before it runs (`app::run`).
-        Format::Table | Format::Prom | Format::Focus => write_table(out, &forecasts),
+        Format::Table | Format::Prom | Format::Focus => {
+            write_table(out, &forecasts, ctx.terminal.width)
+        }
     })?;
     if let Some(priced) = &priced {
         cost::warn_unpriced(ctx, priced);
@@ -376,20 +380,59 @@ fn cell(value: Decimal, money: bool) -> String {
     }
 }
 
-fn write_table(out: &mut dyn Write, forecasts: &Forecasts) -> std::io::Result<()> {
+/// The table's columns, and how they give way to a narrow terminal: the basis sparkline
+/// goes first, then the sources and then the series names are shortened in the middle,
+/// then `per day`, `left` and `range` go, in that order; the other numbers and the unit
+/// are never cut.
+const TABLE_HEADER: [&str; 9] = [
+    "source", "series", "unit", "actual", "per day", "left", "forecast", "range", "basis",
+];
+const SOURCE: usize = 0;
+const SERIES: usize = 1;
+const UNIT: usize = 2;
+const PER_DAY: usize = 4;
+const LEFT: usize = 5;
+const RANGE: usize = 7;
+const BASIS: usize = 8;
+/// A source keeps at least this many columns (`modelro…`), a series name this many
+/// (`Kling…P usage`).
+const MIN_SOURCE: usize = 8;
+const MIN_SERIES: usize = 12;
+
+fn write_table(out: &mut dyn Write, forecasts: &Forecasts, width: usize) -> std::io::Result<()> {
     let (first, last) = month_bounds(forecasts.month);
-    writeln!(
-        out,
+    let title = format!(
         "forecast for {} ({first} to {last}), mean daily rate of the basis days",
         month_text(forecasts.month)
-    )?;
+    );
+    for line in wrap_words(&title, width) {
+        writeln!(out, "{line}")?;
+    }
     if forecasts.items.is_empty() {
         return writeln!(out, "no series to forecast");
     }
-    let header = [
-        "series", "unit", "actual", "per day", "left", "forecast", "range", "basis",
-    ];
-    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    let fitted = forecast_table(forecasts).fit(width);
+    for line in &fitted.lines {
+        writeln!(out, "{line}")?;
+    }
+    if !fitted.dropped.is_empty() {
+        let mut dropped = fitted.dropped.clone();
+        dropped.sort_unstable();
+        let names: Vec<&str> = dropped.iter().map(|&c| TABLE_HEADER[c]).collect();
+        let note = format!(
+            "not shown at this width: {}; -o json has every field",
+            names.join(", ")
+        );
+        for line in wrap_words(&note, width) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The table's cells: a header, a row per forecast and the total row.
+fn forecast_table(forecasts: &Forecasts) -> Plain {
+    let mut rows: Vec<Vec<String>> = vec![TABLE_HEADER.iter().map(|h| h.to_string()).collect()];
     for item in &forecasts.items {
         let (s, f) = (&item.series, &item.forecast);
         let money = item.currency.is_some();
@@ -401,14 +444,21 @@ fn write_table(out: &mut dyn Write, forecasts: &Forecasts) -> std::io::Result<()
             ),
             _ => ("-".to_string(), f.reason.unwrap_or("-").to_string()),
         };
-        // A cost series is named by the metric it prices (a source's seconds and tasks).
+        // A cost series is named by the metric it prices (a source's seconds and tasks);
+        // a metric that is the series' name (ModelRouter's) is not said twice.
         let metric = match s.labels.get(crate::cost::price::PRICED_METRIC_LABEL) {
-            Some(priced) if s.metric == "cost" => format!(" {priced}"),
-            _ => format!(" {}", s.metric),
+            Some(priced) if s.metric == "cost" => priced.as_str(),
+            _ => s.metric.as_str(),
+        };
+        let metric = if metric == s.name {
+            String::new()
+        } else {
+            format!(" {metric}")
         };
         rows.push(vec![
-            format!("{} {}{metric}", s.source, s.name),
-            s.unit.clone().unwrap_or_default(),
+            clean(&s.source),
+            clean(&format!("{}{metric}", s.name)),
+            clean(&s.unit.clone().unwrap_or_default()),
             cell(f.actual, money),
             cell(f.daily_rate, money),
             f.remaining_days.to_string(),
@@ -420,6 +470,7 @@ fn write_table(out: &mut dyn Write, forecasts: &Forecasts) -> std::io::Result<()
     if let Some(total) = &forecasts.total {
         rows.push(vec![
             "total".to_string(),
+            String::new(),
             total.currency.to_string(),
             cell(total.actual, true),
             String::new(),
@@ -429,26 +480,27 @@ fn write_table(out: &mut dyn Write, forecasts: &Forecasts) -> std::io::Result<()
             String::new(),
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in &rows {
-        let mut line = String::new();
-        for (c, text) in row.iter().enumerate() {
-            let pad = widths[c] - text.chars().count();
-            // Text left, numbers right.
-            if c < 2 || c == header.len() - 1 {
-                line.push_str(text);
-                line.push_str(&" ".repeat(pad));
-            } else {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(text);
-            }
-            line.push_str("  ");
-        }
-        writeln!(out, "{}", line.trim_end())?;
+    Plain {
+        rows,
+        // Text left, numbers right.
+        right: (0..TABLE_HEADER.len())
+            .map(|c| !(c <= UNIT || c == BASIS))
+            .collect(),
+        drop_first: vec![BASIS],
+        cut: vec![
+            Cut {
+                column: SOURCE,
+                min: MIN_SOURCE,
+                at: CutAt::End,
+            },
+            Cut {
+                column: SERIES,
+                min: MIN_SERIES,
+                at: CutAt::Middle,
+            },
+        ],
+        drop_later: vec![PER_DAY, LEFT, RANGE],
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -457,6 +509,81 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn forecasts() -> Forecasts {
+        let d = |n: i64| Decimal::new(n, 2);
+        let series = Series {
+            provider: "acedata".into(),
+            source: "acedata.api_usage".into(),
+            name: "A Remarkably Long Model Name For Narrow Terminals".into(),
+            metric: "cost".into(),
+            unit: Some("CNY".into()),
+            granularity: None,
+            labels: [(
+                crate::cost::price::PRICED_METRIC_LABEL.to_string(),
+                "amount".to_string(),
+            )]
+            .into(),
+            points: Vec::new(),
+            aggregation: Aggregation::Sum,
+            exact_total: None,
+        };
+        let forecast = Forecast {
+            actual: d(123_456),
+            daily_rate: d(4_321),
+            remaining_days: 11,
+            basis_days: 3,
+            forecast: Some(d(1_234_567)),
+            lower: Some(d(1_000_000)),
+            upper: Some(d(1_500_000)),
+            reason: None,
+            basis_start: date("2026-11-01"),
+            basis: vec![d(100), d(300), d(200)],
+        };
+        Forecasts {
+            month: date("2026-11-01"),
+            items: vec![SeriesForecast {
+                series,
+                currency: Some(Currency::CNY),
+                forecast,
+            }],
+            total: None,
+        }
+    }
+
+    fn table_at(width: usize) -> String {
+        let mut out = Vec::new();
+        write_table(&mut out, &forecasts(), width).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_table_fits_the_width_dropping_the_sparkline_then_cutting_names() {
+        use unicode_width::UnicodeWidthStr;
+        let wide = table_at(200);
+        assert!(wide.contains("A Remarkably Long Model Name For Narrow Terminals amount"));
+        assert!(wide.contains("▃█▆"), "{wide}");
+        assert!(!wide.contains("not shown"), "{wide}");
+        for width in [100, 80, 60, 50] {
+            let text = table_at(width);
+            for line in text.lines() {
+                assert!(line.width() <= width, "{width}: {line}\n{text}");
+            }
+            assert!(!text.contains("▃█▆"), "{text}");
+            assert!(text.contains('…'), "{text}");
+            // Numbers are never cut.
+            assert!(
+                text.contains(" 1234.56") && text.contains(" 12345.67"),
+                "{text}"
+            );
+        }
+        assert!(table_at(100).contains("not shown at this width: basis;"));
+        let at_50 = table_at(50);
+        assert!(
+            at_50.contains("not shown at this width: per day, left,"),
+            "{at_50}"
+        );
     }
 
     #[test]

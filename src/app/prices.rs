@@ -23,6 +23,8 @@ use crate::cli::PricesCheckArgs;
 use crate::cost::book::PriceBook;
 use crate::cost::price::{Pricing, SeriesPricing};
 use crate::error::{exit, Error};
+use crate::render::plain::{Cut, CutAt, Plain};
+use crate::render::table::{clean, truncate_middle};
 use crate::render::Format;
 use crate::series::{Aggregation, Series};
 
@@ -72,7 +74,7 @@ pub async fn run(ctx: &Context, args: &PricesCheckArgs) -> Result<(), Error> {
     let complete = priced.unpriced.is_empty();
     ctx.output.write_with(|out| match ctx.format {
         Format::Json => write_json(out, &plan.book, &pricing, &unused, complete),
-        _ => write_text(out, &plan.book, &pricing, &unused),
+        _ => write_text(out, &plan.book, &pricing, &unused, ctx.terminal.width),
     })?;
     if !complete {
         if !ctx.global.quiet {
@@ -195,13 +197,26 @@ fn write_json(
     writeln!(out)
 }
 
+/// The provider and source keep at least this many columns (`tencent…`), the series'
+/// name and what priced it this many.
+const MIN_SOURCE: usize = 8;
+const MIN_NAME: usize = 12;
+const MIN_DESCRIBED: usize = 16;
+/// Before each entry that priced nothing.
+const UNUSED: &str = "unused  ";
+
+/// One line per series (provider and source, name, metric and unit, what priced it),
+/// fitted to `width`: the source is shortened at its end first, then the name in its
+/// middle, then what priced it (a long book path keeps its `:LINE`); the metric and its
+/// unit are never cut.
 fn write_text(
     out: &mut dyn Write,
     book: &PriceBook,
     pricing: &[Line],
     unused: &[String],
+    width: usize,
 ) -> std::io::Result<()> {
-    let rows: Vec<[String; 3]> = pricing
+    let rows: Vec<Vec<String>> = pricing
         .iter()
         .map(|line| {
             let p = &line.series;
@@ -209,23 +224,46 @@ fn write_text(
                 Some(unit) if unit != &p.metric => format!("{} ({unit})", p.metric),
                 _ => p.metric.clone(),
             };
-            [
-                format!("{} {} {}", p.provider, p.source, p.name),
-                metric,
-                line.describe(book),
+            vec![
+                clean(&format!("{} {}", p.provider, p.source)),
+                clean(&p.name),
+                clean(&metric),
+                clean(&line.describe(book)),
             ]
         })
         .collect();
-    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
-    let (w0, w1) = (width(0), width(1));
     if rows.is_empty() {
         writeln!(out, "no series for this range")?;
     }
-    for [series, metric, described] in &rows {
-        writeln!(out, "{series:<w0$}  {metric:<w1$}  {described}")?;
+    let table = Plain {
+        rows,
+        right: Vec::new(),
+        drop_first: Vec::new(),
+        cut: vec![
+            Cut {
+                column: 0,
+                min: MIN_SOURCE,
+                at: CutAt::End,
+            },
+            Cut {
+                column: 1,
+                min: MIN_NAME,
+                at: CutAt::Middle,
+            },
+            Cut {
+                column: 3,
+                min: MIN_DESCRIBED,
+                at: CutAt::Middle,
+            },
+        ],
+        drop_later: Vec::new(),
+    };
+    for line in table.fit(width).lines {
+        writeln!(out, "{line}")?;
     }
     for location in unused {
-        writeln!(out, "unused  {location}")?;
+        let room = width.saturating_sub(UNUSED.len()).max(MIN_DESCRIBED);
+        writeln!(out, "{UNUSED}{}", truncate_middle(&clean(location), room))?;
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod document;
 pub mod focus;
 pub mod json;
 pub mod ndjson;
+pub mod plain;
 pub mod prom;
 pub mod summary;
 pub mod table;

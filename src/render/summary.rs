@@ -1,5 +1,9 @@
 //! The head of `report`'s table: one row per provider / series / metric with its total,
 //! unit and a sparkline of its buckets, so a trend is seen at a glance.
+//!
+//! It fits the width (spec §5 v3): the trend column goes first, then names wrap; when even
+//! that is too wide, each source's rows get a table of their own under the source's name,
+//! which frees the provider column's width (it fits 40 columns with the demo data).
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -132,11 +136,11 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// Text columns' widths: each is cut one column at a time from the widest that is above
 /// its minimum, until `total` columns of text fit in `avail` (or none can shrink).
-fn shrink_texts(natural: [usize; 3], avail: usize) -> [usize; 3] {
-    let min = natural.map(|n| n.min(MIN_TEXT));
-    let mut widths = natural;
+fn shrink_texts(natural: &[usize], avail: usize) -> Vec<usize> {
+    let min: Vec<usize> = natural.iter().map(|n| (*n).min(MIN_TEXT)).collect();
+    let mut widths = natural.to_vec();
     while widths.iter().sum::<usize>() > avail {
-        let widest = (0..3)
+        let widest = (0..widths.len())
             .filter(|&i| widths[i] > min[i])
             .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
         match widest {
@@ -145,6 +149,123 @@ fn shrink_texts(natural: [usize; 3], avail: usize) -> [usize; 3] {
         }
     }
     widths
+}
+
+/// How a set of rows is laid out in a table of `width` columns.
+struct Plan {
+    /// The text columns shown (indices into `Row::texts`) and their widths.
+    texts: Vec<usize>,
+    widths: Vec<usize>,
+    /// A metric that repeats its series name is left blank.
+    blank_repeated_metrics: bool,
+    trend: bool,
+    /// False when even the narrowest text columns are too wide.
+    fits: bool,
+}
+
+fn plan(rows: &[&Row], texts: &[usize], allow_trend: bool, width: usize) -> Plan {
+    let column_width = |i: usize| {
+        rows.iter()
+            .map(|r| match i {
+                0..=2 => width_of(&r.texts[i]),
+                3 => width_of(&r.total),
+                4 => width_of(&r.unit),
+                _ => width_of(&r.trend),
+            })
+            .chain([width_of(HEADERS[i])])
+            .max()
+            .unwrap_or(0)
+    };
+    let mut natural: Vec<usize> = texts.iter().map(|&i| column_width(i)).collect();
+    let fixed = [column_width(3), column_width(4)];
+    let trend = column_width(5);
+    let all: Vec<usize> = natural
+        .iter()
+        .chain(&fixed)
+        .chain([&trend])
+        .copied()
+        .collect();
+    // First the trend goes, then the names wrap; numbers and units are never cut, so if
+    // even that does not fit, the line is longer rather than a number shorter.
+    if allow_trend && table_width(&all) <= width {
+        return Plan {
+            texts: texts.to_vec(),
+            widths: natural,
+            blank_repeated_metrics: false,
+            trend: true,
+            fits: true,
+        };
+    }
+    let avail_for = |columns: usize| {
+        width.saturating_sub(table_width(&vec![0; columns + 2]) + fixed[0] + fixed[1])
+    };
+    let mut avail = avail_for(texts.len());
+    let mut texts = texts.to_vec();
+    // Still too wide: a metric that repeats its series name (ModelRouter's) is left
+    // blank before names are wrapped, and a metric column left all blank goes.
+    let metric = texts.iter().position(|&i| i == 2);
+    let blank_repeated_metrics = natural.iter().sum::<usize>() > avail && metric.is_some();
+    if let (true, Some(m)) = (blank_repeated_metrics, metric) {
+        if rows.iter().all(|r| r.texts[1] == r.texts[2]) {
+            texts.remove(m);
+            natural.remove(m);
+            avail = avail_for(texts.len());
+        } else {
+            natural[m] = rows
+                .iter()
+                .filter(|r| r.texts[1] != r.texts[2])
+                .map(|r| width_of(&r.texts[2]))
+                .chain([width_of(HEADERS[2])])
+                .max()
+                .unwrap_or(0);
+        }
+    }
+    let widths = shrink_texts(&natural, avail);
+    Plan {
+        texts,
+        fits: widths.iter().sum::<usize>() <= avail,
+        widths,
+        blank_repeated_metrics,
+        trend: false,
+    }
+}
+
+/// The table of `rows` laid out as `plan` says.
+fn table_lines(rows: &[&Row], plan: &Plan, options: &RenderOptions) -> Vec<String> {
+    let mut table = new_table(options);
+    let mut header: Vec<String> = plan
+        .texts
+        .iter()
+        .zip(&plan.widths)
+        .map(|(&i, &w)| wrap(HEADERS[i], w).join("\n"))
+        .collect();
+    header.extend(["total", "unit"].map(String::from));
+    if plan.trend {
+        header.push(HEADERS[5].to_string());
+    }
+    table.set_header(header);
+    for row in rows {
+        let mut cells: Vec<Cell> = plan
+            .texts
+            .iter()
+            .zip(&plan.widths)
+            .map(|(&i, &w)| {
+                let text = &row.texts[i];
+                if i == 2 && plan.blank_repeated_metrics && *text == row.texts[1] {
+                    Cell::new("")
+                } else {
+                    Cell::new(wrap(text, w).join("\n"))
+                }
+            })
+            .collect();
+        cells.push(Cell::new(&row.total).set_alignment(CellAlignment::Right));
+        cells.push(Cell::new(&row.unit));
+        if plan.trend {
+            cells.push(Cell::new(&row.trend));
+        }
+        table.add_row(cells);
+    }
+    table.lines().collect()
 }
 
 pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -200,75 +321,34 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
         })
         .collect();
 
-    let column_width = |i: usize| {
-        rows.iter()
-            .map(|r| match i {
-                0..=2 => width_of(&r.texts[i]),
-                3 => width_of(&r.total),
-                4 => width_of(&r.unit),
-                _ => width_of(&r.trend),
-            })
-            .chain([width_of(HEADERS[i])])
-            .max()
-            .unwrap_or(0)
-    };
-    let natural: Vec<usize> = (0..HEADERS.len()).map(column_width).collect();
-    // First the trend goes, then the names wrap; numbers and units are never cut, so if
-    // even that does not fit, the line is longer rather than a number shorter.
-    let with_trend = table_width(&natural) <= options.width;
-    let columns = if with_trend { 6 } else { 5 };
-    let fixed = natural[3] + natural[4] + if with_trend { natural[5] } else { 0 };
-    let avail = options
-        .width
-        .saturating_sub(table_width(&vec![0; columns]) + fixed);
-    let mut natural_texts = [natural[0], natural[1], natural[2]];
-    // Still too wide: a metric that repeats its series name (ModelRouter's) is left
-    // blank before names are wrapped.
-    let blank_repeated_metrics = natural_texts.iter().sum::<usize>() > avail;
-    if blank_repeated_metrics {
-        natural_texts[2] = rows
-            .iter()
-            .filter(|r| r.texts[1] != r.texts[2])
-            .map(|r| width_of(&r.texts[2]))
-            .chain([width_of(HEADERS[2])])
-            .max()
-            .unwrap_or(0);
-    }
-    let texts = shrink_texts(natural_texts, avail);
-
-    let mut table = new_table(options);
-    table.set_header(
-        HEADERS[..columns]
-            .iter()
-            .enumerate()
-            .map(|(i, h)| match i {
-                0..=2 => wrap(h, texts[i]).join("\n"),
-                _ => h.to_string(),
-            })
-            .collect::<Vec<_>>(),
-    );
-    for row in &rows {
-        let mut cells: Vec<Cell> = row
-            .texts
-            .iter()
-            .zip(texts)
-            .enumerate()
-            .map(|(i, (text, w))| {
-                if i == 2 && blank_repeated_metrics && *text == row.texts[1] {
-                    Cell::new("")
-                } else {
-                    Cell::new(wrap(text, w).join("\n"))
-                }
-            })
-            .collect();
-        cells.push(Cell::new(&row.total).set_alignment(CellAlignment::Right));
-        cells.push(Cell::new(&row.unit));
-        if with_trend {
-            cells.push(Cell::new(&row.trend));
+    let all: Vec<&Row> = rows.iter().collect();
+    let whole = plan(&all, &[0, 1, 2], true, options.width);
+    let with_trend = whole.trend;
+    let mut lines = Vec::new();
+    if whole.fits {
+        lines = table_lines(&all, &whole, options);
+    } else {
+        // Too narrow for a provider column: one table per source under its name, so the
+        // series and metric get the width (rows are sorted by provider and source).
+        let mut start = 0;
+        while start < rows.len() {
+            let source = &rows[start].texts[0];
+            let end = start
+                + rows[start..]
+                    .iter()
+                    .take_while(|r| r.texts[0] == *source)
+                    .count();
+            let group: Vec<&Row> = rows[start..end].iter().collect();
+            lines.extend(wrap(source, options.width));
+            lines.extend(table_lines(
+                &group,
+                &plan(&group, &[1, 2], false, options.width),
+                options,
+            ));
+            start = end;
         }
-        table.add_row(cells);
     }
-    for line in table.lines() {
+    for line in lines {
         writeln!(out, "{line}")?;
     }
     if with_trend
@@ -360,6 +440,31 @@ mod tests {
         // Narrower than names, numbers and units can be: longer lines, nothing cut.
         let text = render(&report, 20);
         assert!(text.contains(" 元 ") && text.contains(" 1545 "), "{text}");
+    }
+
+    #[test]
+    fn too_narrow_for_a_provider_column_one_table_per_source_fits_40() {
+        let mut report = crate::render::fixtures::report();
+        report.series[0].unit = Some("元".into());
+        // At 60 the provider is a column; below what that needs, a heading per source.
+        assert!(render(&report, 60)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains("provider"));
+        for width in [38, 40] {
+            let text = render(&report, width);
+            for line in text.lines() {
+                assert!(line.width() <= width, "{width}: {line}\n{text}");
+            }
+            assert!(!text.contains("provider"), "{text}");
+            assert!(!text.contains(" trend "), "{text}");
+            for heading in ["tencent vod.aigc_usage", "tencent lke.token_usage"] {
+                assert!(text.lines().any(|l| l == heading), "{heading}:\n{text}");
+            }
+            assert!(text.contains(" 元 ") && text.contains(" 1545 "), "{text}");
+        }
+        insta::assert_snapshot!("summary_by_source_at_40", render(&report, 40));
     }
 
     #[test]

@@ -1,16 +1,21 @@
 //! `-o table`: a caption with the range and granularity, then either
 //!
 //! * the wide form: one row per time bucket, one column per series, a `total` row —
-//!   when every series fits the width and the buckets fit `max_table_rows`; or
+//!   when every series fits the width and the buckets fit `max_table_rows`;
+//! * when the series do not fit side by side, the same values one row per (time,
+//!   series) ([`by_point`]), then a `total` row per series; or
 //! * the long form: one row per series (source, series, metric, total, points,
-//!   first → last) — the top `max_table_rows - 1` by total plus an `others` row when
-//!   there are more series than that.
+//!   first → last) — when there are too many buckets, or too many values for one row
+//!   each, or not even one row per value fits; the top `max_table_rows - 1` by total
+//!   plus an `others` row when there are more series than that.
 //!
 //! The table is never wider than `RenderOptions::width`: series names are shortened in
 //! the middle with `…` (`Kling2.…td_720P`), sources and metrics at the end; numbers and
 //! times are never cut (if even the narrowest long form does not fit, the line is longer
 //! rather than a number shorter). Values with different units are never added together.
 //! Control characters in provider text are shown as spaces.
+
+mod by_point;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Write};
@@ -76,9 +81,14 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
     if report.series.iter().all(|s| s.points.is_empty()) {
         lines.push(NO_DATA.to_string());
     } else {
-        let layout = match wide(report, options) {
-            Ok(layout) => layout,
+        let layout = match grid(report, options) {
             Err(why) => long(report, options, why),
+            Ok(grid) => match wide(report, &grid, options) {
+                Ok(layout) => layout,
+                // Too narrow for a column per series: a row per value, when that fits.
+                Err(why) => by_point::layout(report, &grid, options)
+                    .unwrap_or_else(|| long(report, options, why)),
+            },
         };
         let mut table = new_table(options);
         table.set_header(layout.header);
@@ -144,23 +154,26 @@ fn caption(report: &Report, width: usize) -> Vec<String> {
     let q = &report.query;
     let start = q.tz.localize(&q.start);
     let end = q.tz.localize(&q.end);
-    let range = if start.offset() == end.offset() {
-        format!(
-            "{} → {} ({})",
-            wall_clock(&start),
-            wall_clock(&end),
-            start.offset()
+    // The range, in two halves so that a narrow terminal gets it on two lines.
+    let (from, to) = if start.offset() == end.offset() {
+        (
+            format!("{} →", wall_clock(&start)),
+            format!("{} ({})", wall_clock(&end), start.offset()),
         )
     } else {
-        format!(
-            "{} ({}) → {} ({})",
-            wall_clock(&start),
-            start.offset(),
-            wall_clock(&end),
-            end.offset()
+        (
+            format!("{} ({}) →", wall_clock(&start), start.offset()),
+            format!("{} ({})", wall_clock(&end), end.offset()),
         )
     };
-    let mut parts = vec![range];
+    let range = format!("{from} {to}");
+    let mut head = Vec::new();
+    let mut parts = if display_width(&range) <= width {
+        vec![range]
+    } else {
+        head.push(from);
+        vec![to]
+    };
     let granularities: BTreeSet<_> = report.series.iter().map(|s| s.granularity).collect();
     if !granularities.is_empty() {
         let names: Vec<&str> = granularities
@@ -179,7 +192,8 @@ fn caption(report: &Report, width: usize) -> Vec<String> {
     if !calendar_offsets.is_empty() {
         parts.push(format!("days in {}", calendar_offsets.join(", ")));
     }
-    join_wrapped(&parts, " · ", width)
+    head.extend(join_wrapped(&parts, " · ", width));
+    head
 }
 
 /// The offsets of day-or-longer buckets that differ from the zone's at that time.
@@ -218,7 +232,7 @@ fn join_wrapped(parts: &[String], sep: &str, width: usize) -> Vec<String> {
 }
 
 /// Word-wraps a footnote to the width (a word longer than the width gets its own line).
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let words: Vec<String> = text.split(' ').map(str::to_string).collect();
     join_wrapped(&words, " ", width)
 }
@@ -435,14 +449,19 @@ fn row_key(
         .clone()
 }
 
-fn wide(report: &Report, options: &RenderOptions) -> Result<Layout, Fallback> {
+/// The wide form's cells: one row per time bucket, in order, and per series its value in
+/// each row.
+struct Grid {
+    /// Each row's time label.
+    labels: Vec<String>,
+    /// `cells[series][row]`: the sum (the largest for a max series) and whether partial.
+    cells: Vec<Vec<Option<(f64, bool)>>>,
+}
+
+/// The rows of the wide form, or `TooManyBuckets` past `max_table_rows` of them.
+fn grid(report: &Report, options: &RenderOptions) -> Result<Grid, Fallback> {
     let series = &report.series;
     let n = series.len();
-    // Every column needs at least one character and three of borders and padding; the
-    // time column at least ten.
-    if table_width(&vec![1; n]) + 13 > options.width {
-        return Err(Fallback::TooWide);
-    }
     let tz = &report.query.tz;
     let mut cache = HashMap::new();
     let mut rows: BTreeMap<RowKey, usize> = BTreeMap::new();
@@ -465,7 +484,6 @@ fn wide(report: &Report, options: &RenderOptions) -> Result<Layout, Fallback> {
         *index = i;
     }
 
-    // cells[series][row] = (value, partial): the sum, or the largest for a max series.
     let mut cells: Vec<Vec<Option<(f64, bool)>>> = Vec::with_capacity(n);
     for (s, keys) in series.iter().zip(&point_rows) {
         let mut column = vec![None; rows.len()];
@@ -482,12 +500,49 @@ fn wide(report: &Report, options: &RenderOptions) -> Result<Layout, Fallback> {
         cells.push(column);
     }
 
-    let multi_source = series
+    // Two instants with the same wall-clock label (the hour repeated when daylight saving
+    // ends) get their offsets added.
+    let mut label_count: HashMap<&str, usize> = HashMap::new();
+    for (label, _) in rows.keys() {
+        *label_count.entry(label.as_str()).or_default() += 1;
+    }
+    let labels: Vec<String> = rows
+        .keys()
+        .map(|(label, instant)| {
+            if label_count[label.as_str()] > 1 && *instant != i64::MIN {
+                let offset = chrono::DateTime::from_timestamp(*instant, 0)
+                    .map(|t| tz.offset_at(t).to_string())
+                    .unwrap_or_default();
+                format!("{label} {offset}")
+            } else {
+                label.clone()
+            }
+        })
+        .collect();
+    Ok(Grid { labels, cells })
+}
+
+/// Whether the series come from more than one source (each then names its source).
+fn multi_source(series: &[Series]) -> bool {
+    series
         .iter()
         .map(|s| (&s.provider, &s.source))
         .collect::<BTreeSet<_>>()
         .len()
-        > 1;
+        > 1
+}
+
+fn wide(report: &Report, grid: &Grid, options: &RenderOptions) -> Result<Layout, Fallback> {
+    let series = &report.series;
+    let n = series.len();
+    // Every column needs at least one character and three of borders and padding; the
+    // time column at least ten.
+    if table_width(&vec![1; n]) + 13 > options.width {
+        return Err(Fallback::TooWide);
+    }
+    let cells = &grid.cells;
+    let time_labels = &grid.labels;
+    let multi_source = multi_source(series);
     let headers: Vec<Vec<String>> = series
         .iter()
         .map(|s| {
@@ -515,25 +570,6 @@ fn wide(report: &Report, options: &RenderOptions) -> Result<Layout, Fallback> {
         })
         .collect();
 
-    // Two instants with the same wall-clock label (the hour repeated when daylight saving
-    // ends) get their offsets added.
-    let mut label_count: HashMap<&str, usize> = HashMap::new();
-    for (label, _) in rows.keys() {
-        *label_count.entry(label.as_str()).or_default() += 1;
-    }
-    let time_labels: Vec<String> = rows
-        .keys()
-        .map(|(label, instant)| {
-            if label_count[label.as_str()] > 1 && *instant != i64::MIN {
-                let offset = chrono::DateTime::from_timestamp(*instant, 0)
-                    .map(|t| tz.offset_at(t).to_string())
-                    .unwrap_or_default();
-                format!("{label} {offset}")
-            } else {
-                label.clone()
-            }
-        })
-        .collect();
     let time_width = time_labels
         .iter()
         .map(|l| display_width(l))
@@ -586,14 +622,15 @@ fn wide(report: &Report, options: &RenderOptions) -> Result<Layout, Fallback> {
             .collect();
         header.push(header_cell(text.join("\n")));
     }
-    let mut body = Vec::with_capacity(rows.len() + 1);
+    let rows = time_labels.len();
+    let mut body = Vec::with_capacity(rows + 1);
     for (r, label) in time_labels.iter().enumerate() {
         let mut row = vec![Cell::new(label)];
         row.extend(values.iter().map(|texts| Cell::new(&texts[r])));
         body.push(row);
     }
     let mut total_row = vec![Cell::new("total").add_attribute(Attribute::Bold)];
-    total_row.extend(values.iter().map(|texts| Cell::new(&texts[rows.len()])));
+    total_row.extend(values.iter().map(|texts| Cell::new(&texts[rows])));
     body.push(total_row);
 
     let mut notes = Vec::new();
@@ -897,7 +934,7 @@ mod tests {
     use crate::render::fixtures;
     use crate::series::{Granularity, Point};
 
-    fn render(report: &Report, width: usize) -> String {
+    pub(super) fn render(report: &Report, width: usize) -> String {
         let options = RenderOptions {
             width,
             ..RenderOptions::default()
@@ -907,7 +944,7 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-    fn max_line_width(text: &str) -> usize {
+    pub(super) fn max_line_width(text: &str) -> usize {
         text.lines().map(display_width).max().unwrap_or(0)
     }
 

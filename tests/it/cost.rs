@@ -535,11 +535,11 @@ async fn prices_check_names_entries_unpriced_and_unused() {
     let book_text = book.display().to_string();
     // [[price]] lines: VOD entry on line 4, AceData on 13, the unused one on 22.
     assert!(
-        line("vod.aigc_usage spec", "usage (seconds)").ends_with(&format!("{book_text}:4")),
+        line("vod.aigc_usage", "usage (seconds)").ends_with(&format!("{book_text}:4")),
         "{text}"
     );
     assert!(
-        line("vod.aigc_usage spec", "count (tasks)").ends_with("unpriced"),
+        line("vod.aigc_usage", "count (tasks)").ends_with("unpriced"),
         "{text}"
     );
     assert!(

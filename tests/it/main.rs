@@ -18,6 +18,7 @@ mod history;
 mod layering;
 mod lke_tokens;
 mod modelrouter;
+mod narrow;
 mod numbers;
 mod prices_check;
 mod provider_dates;
