@@ -79,6 +79,12 @@ pub fn body(apis: usize, days: usize) -> Vec<u8> {
 
 /// A minimal HTTP/1.1 server answering every request with `body` (then closing).
 pub fn serve(body: Arc<Vec<u8>>) -> String {
+    serve_paced(body, None)
+}
+
+/// [`serve`], sending the body no faster than `bytes_per_second` when given (a network
+/// link rather than loopback).
+pub fn serve_paced(body: Arc<Vec<u8>>, bytes_per_second: Option<u64>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
     let address = listener.local_addr().expect("local address");
     std::thread::spawn(move || {
@@ -110,11 +116,32 @@ pub fn serve(body: Arc<Vec<u8>>) -> String {
                     payload.len()
                 );
                 let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(payload);
+                match bytes_per_second {
+                    None => {
+                        let _ = stream.write_all(payload);
+                    }
+                    Some(rate) => write_paced(&mut stream, payload, rate),
+                }
             });
         }
     });
     format!("http://{address}")
+}
+
+/// Writes `payload` in 64 KiB pieces, each sent when the link would have carried it.
+fn write_paced(stream: &mut std::net::TcpStream, payload: &[u8], bytes_per_second: u64) {
+    let start = std::time::Instant::now();
+    let mut sent = 0usize;
+    for piece in payload.chunks(64 * 1024) {
+        let due = Duration::from_secs_f64(sent as f64 / bytes_per_second as f64);
+        if let Some(wait) = due.checked_sub(start.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        if stream.write_all(piece).is_err() {
+            return;
+        }
+        sent += piece.len();
+    }
 }
 
 #[derive(Deserialize)]

@@ -8,7 +8,9 @@
 //!   from each store (target: no slower than live, aim half; peak memory ≤ live);
 //! - SQLite bytes per stored point (aim < 40);
 //! - SQLite alone: the same number of rows inserted by one `INSERT … SELECT` inside SQLite
-//!   (no fetch, no parse), the floor of what storing them costs.
+//!   (no fetch, no parse), the floor of what storing them costs;
+//! - live and `sync` again with the answer sent at 1 Gbit/s, as a fast network link would
+//!   carry it (loopback carries 54 MB in a few milliseconds, which no provider does).
 //!
 //! Wall time: median of 3 runs of the release binary (stdout to /dev/null); peak memory:
 //! the child's `VmHWM`, polled. Prints figures; asserts nothing.
@@ -155,6 +157,25 @@ fn main() {
         scale::ms(floor.0),
         floor.0.as_secs_f64() / live.0.as_secs_f64()
     );
+
+    // One gigabit per second: 125 MB/s.
+    let link = scale::serve_paced(Arc::new(scale::body(APIS, DAYS)), Some(1_000_000_000 / 8));
+    let live_link = measure(|| run(&link, &scratch, &["acedata", "usage", "-o", "csv"]));
+    line(
+        "at 1 Gbit/s: live acedata usage -o csv",
+        live_link,
+        live_link.0,
+    );
+    let sync_link = measure(|| {
+        fresh += 1;
+        let path = dir.path().join(format!("link{fresh}.db"));
+        run(
+            &link,
+            &path.display().to_string(),
+            &["sync", "-q", "--providers", "acedata"],
+        )
+    });
+    line("at 1 Gbit/s: sync into SQLite", sync_link, live_link.0);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
