@@ -3,14 +3,14 @@
 use futures::future::join_all;
 use rust_decimal::Decimal;
 
-use crate::bucket::{each_point_is_its_bucket, regroup, regroup_owned};
+use crate::bucket::{each_point_is_its_bucket, regroup_owned};
 use crate::cli::ReportArgs;
 use crate::cost::budget::{
     check_budget, parse_budget, parse_warn_percent, require_currency, DEFAULT_WARN_PERCENT,
 };
 use crate::cost::money::Currency;
 use crate::cost::price::Details;
-use crate::cost::regroup::regroup_cost;
+use crate::cost::regroup::{regroup_cost, regroup_cost_series};
 use crate::error::{exit, Error};
 use crate::providers::{self, Provider, Source};
 use crate::series::{Failure, Granularity, Report, Series};
@@ -239,12 +239,6 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     let some_failed = !gathered.failures.is_empty();
 
     let by = group_by(&args.group_by);
-    let regroup_all = |series: &[Series]| -> Vec<Series> {
-        series
-            .iter()
-            .map(|s| regroup(s, by, &ctx.zone, &range, ctx.now))
-            .collect()
-    };
     // With `--cost`, the provider points are priced first (each on its own bucket's
     // date), then the cost series re-bucketed.
     let (per_source, priced) = match &plan {
@@ -327,16 +321,17 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
         report.cost = Some(summary.clone());
     }
     match (&plan, &priced) {
-        // FOCUS rows are the report's buckets (as its JSON and CSV points are), each
-        // priced with its exact decimals: the re-bucketed quantities priced on their
-        // bucket's date, and provider money passed through.
+        // FOCUS rows are the report's buckets (as its JSON and CSV points are), with
+        // the exact figures `--cost` shows: each provider point priced on its own date,
+        // then its cost and quantity added into its bucket.
         (Some(plan), Some(_)) if ctx.format == crate::render::Format::Focus => {
-            let buckets: Vec<Series> = gathered
-                .per_source
+            let points: Vec<Series> = gathered.per_source.iter().flatten().cloned().collect();
+            let mut bucket_costs = cost::price_for_focus(plan, &points)?;
+            bucket_costs.cost_series = bucket_costs
+                .cost_series
                 .iter()
-                .flat_map(|source| regroup_all(source))
-                .collect();
-            let bucket_costs = cost::price_for_focus(plan, &buckets)?;
+                .map(|c| regroup_cost_series(c, by, &ctx.zone, &range, ctx.now))
+                .collect::<Result<_, _>>()?;
             super::exports::print_focus(ctx, &bucket_costs)?
         }
         _ => output::print_combined(ctx, &report, &parts)?,

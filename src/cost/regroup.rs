@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::bucket::{bucket_of, each_point_is_its_bucket, regroup};
 use crate::cost::money::cost_to_f64;
-use crate::cost::price::CostSeries;
+use crate::cost::price::{CostDetail, CostSeries};
 use crate::error::Error;
 use crate::series::{Granularity, Series};
 use crate::timerange::TimeRange;
@@ -25,31 +25,62 @@ pub fn regroup_cost(
     range: &TimeRange,
     now: DateTime<Utc>,
 ) -> Result<Series, Error> {
-    let mut grouped = regroup(&cost.series, by, zone, range, now);
     if cost.details.len() != cost.series.points.len() {
         if each_point_is_its_bucket(&cost.series, by, zone) {
-            return Ok(grouped);
+            return Ok(regroup(&cost.series, by, zone, range, now));
         }
         return Err(Error::Internal(format!(
             "{} {} {:?}: its costs were priced without the exact figures that --group-by needs",
             cost.series.provider, cost.series.source, cost.series.name
         )));
     }
-    let mut sums: HashMap<DateTime<FixedOffset>, Decimal> = HashMap::new();
+    Ok(regroup_cost_series(cost, by, zone, range, now)?.series)
+}
+
+/// A cost series (priced with `Details::Keep`) in `by` buckets, each bucket's figures the
+/// exact sums of its points': its cost, and the quantity priced (FOCUS's rows). Each
+/// point was priced on its own date, so a bucket across a price change costs what its
+/// days cost, as `--cost` shows it.
+pub fn regroup_cost_series(
+    cost: &CostSeries,
+    by: Granularity,
+    zone: &Zone,
+    range: &TimeRange,
+    now: DateTime<Utc>,
+) -> Result<CostSeries, Error> {
+    let too_large = || Error::config(format!("the total cost in {} is too large", cost.currency));
+    let mut sums: HashMap<DateTime<FixedOffset>, CostDetail> = HashMap::new();
     for (point, detail) in cost.series.points.iter().zip(&cost.details) {
         let sum = sums
             .entry(bucket_of(&cost.series, point, by, zone))
-            .or_default();
-        *sum = sum.checked_add(detail.cost).ok_or_else(|| {
-            Error::config(format!("the total cost in {} is too large", cost.currency))
-        })?;
+            .or_insert(CostDetail {
+                cost: Decimal::ZERO,
+                quantity: detail.quantity.map(|_| Decimal::ZERO),
+            });
+        sum.cost = sum.cost.checked_add(detail.cost).ok_or_else(too_large)?;
+        sum.quantity = match (sum.quantity, detail.quantity) {
+            (Some(total), Some(quantity)) => {
+                Some(total.checked_add(quantity).ok_or_else(too_large)?)
+            }
+            _ => None,
+        };
     }
+    let mut grouped = regroup(&cost.series, by, zone, range, now);
+    let mut details = Vec::with_capacity(grouped.points.len());
     for point in &mut grouped.points {
-        if let Some(sum) = sums.get(&point.time) {
-            point.value = cost_to_f64(*sum);
-        }
+        let sum = sums.remove(&point.time).ok_or_else(|| {
+            Error::Internal(format!(
+                "{} {} {:?}: a bucket without costs",
+                cost.series.provider, cost.series.source, cost.series.name
+            ))
+        })?;
+        point.value = cost_to_f64(sum.cost);
+        details.push(sum);
     }
-    Ok(grouped)
+    let mut regrouped = cost.clone();
+    regrouped.series = grouped;
+    regrouped.details = details;
+    Ok(regrouped)
 }
 
 #[cfg(test)]

@@ -185,3 +185,80 @@ fn forecasts_and_their_budget_use_exact_costs() {
     );
     assert_eq!(above.status.code(), Some(0), "{}", stderr(&above));
 }
+
+/// Spec §8/§11: a FOCUS row of a longer bucket costs what `--cost` shows for it: each day
+/// priced on its own date, then added (not the bucket's seconds at its first day's price).
+#[test]
+fn focus_buckets_across_a_price_change_cost_what_cost_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = dir.path().join("change.toml");
+    std::fs::write(
+        &prices,
+        r#"
+[[price]]
+provider = "tencent"
+source = "vod.aigc_usage"
+match = ".*"
+metric = "usage"
+unit = "seconds"
+price = "1"
+currency = "CNY"
+until = "2026-12-04"
+
+[[price]]
+provider = "tencent"
+source = "vod.aigc_usage"
+match = ".*"
+metric = "usage"
+unit = "seconds"
+price = "2"
+currency = "CNY"
+from = "2026-12-04"
+
+[[price]]
+provider = "tencent"
+source = "vod.aigc_usage"
+match = ".*"
+metric = "count"
+unit = "tasks"
+price = "0"
+currency = "CNY"
+"#,
+    )
+    .unwrap();
+    let args = [
+        "report",
+        "--providers",
+        "vod",
+        "--vod-type",
+        "Video",
+        "--start",
+        "2026-12-01",
+        "--end",
+        "2026-12-07",
+        "--group-by",
+        "month",
+    ];
+    // 1–3 December: 50 s at 1; 4–7 December: 80 s at 2.
+    let json = demo(&[&args[..], &["--cost", "-o", "json"]].concat(), &prices);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    assert_eq!(usage_cost(&json_of(&json))["points"][0]["value"], 210);
+
+    let focus = demo(&[&args[..], &["-o", "focus"]].concat(), &prices);
+    assert_eq!(focus.status.code(), Some(0), "{}", stderr(&focus));
+    let text = stdout(&focus);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let usage: Vec<Vec<&str>> = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|row| row[column("x_Metric")] == "usage")
+        .collect();
+    assert_eq!(usage.len(), 1, "{text}");
+    assert_eq!(usage[0][column("BilledCost")], "210.0", "{text}");
+    assert_eq!(usage[0][column("ConsumedQuantity")], "130.0", "{text}");
+    assert_eq!(
+        usage[0][column("ChargePeriodStart")],
+        "2026-11-30T16:00:00Z"
+    );
+}
