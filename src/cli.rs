@@ -40,6 +40,27 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The conflicts among global options, whichever side of the subcommand each was given
+    /// on: clap checks `conflicts_with` only among the options of one side, so
+    /// `--dry-run report --demo` would otherwise run.
+    pub fn check_global_conflicts(&self) -> Result<(), clap::Error> {
+        let conflict = |a: &str, b: &str| {
+            <Cli as clap::CommandFactory>::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("the argument '{a}' cannot be used with '{b}'"),
+            )
+        };
+        if self.global.demo && self.global.dry_run {
+            return Err(conflict("--demo", "--dry-run"));
+        }
+        if self.global.json && self.global.output.is_some() {
+            return Err(conflict("--json", "--output <FORMAT>"));
+        }
+        Ok(())
+    }
+}
+
 /// Options valid before or after the subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
@@ -80,6 +101,8 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_name = "ZONE",
+        // A western offset (`--tz -05:00`) is a value, not an option.
+        allow_hyphen_values = true,
         help_heading = "Global options"
     )]
     pub tz: Option<String>,
@@ -466,7 +489,7 @@ pub struct PricesCheckArgs {
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// Sources to sync, comma-separated [default: every provider with credentials]
+    /// Providers to sync, comma-separated [default: every provider with credentials]
     #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
     pub providers: Vec<String>,
 

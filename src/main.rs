@@ -10,7 +10,7 @@ use aigcusage::error::exit;
 use aigcusage::term::{line_to_stderr, to_stderr, Terminal};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse().and_then(|cli| cli.check_global_conflicts().map(|()| cli)) {
         Ok(cli) => cli,
         Err(error) => return clap_exit(&error),
     };

@@ -42,35 +42,9 @@ fn report_sources() -> Vec<ReportSource> {
 fn select(ctx: &Context, providers: &[String]) -> Result<Vec<ReportSource>, Error> {
     let all = report_sources();
     if !providers.is_empty() {
-        let mut chosen: Vec<usize> = Vec::new();
-        for name in providers {
-            let name = name.trim().to_ascii_lowercase();
-            // A source's name, or a provider's id for all its sources.
-            let matching: Vec<usize> = all
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.name() == name || s.provider.id == name)
-                .map(|(index, _)| index)
-                .collect();
-            if matching.is_empty() {
-                return Err(Error::usage(format!(
-                    "invalid --providers '{name}': choose from {}",
-                    providers::report_names().join(", ")
-                )));
-            }
-            for index in matching {
-                if !chosen.contains(&index) {
-                    chosen.push(index);
-                }
-            }
-        }
-        // In registry order whatever `--providers` says: "the first failure" (its exit
-        // code), the failures and the output follow vod, lke, modelrouter, acedata (§4).
-        chosen.sort_unstable();
-        let mut all: Vec<Option<ReportSource>> = all.into_iter().map(Some).collect();
-        return Ok(chosen
+        return Ok(providers::named_sources(providers)?
             .into_iter()
-            .filter_map(|index| all[index].take())
+            .map(|(provider, source)| ReportSource { provider, source })
             .collect());
     }
     if ctx.demo {

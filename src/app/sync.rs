@@ -228,23 +228,7 @@ fn has_range(range: &crate::cli::RangeOpts) -> bool {
 fn select(ctx: &Context, names: &[String]) -> Result<Vec<StoreSource>, Error> {
     let all: Vec<StoreSource> = providers::sources().collect();
     if !names.is_empty() {
-        let mut chosen: Vec<StoreSource> = Vec::new();
-        for name in names {
-            let name = name.trim().to_ascii_lowercase();
-            let Some(entry) = all.iter().find(|(_, s)| s.name == name) else {
-                let known: Vec<_> = all.iter().map(|(_, s)| s.name).collect();
-                return Err(Error::usage(format!(
-                    "invalid --providers '{name}': choose from {}",
-                    known.join(", ")
-                )));
-            };
-            if !chosen.iter().any(|(_, s)| s.id == entry.1.id) {
-                chosen.push(*entry);
-            }
-        }
-        // In registry order, so "the first failure" is vod, lke, modelrouter, acedata.
-        chosen.sort_by_key(|(_, s)| all.iter().position(|(_, a)| a.id == s.id));
-        return Ok(chosen);
+        return providers::named_sources(names);
     }
     if ctx.demo {
         return Ok(all);

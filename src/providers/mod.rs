@@ -425,6 +425,34 @@ pub fn source_named(name: &str) -> Option<(&'static Provider, &'static Source)> 
     sources().find(|(_, source)| source.name == name)
 }
 
+/// The sources `--providers` names: a source's name (`vod`), or a provider's id for all
+/// its sources (`tencent`); each once, in registry order whatever the order given, so
+/// "the first failure" is always vod's, then lke's, modelrouter's, acedata's (spec §4).
+/// An unknown name is a usage error listing the names.
+pub fn named_sources(names: &[String]) -> Result<Vec<(&'static Provider, &'static Source)>, Error> {
+    let mut chosen = vec![false; sources().count()];
+    for name in names {
+        let name = name.trim().to_ascii_lowercase();
+        let mut found = false;
+        for (index, (provider, source)) in sources().enumerate() {
+            if source.name == name || provider.id == name {
+                chosen[index] = true;
+                found = true;
+            }
+        }
+        if !found {
+            return Err(Error::usage(format!(
+                "invalid --providers '{name}': choose from {}",
+                report_names().join(", ")
+            )));
+        }
+    }
+    Ok(sources()
+        .zip(chosen)
+        .filter_map(|(entry, chosen)| chosen.then_some(entry))
+        .collect())
+}
+
 /// Every name `report --providers` takes: each source's (`vod`), then each provider's
 /// (`tencent`, meaning all its sources) that is not also a source's.
 pub fn report_names() -> Vec<&'static str> {

@@ -82,3 +82,35 @@ fn bad_tz_is_exit_2() {
 fn version_is_printed() {
     assert!(stdout_of(&["--version"]).starts_with("aigcusage "));
 }
+
+/// Spec §2: global options are valid before or after the subcommand, and mean the same
+/// either way, conflicts included (clap alone checks them only on one side).
+#[test]
+fn global_conflicts_hold_across_the_subcommand() {
+    for args in [
+        &["--dry-run", "report", "--demo"][..],
+        &["--demo", "report", "--dry-run"],
+        &["report", "--demo", "--dry-run"],
+        &["-o", "csv", "report", "--demo", "--json"],
+        &["--json", "report", "--demo", "-o", "csv"],
+    ] {
+        let output = aigcusage().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert!(err.contains("cannot be used with"), "{args:?}: {err}");
+    }
+}
+
+/// Spec §2: `--tz` takes a fixed offset, western ones too, as a separate argument.
+#[test]
+fn a_western_offset_is_a_tz_value() {
+    let output = aigcusage()
+        .args(["report", "--demo", "--providers", "acedata", "--last", "1d"])
+        .args(["--tz", "-05:00", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["query"]["tz"], "-05:00");
+}

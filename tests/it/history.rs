@@ -899,3 +899,33 @@ fn a_one_date_vod_sync_covers_the_date_it_asked() {
     assert_eq!(utc(&start), "2025-11-09T16:00:00+00:00");
     assert_eq!(utc(&end), "2025-11-11T15:59:59+00:00");
 }
+
+/// `sync --providers` takes what `report --providers` takes: a provider's id for all its
+/// sources.
+#[test]
+fn sync_takes_provider_names_like_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = aigcusage()
+        .env("AIGCUSAGE_NOW", "2025-11-20T12:00:00Z")
+        .env("AIGCUSAGE_STORE", dir.path().join("h.db"))
+        .args([
+            "sync",
+            "--demo",
+            "-q",
+            "--providers",
+            "tencent",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    ok(&output);
+    let doc = json_of(&output);
+    let sources: Vec<&str> = doc["synced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["vod.aigc_usage", "lke.token_usage"]);
+}
