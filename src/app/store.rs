@@ -52,12 +52,15 @@ pub async fn series_from_store(
 ) -> Result<(Vec<Series>, Vec<Gap>), Error> {
     let store = open(ctx).await?;
     let wanted_sources: Vec<StoreSource> = if sources.is_empty() {
-        let held = store
-            .coverage(&Filter {
-                accounts: accounts.to_vec(),
-                ..Filter::default()
-            })
-            .await?;
+        // The sources held for any account: an `--account` with nothing stored (a typo)
+        // then gets its gaps named, not an empty answer that looks complete.
+        let held = store.coverage(&Filter::default()).await?;
+        if held.is_empty() {
+            ctx.warn(&format!(
+                "the store {} holds no synced data yet (run aigcusage sync)",
+                store.url().redacted()
+            ));
+        }
         let ids: BTreeSet<String> = held.into_iter().map(|c| c.source).collect();
         providers::sources()
             .filter(|(_, source)| ids.contains(source.id))
@@ -72,7 +75,8 @@ pub async fn series_from_store(
         // spans both those and the range as given, since a source's sub-daily series are
         // windowed by the range itself.
         let asked = source_range(source, range);
-        let wanted = Range::new(asked.start, asked.end);
+        // What is not over yet cannot have been synced: no gap after now.
+        let wanted = Range::new(asked.start, asked.end.min(ctx.now.fixed_offset()));
         let filter = Filter {
             accounts: accounts.to_vec(),
             sources: vec![source.id.to_string()],
@@ -105,7 +109,7 @@ pub async fn series_from_store(
             accounts.to_vec()
         };
         for account in expected {
-            if !covered_accounts.contains(account.as_str()) {
+            if !covered_accounts.contains(account.as_str()) && wanted.start <= wanted.end {
                 found.push(Gap {
                     account,
                     provider: provider.id.to_string(),

@@ -929,3 +929,64 @@ fn sync_takes_provider_names_like_report() {
         .collect();
     assert_eq!(sources, ["vod.aigc_usage", "lke.token_usage"]);
 }
+
+/// Spec §10: parts of the range no sync covered are named. An `--account` with nothing
+/// stored (a typo) gets its gaps, not an empty answer that looks complete; a store with
+/// nothing at all says so; and what is not over yet (the rest of a month) is no gap.
+#[test]
+fn unknown_accounts_empty_stores_and_the_future() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let cmd = || {
+        let mut cmd = aigcusage();
+        cmd.env("AIGCUSAGE_NOW", "2026-12-08T12:00:00Z")
+            .env("AIGCUSAGE_STORE", &store);
+        cmd
+    };
+    let empty = cmd()
+        .args(["report", "--from-store", "--last", "3d", "-o", "json"])
+        .output()
+        .unwrap();
+    ok(&empty);
+    assert!(
+        stderr(&empty).contains("holds no synced data yet (run aigcusage sync)"),
+        "{}",
+        stderr(&empty)
+    );
+
+    ok(&cmd().args(["sync", "--demo", "-q"]).output().unwrap());
+    let typo = cmd()
+        .args([
+            "report",
+            "--from-store",
+            "--last",
+            "3d",
+            "--account",
+            "nobody",
+        ])
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    ok(&typo);
+    let doc = json_of(&typo);
+    let gaps = doc["gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 4, "{}", doc["gaps"]);
+    assert!(gaps.iter().all(|g| g["account"] == "nobody"), "{gaps:?}");
+    assert!(
+        stderr(&typo).contains("(account nobody)"),
+        "{}",
+        stderr(&typo)
+    );
+
+    // The month is synced up to now: no gap for 8 December 12:00 to 31 December.
+    let forecast = cmd()
+        .args(["forecast", "--from-store", "--providers", "acedata"])
+        .output()
+        .unwrap();
+    ok(&forecast);
+    assert!(
+        !stderr(&forecast).contains("store has no"),
+        "{}",
+        stderr(&forecast)
+    );
+}
