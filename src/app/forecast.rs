@@ -192,13 +192,24 @@ pub async fn run(ctx: &Context, args: &ForecastArgs) -> Result<(), Error> {
         cost::warn_unpriced(ctx, priced);
     }
     if let Some((amount, currency)) = budget {
-        // A series without enough history counts with its actual so far.
-        let total: Decimal = forecasts
-            .items
-            .iter()
-            .filter(|i| i.currency == Some(currency))
+        // A series without enough history counts with its actual so far, and the total
+        // is then a lower bound: said, so a pass is not taken for a forecast.
+        let counted = || {
+            forecasts
+                .items
+                .iter()
+                .filter(|i| i.currency == Some(currency))
+        };
+        let total: Decimal = counted()
             .map(|i| i.forecast.forecast.unwrap_or(i.forecast.actual))
             .sum();
+        let without = counted().filter(|i| i.forecast.forecast.is_none()).count();
+        if without > 0 {
+            ctx.warn(&format!(
+                "{without} series without enough history count with their actual so far: \
+                 the budget is checked against a lower bound of the forecast"
+            ));
+        }
         if let Some(message) = check_forecast_budget(total, amount, currency) {
             crate::term::line_to_stderr(&message);
             return Err(Error::Reported(exit::THRESHOLD));

@@ -66,17 +66,27 @@ pub async fn run(ctx: &Context, args: &PricesCheckArgs) -> Result<(), Error> {
             &b.metric,
         ))
     });
+    // An entry of a source that failed may well price its data: it is not known unused.
+    let failed = |i: usize| {
+        let entry = &plan.book.entries[i];
+        gathered
+            .failures
+            .iter()
+            .any(|f| f.provider == entry.provider && f.source == entry.source)
+    };
     let unused: Vec<String> = priced
         .unused_entries
         .iter()
+        .filter(|&&i| !failed(i))
         .map(|&i| plan.book.entry_location(i))
         .collect();
-    let complete = priced.unpriced.is_empty();
+    // A failed source's series were not checked: the answer is not complete.
+    let complete = priced.unpriced.is_empty() && gathered.failures.is_empty();
     ctx.output.write_with(|out| match ctx.format {
         Format::Json => write_json(out, &plan.book, &pricing, &unused, complete),
         _ => write_text(out, &plan.book, &pricing, &unused, ctx.terminal.width),
     })?;
-    if !complete {
+    if !priced.unpriced.is_empty() {
         if !ctx.global.quiet {
             crate::term::line_to_stderr(&format!(
                 "{} series unpriced: add entries for them to the price book",

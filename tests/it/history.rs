@@ -990,3 +990,43 @@ fn unknown_accounts_empty_stores_and_the_future() {
         stderr(&forecast)
     );
 }
+
+/// Spec §9: a series with too little history has no forecast; `--budget` then counts its
+/// actual so far and says the total is a lower bound (a pass is no forecast).
+#[test]
+fn a_budget_over_series_without_history_says_it_is_a_lower_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let book = dir.path().join("prices.toml");
+    std::fs::write(
+        &book,
+        "[[price]]\nprovider = \"acedata\"\nsource = \"acedata.api_usage\"\nmatch = \".*\"\n\
+         metric = \"amount\"\nunit = \"credits\"\nprice = \"0.01\"\ncurrency = \"USD\"\n",
+    )
+    .unwrap();
+    let cmd = || {
+        let mut cmd = aigcusage();
+        cmd.env("AIGCUSAGE_NOW", "2026-12-08T12:00:00Z")
+            .env("AIGCUSAGE_STORE", &store)
+            .env("AIGCUSAGE_PRICES", &book);
+        cmd
+    };
+    // Two complete days of history: fewer than the 3 a forecast needs.
+    ok(&cmd()
+        .args(["sync", "--demo", "-q", "--providers", "acedata"])
+        .args(["--start", "2026-12-06", "--end", "2026-12-08"])
+        .output()
+        .unwrap());
+    let output = cmd()
+        .args(["forecast", "--from-store", "--providers", "acedata"])
+        .args(["--currency", "USD", "--budget", "1000000", "-o", "json"])
+        .output()
+        .unwrap();
+    ok(&output);
+    assert_eq!(json_of(&output)["total"], Value::Null);
+    assert!(
+        stderr(&output).contains("the budget is checked against a lower bound"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -1,5 +1,6 @@
-//! `prices check` and non-additive series (spec §5 v3, §8): ModelRouter's `model_count`
-//! is never priced, so it is listed as such, in order, and never makes the exit 7.
+//! `prices check` (spec §8): non-additive series (spec §5 v3: ModelRouter's `model_count`)
+//! are never priced, so they are listed as such, in order, and never make the exit 7; a
+//! failed provider leaves the check incomplete.
 
 use serde_json::json;
 
@@ -95,4 +96,69 @@ fn non_additive_series_are_listed_as_never_priced() {
             .count(),
         1
     );
+}
+
+/// A provider that failed was not checked: `complete` is false and its entries are not
+/// called unused (they may well price its data); exit 6.
+#[test]
+fn a_failed_provider_is_not_complete_and_its_entries_not_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("prices.toml");
+    std::fs::write(
+        &book,
+        r#"
+[[price]]
+provider = "tencent"
+source = "vod.aigc_usage"
+match = ".*"
+metric = "usage"
+unit = "seconds"
+price = "0.4"
+currency = "CNY"
+
+[[price]]
+provider = "acedata"
+source = "acedata.api_usage"
+match = ".*"
+metric = "amount"
+unit = "credits"
+price = "0.01"
+currency = "USD"
+
+[[price]]
+provider = "acedata"
+source = "acedata.api_usage"
+match = ".*"
+metric = "never"
+unit = "credits"
+price = "1"
+currency = "USD"
+"#,
+    )
+    .unwrap();
+    // VOD answers only 365 days: a range in November 2025 fails it (code 2).
+    let output = run(aigcusage()
+        .env("AIGCUSAGE_NOW", "2026-12-08T12:00:00Z")
+        .args(["prices", "check", "--demo", "--providers", "vod,acedata"])
+        .args([
+            "--start",
+            "2025-11-01",
+            "--end",
+            "2025-11-05",
+            "-o",
+            "json",
+            "--prices",
+        ])
+        .arg(&book));
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
+    let doc = json_of(&output);
+    assert_eq!(doc["complete"], false, "{doc}");
+    let unused: Vec<&str> = doc["unused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    assert_eq!(unused.len(), 1, "{doc}");
+    assert!(unused[0].ends_with("prices.toml:20"), "{doc}");
 }
