@@ -23,7 +23,7 @@ pub(crate) struct RawProfile {
     /// The price book's path (spec §8).
     pub prices: Option<String>,
     /// The currency costs are reported in (spec §8).
-    pub currency: Option<String>,
+    pub currency: Option<toml::Spanned<String>>,
     /// (v3) The default `--store`.
     pub store: Option<String>,
     /// (v3) The account history rows are stored under; default: the profile's name.
@@ -32,7 +32,8 @@ pub(crate) struct RawProfile {
     /// by the provider's `check_config_section` (filled by `parse`).
     #[serde(skip)]
     pub sections: BTreeMap<String, toml::Value>,
-    /// The 1-based line of `output` and `tz`, from their spans (filled by `parse`).
+    /// The 1-based line of `output`, `tz` and `currency`, from their spans (filled by
+    /// `parse`).
     #[serde(skip)]
     pub lines: BTreeMap<&'static str, usize>,
 }
@@ -44,6 +45,10 @@ impl RawProfile {
 
     pub fn tz(&self) -> Option<&str> {
         self.tz.as_ref().map(|v| v.get_ref().as_str())
+    }
+
+    pub fn currency(&self) -> Option<&str> {
+        self.currency.as_ref().map(|v| v.get_ref().as_str())
     }
 }
 
@@ -225,6 +230,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, Error> {
         let spans = [
             ("output", profile.output.as_ref().map(toml::Spanned::span)),
             ("tz", profile.tz.as_ref().map(toml::Spanned::span)),
+            (
+                "currency",
+                profile.currency.as_ref().map(toml::Spanned::span),
+            ),
         ];
         for (key, span) in spans {
             if let Some(span) = span {

@@ -151,7 +151,7 @@ pub fn load(inputs: &Inputs) -> Result<Settings, Error> {
     let output = resolve_output(inputs, &ctx, raw.output(), raw.lines.get("output"))?;
     let tz = resolve_tz(inputs, &ctx, raw.tz(), raw.lines.get("tz"), &mut warnings)?;
     let prices = resolve_prices(inputs, &ctx, raw.prices.as_deref());
-    let currency = resolve_currency(inputs, &ctx, raw.currency.as_deref());
+    let currency = resolve_currency(inputs, &ctx, raw.currency(), raw.lines.get("currency"))?;
     let store = StoreSettings::resolve(
         inputs.store_flag.as_deref(),
         &inputs.env,
@@ -391,19 +391,31 @@ fn resolve_prices(
 
 /// `--currency`, `AIGCUSAGE_CURRENCY`, the profile's `currency`, as written: the cost
 /// layer validates them and puts the price book's `currency` between the environment and
-/// the profile (spec §8).
+/// the profile (spec §8). The profile's is checked here, whether or not it is used: a bad
+/// value in the file is exit 3 naming its file and line, as any other.
 fn resolve_currency(
     inputs: &Inputs,
     ctx: &Ctx,
     file_value: Option<&str>,
-) -> Option<Sourced<String>> {
+    file_line: Option<&usize>,
+) -> Result<Option<Sourced<String>>, Error> {
+    let from_file = nonempty(file_value);
+    if let Some(code) = from_file {
+        if crate::cost::money::Currency::parse(code).is_none() {
+            return Err(Error::config(format!(
+                "{}: invalid currency {code:?}: expected an ISO 4217 code of three upper-case \
+                 letters, e.g. CNY or USD",
+                ctx.file_source_at("currency", file_line).0
+            )));
+        }
+    }
     if let Some(flag) = &inputs.currency_flag {
-        return Some(Sourced::new(flag.clone(), Origin::Flag));
+        return Ok(Some(Sourced::new(flag.clone(), Origin::Flag)));
     }
     if let Some(v) = ctx.env.get(vars::AIGCUSAGE_CURRENCY) {
-        return Some(Sourced::new(v.trim().to_string(), Origin::Env));
+        return Ok(Some(Sourced::new(v.trim().to_string(), Origin::Env)));
     }
-    nonempty(file_value).map(|v| Sourced::new(v.to_string(), Origin::File))
+    Ok(from_file.map(|v| Sourced::new(v.to_string(), Origin::File)))
 }
 
 #[cfg(test)]
@@ -425,6 +437,23 @@ mod tests {
 
     fn acedata(s: &Settings) -> &AcedataSettings {
         s.provider()
+    }
+
+    #[test]
+    fn a_bad_profile_currency_is_named_by_file_and_line_even_when_overridden() {
+        let f = config("[default]\noutput = \"json\"\ncurrency = \"cny\"\n");
+        for env in [&[][..], &[("AIGCUSAGE_CURRENCY", "USD")]] {
+            let e = load(&inputs(&f.path, env)).unwrap_err();
+            let message = e.to_string();
+            assert!(
+                message.contains(&format!(
+                    "{}:3: currency under [default]: invalid currency \"cny\"",
+                    f.path.display()
+                )),
+                "{message}"
+            );
+            assert_eq!(e.exit_code(), crate::error::exit::CONFIG);
+        }
     }
 
     #[test]
