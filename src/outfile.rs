@@ -12,12 +12,13 @@
 //! an existing PATH keeps its mode (read when committing). The owner is whoever runs the
 //! command, also when PATH existed with another owner.
 //!
-//! A PATH that is a symbolic link is replaced by a regular file (the rename replaces the
-//! link, not its target); the new file takes the mode of the link's target.
+//! A PATH that is a symbolic link is followed: the output replaces the file it points to
+//! (the temporary file is made beside that file), and the link stays a link, as a
+//! collector or dashboard reading through it expects.
 //!
-//! Errors are [`Error::Io`] (exit 1) naming PATH: a folder that does not exist or cannot
-//! be written, a PATH that is a folder. The spec names no other exit code for them, and
-//! they are failures to write the output like any other.
+//! [`OutputFile::create`] runs before anything is fetched: a folder that does not exist
+//! or cannot be written, or a PATH that is a folder, is a bad `--output-file` (exit 2,
+//! nothing sent). A failure while writing or committing is [`Error::Io`] (exit 1).
 //!
 //! An interrupt that kills the process before it unwinds (a second Ctrl-C, SIGKILL)
 //! leaves PATH as it was but may leave the temporary file behind; its name starts with a
@@ -45,19 +46,27 @@ impl OutputFile {
     /// Creates the temporary file in PATH's folder. Fails when that folder does not exist
     /// or cannot be written, or when PATH is a folder; nothing is changed then.
     pub fn create(path: impl AsRef<Path>) -> Result<Self, Error> {
-        let path = path.as_ref().to_path_buf();
-        let (folder, name) = split(&path)?;
+        let given = path.as_ref();
+        let bad = |e: io::Error| Error::usage(format!("--output-file {}: {e}", given.display()));
+        let path = follow_links(given).map_err(bad)?;
+        let (folder, name) = split(&path).map_err(bad)?;
         if path.is_dir() {
-            return Err(named(
-                &path,
-                io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
-            ));
+            return Err(bad(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            )));
+        }
+        if !folder.is_dir() {
+            return Err(bad(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("the folder {} does not exist", folder.display()),
+            )));
         }
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".tmp")
             .tempfile_in(folder)
-            .map_err(|e| named(&path, e))?;
+            .map_err(bad)?;
         Ok(Self {
             path,
             temp: BufWriter::with_capacity(256 * 1024, temp),
@@ -101,16 +110,32 @@ impl Write for OutputFile {
     }
 }
 
+/// The file PATH names once its symbolic links are followed (a link to a file that does
+/// not exist yet names that file); PATH itself when it is no link.
+fn follow_links(path: &Path) -> io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    // As many links as the kernel follows before ELOOP.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&path) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let target = fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            // Not a link, or nothing there yet.
+            _ => return Ok(path),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
 /// PATH's folder (`.` for a bare file name) and file name.
-fn split(path: &Path) -> Result<(&Path, String), Error> {
+fn split(path: &Path) -> io::Result<(&Path, String)> {
     let name = path
         .file_name()
-        .ok_or_else(|| {
-            named(
-                path,
-                io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
-            )
-        })?
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?
         .to_string_lossy()
         .into_owned();
     let folder = match path.parent() {
@@ -262,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn symlink_path_is_replaced_by_a_file_with_the_target_mode() {
+    fn a_symlink_is_followed_and_its_target_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("target.prom");
         fs::write(&target, "target").unwrap();
@@ -272,22 +297,32 @@ mod tests {
         let mut out = OutputFile::create(&link).unwrap();
         out.write_all(b"via link").unwrap();
         out.commit().unwrap();
-        assert!(!fs::symlink_metadata(&link)
+        assert!(fs::symlink_metadata(&link)
             .unwrap()
             .file_type()
             .is_symlink());
-        assert_eq!(fs::read_to_string(&link).unwrap(), "via link");
-        assert_eq!(mode(&link), 0o640);
-        assert_eq!(fs::read_to_string(&target).unwrap(), "target");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "via link");
+        assert_eq!(mode(&target), 0o640);
+        assert_eq!(entries(dir.path()), ["link.prom", "target.prom"]);
+        // A relative link to a file not there yet creates it.
+        let later = dir.path().join("later.prom");
+        symlink("new.prom", &later).unwrap();
+        let mut out = OutputFile::create(&later).unwrap();
+        out.write_all(b"new").unwrap();
+        out.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("new.prom")).unwrap(),
+            "new"
+        );
+        assert_eq!(mode(&dir.path().join("new.prom")), 0o644);
     }
 
     #[test]
-    fn missing_folder_is_an_io_error_naming_path() {
+    fn missing_folder_is_a_usage_error_naming_path() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("no-such-folder").join("out.prom");
         let err = OutputFile::create(&path).unwrap_err();
-        assert!(matches!(err, Error::Io(_)), "{err:?}");
-        assert_eq!(err.exit_code(), crate::error::exit::INTERNAL);
+        assert_eq!(err.exit_code(), crate::error::exit::USAGE);
         let message = err.to_string();
         assert!(message.contains(&path.display().to_string()), "{message}");
         assert!(!path.parent().unwrap().exists());

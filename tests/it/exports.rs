@@ -356,7 +356,13 @@ fn a_folder_that_does_not_exist_fails_before_anything_is_sent() {
         "--output-file",
         "/nonexistent-aigcusage-dir/out.prom",
     ]));
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    // A bad --output-file: a usage error, nothing sent.
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("the folder /nonexistent-aigcusage-dir does not exist"),
+        "{}",
+        stderr(&output)
+    );
     assert!(
         stderr(&output).contains("/nonexistent-aigcusage-dir/out.prom"),
         "{}",
