@@ -23,6 +23,7 @@ use crate::cost::money::{cost_to_f64, format_fixed, round_for_print, Currency};
 use crate::cost::price::Details;
 use crate::error::{exit, Error};
 use crate::number::json_number;
+use crate::render::names::{series_suffixes, with_suffix};
 use crate::render::plain::{Cut, CutAt, Plain};
 use crate::render::summary::sparkline;
 use crate::render::table::{clean, wrap_words};
@@ -444,7 +445,12 @@ fn write_table(out: &mut dyn Write, forecasts: &Forecasts, width: usize) -> std:
 /// The table's cells: a header, a row per forecast and the total row.
 fn forecast_table(forecasts: &Forecasts) -> Plain {
     let mut rows: Vec<Vec<String>> = vec![TABLE_HEADER.iter().map(|h| h.to_string()).collect()];
-    for item in &forecasts.items {
+    // Series of the same name and metric (from several accounts) say what tells them
+    // apart; the header and total rows have nothing to tell.
+    let series: Vec<Series> = forecasts.items.iter().map(|i| i.series.clone()).collect();
+    let mut suffixes = vec![None];
+    suffixes.extend(series_suffixes(&series));
+    for (item, suffix) in forecasts.items.iter().zip(&suffixes[1..]) {
         let (s, f) = (&item.series, &item.forecast);
         let money = item.currency.is_some();
         let basis: Vec<Option<f64>> = f.basis.iter().map(|v| Some(cost_to_f64(*v))).collect();
@@ -468,7 +474,7 @@ fn forecast_table(forecasts: &Forecasts) -> Plain {
         };
         rows.push(vec![
             clean(&s.source),
-            clean(&format!("{}{metric}", s.name)),
+            with_suffix(&clean(&format!("{}{metric}", s.name)), suffix.as_ref()),
             clean(&s.unit.clone().unwrap_or_default()),
             cell(f.actual, money),
             cell(f.daily_rate, money),
@@ -507,10 +513,11 @@ fn forecast_table(forecasts: &Forecasts) -> Plain {
             Cut {
                 column: SERIES,
                 min: MIN_SERIES,
-                at: CutAt::Middle,
+                at: CutAt::Name,
             },
         ],
         drop_later: vec![PER_DAY, LEFT, RANGE],
+        suffixes,
     }
 }
 

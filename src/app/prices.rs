@@ -23,6 +23,7 @@ use crate::cli::PricesCheckArgs;
 use crate::cost::book::PriceBook;
 use crate::cost::price::{Pricing, SeriesPricing};
 use crate::error::{exit, Error};
+use crate::render::names::{label_suffixes, with_suffix, Identity};
 use crate::render::plain::{Cut, CutAt, Plain};
 use crate::render::table::{clean, truncate_middle};
 use crate::render::Format;
@@ -226,9 +227,22 @@ fn write_text(
     unused: &[String],
     width: usize,
 ) -> std::io::Result<()> {
+    // Series of the same name and metric say the labels that tell them apart.
+    let identities: Vec<Identity> = pricing
+        .iter()
+        .map(|line| Identity {
+            provider: &line.series.provider,
+            source: &line.series.source,
+            name: &line.series.name,
+            metric: line.series.metric.clone(),
+            labels: &line.series.labels,
+        })
+        .collect();
+    let suffixes = label_suffixes(&identities);
     let rows: Vec<Vec<String>> = pricing
         .iter()
-        .map(|line| {
+        .zip(&suffixes)
+        .map(|(line, suffix)| {
             let p = &line.series;
             let metric = match &p.unit {
                 Some(unit) if unit != &p.metric => format!("{} ({unit})", p.metric),
@@ -236,7 +250,7 @@ fn write_text(
             };
             vec![
                 clean(&format!("{} {}", p.provider, p.source)),
-                clean(&p.name),
+                with_suffix(&clean(&p.name), suffix.as_ref()),
                 clean(&metric),
                 clean(&line.describe(book)),
             ]
@@ -258,7 +272,7 @@ fn write_text(
             Cut {
                 column: 1,
                 min: MIN_NAME,
-                at: CutAt::Middle,
+                at: CutAt::Name,
             },
             Cut {
                 column: 3,
@@ -267,6 +281,7 @@ fn write_text(
             },
         ],
         drop_later: Vec::new(),
+        suffixes,
     };
     for line in table.fit(width).lines {
         writeln!(out, "{line}")?;
@@ -276,4 +291,49 @@ fn write_text(
         writeln!(out, "{UNUSED}{}", truncate_middle(&clean(location), room))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn line(account: &str, name: &str) -> Line {
+        Line {
+            series: SeriesPricing {
+                provider: "alibaba".into(),
+                source: "modelrouter.cost_trend".into(),
+                name: name.into(),
+                metric: name.into(),
+                unit: Some("元".into()),
+                labels: BTreeMap::from([("account".to_string(), account.to_string())]),
+                pricing: Pricing::ProviderMoney,
+            },
+            not_additive: false,
+        }
+    }
+
+    #[test]
+    fn series_of_one_name_from_two_accounts_say_their_account() {
+        let pricing = [
+            line("team-a", "total_amount"),
+            line("team-b", "total_amount"),
+            line("team-b", "total_calls"),
+        ];
+        let mut out = Vec::new();
+        write_text(&mut out, &PriceBook::default(), &pricing, &[], 100).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].contains("total_amount [account=team-a] "),
+            "{text}"
+        );
+        assert!(
+            lines[1].contains("total_amount [account=team-b] "),
+            "{text}"
+        );
+        assert!(lines[2].contains("total_calls "), "{text}");
+        assert!(!lines[2].contains("account"), "{text}");
+    }
 }

@@ -144,6 +144,42 @@ pub fn big_report(n: usize, days: usize) -> Report {
     Report::new(query, all)
 }
 
+/// AceData day series as `report --from-store` gives them after syncing two accounts:
+/// the same names, metric and unit, told apart only by the label `account` (the
+/// values differ so that the columns can be told apart too), plus one series only
+/// `team-b` has.
+pub fn two_accounts() -> Report {
+    let day = |d: u32| t(&format!("2025-11-{d:02}T00:00:00+00:00"));
+    let series = |account: &str, name: &str, values: &[f64]| {
+        let points = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Point::new(day(18 + i as u32), *v))
+            .collect();
+        let mut s = series(
+            "acedata",
+            "acedata.api_usage",
+            name,
+            "amount",
+            Some("credits"),
+            Some(Granularity::Day),
+            points,
+        );
+        s.labels = labels(&[("account", account), ("api", name)]);
+        s
+    };
+    Report::new(
+        query(Zone::UTC),
+        vec![
+            series("team-a", "Claude Messages", &[9.4, 13.0]),
+            series("team-b", "Claude Messages", &[1.5, 2.0]),
+            series("team-a", "Midjourney Imagine", &[66.1, 24.8]),
+            series("team-b", "Midjourney Imagine", &[3.0, 4.25]),
+            series("team-b", "Suno Music", &[7.0, 8.0]),
+        ],
+    )
+}
+
 pub fn failure() -> Failure {
     Failure {
         provider: "acedata".into(),

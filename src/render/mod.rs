@@ -17,6 +17,7 @@ pub mod csv;
 pub mod document;
 pub mod focus;
 pub mod json;
+pub mod names;
 pub mod ndjson;
 pub mod plain;
 pub mod prom;

@@ -6,17 +6,20 @@
 
 use unicode_width::UnicodeWidthStr;
 
+use super::names::{fit_name, name_min_width, Suffix};
 use super::table::{truncate_end, truncate_middle};
 
 /// Between two columns.
 const GAP: &str = "  ";
 
 /// Where a cut column loses its text: `Middle` keeps both ends (names: `Kling…_720P`),
-/// `End` keeps the start (sources: `modelro…`).
+/// `End` keeps the start (sources: `modelro…`), `Name` is `Middle` for a series' name
+/// that ends with its row's [`Plain::suffixes`], which is kept (`Kl…0P [account=a]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CutAt {
     Middle,
     End,
+    Name,
 }
 
 /// A column that may be shortened, down to `min` columns.
@@ -40,6 +43,9 @@ pub struct Plain {
     pub cut: Vec<Cut>,
     /// Columns left out, in this order, when cutting to the minimums is not enough.
     pub drop_later: Vec<usize>,
+    /// Per row, what tells its series apart from another of the same name
+    /// ([`crate::render::names`]): the `CutAt::Name` cell ends with ` ` and its full text.
+    pub suffixes: Vec<Option<Suffix>>,
 }
 
 /// The lines of a fitted table and the columns it left out.
@@ -64,13 +70,29 @@ fn cut_to(plain: &Plain, natural: &[usize], columns: &[usize], width: usize) -> 
     let mut widths = natural.to_vec();
     for cut in plain.cut.iter().filter(|cut| columns.contains(&cut.column)) {
         let excess = line_width(columns, &widths).saturating_sub(width);
-        let room = widths[cut.column].saturating_sub(cut.min);
+        let min = match cut.at {
+            // The suffixes are kept whole.
+            CutAt::Name => (0..plain.rows.len())
+                .filter_map(|r| plain.name_parts(r, cut.column))
+                .map(|(name, suffix)| name_min_width(name, Some(suffix)))
+                .fold(cut.min, usize::max),
+            _ => cut.min,
+        };
+        let room = widths[cut.column].saturating_sub(min);
         widths[cut.column] -= excess.min(room);
     }
     widths
 }
 
 impl Plain {
+    /// A `CutAt::Name` cell's name and the suffix it ends with, when its row has one.
+    fn name_parts(&self, row: usize, column: usize) -> Option<(&str, &Suffix)> {
+        let suffix = self.suffixes.get(row)?.as_ref()?;
+        let text = self.rows.get(row)?.get(column)?;
+        let name = text.strip_suffix(suffix.full.as_str())?.strip_suffix(' ')?;
+        Some((name, suffix))
+    }
+
     pub fn fit(&self, width: usize) -> Fitted {
         let count = self.rows.iter().map(Vec::len).max().unwrap_or(0);
         let natural: Vec<usize> = (0..count)
@@ -104,12 +126,19 @@ impl Plain {
         let lines = self
             .rows
             .iter()
-            .map(|row| {
+            .enumerate()
+            .map(|(r, row)| {
                 let mut line = String::new();
                 for (i, &c) in columns.iter().enumerate() {
                     let text = row.get(c).map_or("", String::as_str);
                     let text = match self.cut.iter().find(|cut| cut.column == c) {
                         Some(Cut { at: CutAt::End, .. }) => truncate_end(text, widths[c]),
+                        Some(Cut {
+                            at: CutAt::Name, ..
+                        }) => match self.name_parts(r, c) {
+                            Some((name, suffix)) => fit_name(name, Some(suffix), widths[c]),
+                            None => truncate_middle(text, widths[c]),
+                        },
                         Some(Cut {
                             at: CutAt::Middle, ..
                         }) => truncate_middle(text, widths[c]),
@@ -164,6 +193,7 @@ mod tests {
                 at: CutAt::Middle,
             }],
             drop_later: vec![2],
+            suffixes: Vec::new(),
         }
     }
 
@@ -197,5 +227,40 @@ mod tests {
         // Numbers are never cut: too narrow means a longer line.
         let fitted = table().fit(5);
         assert_eq!(fitted.lines[1], "a lo…ame  12345");
+    }
+
+    #[test]
+    fn a_name_is_cut_before_what_tells_it_apart() {
+        let suffix = |account: &str| Suffix {
+            full: format!("[account={account}]"),
+            short: format!("[{account}]"),
+        };
+        let plain = Plain {
+            rows: vec![
+                vec!["series".into(), "total".into()],
+                vec!["Claude Messages [account=team-a]".into(), "1".into()],
+                vec!["Claude Messages [account=team-b]".into(), "2".into()],
+                vec!["Suno Music".into(), "3".into()],
+            ],
+            right: vec![false, true],
+            cut: vec![Cut {
+                column: 0,
+                min: 8,
+                at: CutAt::Name,
+            }],
+            suffixes: vec![None, Some(suffix("team-a")), Some(suffix("team-b")), None],
+            ..Plain::default()
+        };
+        let fitted = plain.fit(80);
+        assert_eq!(fitted.lines[1], "Claude Messages [account=team-a]      1");
+        let fitted = plain.fit(32);
+        assert_eq!(fitted.lines[1], "Clau…ges [account=team-a]      1");
+        assert_eq!(fitted.lines[3], "Suno Music                     3");
+        // Less than 8 columns of name left: the labels' values alone.
+        let fitted = plain.fit(30);
+        assert_eq!(fitted.lines[1], "Claude …ssages [team-a]      1");
+        // The labels are kept (their values at least) even past the column's minimum.
+        let fitted = plain.fit(10);
+        assert_eq!(fitted.lines[2], "… [team-b]      2");
     }
 }

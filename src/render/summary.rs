@@ -4,6 +4,8 @@
 //! It fits the width (spec §5 v3): the trend column goes first, then names wrap; when even
 //! that is too wide, each source's rows get a table of their own under the source's name,
 //! which frees the provider column's width (it fits 40 columns with the demo data).
+//! Series of the same name and metric say the labels that tell them apart after their
+//! name ([`super::names`]); those wrap with the name and are never cut.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -13,6 +15,7 @@ use comfy_table::{Cell, CellAlignment};
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::names::{series_suffixes, with_suffix};
 use super::table::{clean, new_table, truncate_middle, NO_TOTAL};
 use super::RenderOptions;
 use crate::number::format_value;
@@ -68,6 +71,8 @@ fn squeeze(values: Vec<Option<f64>>, max: usize, aggregation: Aggregation) -> Ve
 struct Row {
     /// provider and source, series, metric: may be wrapped.
     texts: [String; 3],
+    /// The metric only repeats the series' name (ModelRouter's): it may be left blank.
+    repeats_name: bool,
     /// Never cut or wrapped (spec §5 v3).
     total: String,
     unit: String,
@@ -206,14 +211,14 @@ fn plan(rows: &[&Row], texts: &[usize], allow_trend: bool, width: usize) -> Plan
     let metric = texts.iter().position(|&i| i == 2);
     let blank_repeated_metrics = natural.iter().sum::<usize>() > avail && metric.is_some();
     if let (true, Some(m)) = (blank_repeated_metrics, metric) {
-        if rows.iter().all(|r| r.texts[1] == r.texts[2]) {
+        if rows.iter().all(|r| r.repeats_name) {
             texts.remove(m);
             natural.remove(m);
             avail = avail_for(texts.len());
         } else {
             natural[m] = rows
                 .iter()
-                .filter(|r| r.texts[1] != r.texts[2])
+                .filter(|r| !r.repeats_name)
                 .map(|r| width_of(&r.texts[2]))
                 .chain([width_of(HEADERS[2])])
                 .max()
@@ -251,7 +256,7 @@ fn table_lines(rows: &[&Row], plan: &Plan, options: &RenderOptions) -> Vec<Strin
             .zip(&plan.widths)
             .map(|(&i, &w)| {
                 let text = &row.texts[i];
-                if i == 2 && plan.blank_repeated_metrics && *text == row.texts[1] {
+                if i == 2 && plan.blank_repeated_metrics && row.repeats_name {
                     Cell::new("")
                 } else {
                     Cell::new(wrap(text, w).join("\n"))
@@ -281,10 +286,14 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.time.naive_local()))
         .collect();
+    // Series that share a name and metric say the labels that tell them apart; a long
+    // name is shortened, the labels are not (they wrap).
+    let name_suffixes = series_suffixes(&report.series);
     let rows: Vec<Row> = report
         .series
         .iter()
-        .map(|series| {
+        .zip(&name_suffixes)
+        .map(|(series, suffix)| {
             let values: Vec<Option<f64>> = buckets
                 .iter()
                 .map(|b| {
@@ -300,17 +309,20 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
             if series.points.last().is_some_and(|p| p.partial) {
                 trend.push_str(PARTIAL_MARK);
             }
+            let name = truncate_middle(&clean(&series.name), MAX_NAME);
+            // A cost series says what it priced (`cost of usage`).
+            let metric = match series.labels.get(crate::cost::price::PRICED_METRIC_LABEL) {
+                Some(priced) if series.metric == crate::cost::price::COST_METRIC => {
+                    clean(&format!("cost of {priced}"))
+                }
+                _ => clean(&series.metric),
+            };
             Row {
+                repeats_name: name == metric,
                 texts: [
                     clean(&format!("{} {}", series.provider, series.source)),
-                    truncate_middle(&clean(&series.name), MAX_NAME),
-                    // A cost series says what it priced (`cost of usage`).
-                    match series.labels.get(crate::cost::price::PRICED_METRIC_LABEL) {
-                        Some(priced) if series.metric == crate::cost::price::COST_METRIC => {
-                            clean(&format!("cost of {priced}"))
-                        }
-                        _ => clean(&series.metric),
-                    },
+                    with_suffix(&name, suffix.as_ref()),
+                    metric,
                 ],
                 total: series
                     .total()
@@ -465,6 +477,29 @@ mod tests {
             assert!(text.contains(" 元 ") && text.contains(" 1545 "), "{text}");
         }
         insta::assert_snapshot!("summary_by_source_at_40", render(&report, 40));
+    }
+
+    #[test]
+    fn series_of_the_same_name_from_two_accounts_say_their_account() {
+        let report = crate::render::fixtures::two_accounts();
+        let text = render(&report, 100);
+        insta::assert_snapshot!("summary_two_accounts", text);
+        for name in ["Claude Messages", "Midjourney Imagine"] {
+            for account in ["team-a", "team-b"] {
+                let row = format!("{name} [account={account}]");
+                assert_eq!(text.matches(&row).count(), 1, "{row}:\n{text}");
+            }
+        }
+        // A series only one account has needs nothing more; nor do labels that agree.
+        assert!(text.contains("Suno Music "), "{text}");
+        assert!(!text.contains("Suno Music ["), "{text}");
+        assert!(!text.contains("api="), "{text}");
+        // Narrow: the suffix wraps with the name, nothing is cut.
+        let text = render(&report, 40);
+        for line in text.lines() {
+            assert!(line.width() <= 40, "{line}\n{text}");
+        }
+        assert_eq!(text.matches("team-b]").count(), 2, "{text}");
     }
 
     #[test]

@@ -13,7 +13,9 @@
 //! the middle with `…` (`Kling2.…td_720P`), sources and metrics at the end; numbers and
 //! times are never cut (if even the narrowest long form does not fit, the line is longer
 //! rather than a number shorter). Values with different units are never added together.
-//! Control characters in provider text are shown as spaces.
+//! Control characters in provider text are shown as spaces. Series that share a name and
+//! metric (several accounts of a store) carry the labels that tell them apart after their
+//! name, which a shortened name keeps ([`super::names`]).
 
 mod by_point;
 
@@ -23,6 +25,7 @@ use std::io::{self, Write};
 use comfy_table::{modifiers, presets, Attribute, Cell, CellAlignment, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::names::{fit_name, name_min_width, series_suffixes, with_suffix, Suffix};
 use super::time::{compact, keeps_own_offset, wall_clock};
 use super::RenderOptions;
 use crate::number::format_value;
@@ -543,10 +546,16 @@ fn wide(report: &Report, grid: &Grid, options: &RenderOptions) -> Result<Layout,
     let cells = &grid.cells;
     let time_labels = &grid.labels;
     let multi_source = multi_source(series);
+    // Series that share a name and metric say the labels that tell them apart.
+    let name_suffixes = series_suffixes(series);
     let headers: Vec<Vec<String>> = series
         .iter()
-        .map(|s| {
-            let mut lines = vec![clean(&s.name), metric_with_unit(s)];
+        .zip(&name_suffixes)
+        .map(|(s, suffix)| {
+            let mut lines = vec![
+                with_suffix(&clean(&s.name), suffix.as_ref()),
+                metric_with_unit(s),
+            ];
             if multi_source {
                 lines.push(clean(&s.source));
             }
@@ -597,9 +606,11 @@ fn wide(report: &Report, grid: &Grid, options: &RenderOptions) -> Result<Layout,
         .iter()
         .zip(&value_widths)
         .zip(headers.iter().zip(&suffixes))
-        .map(|((&nat, &v), (lines, suffix))| {
+        .zip(series.iter().zip(&name_suffixes))
+        .map(|(((&nat, &v), (lines, suffix)), (s, name_suffix))| {
             v.max(nat.min(WIDE_MIN_HEADER))
                 .max(metric_min_width(&lines[1], suffix.as_deref()))
+                .max(name_min_width(&clean(&s.name), name_suffix.as_ref()))
         })
         .collect();
     let overhead = table_width(&vec![0; n + 1]) + time_width;
@@ -610,12 +621,17 @@ fn wide(report: &Report, grid: &Grid, options: &RenderOptions) -> Result<Layout,
     let widths = shrink(&natural, &min, &[], avail);
 
     let mut header = vec![header_cell("time".to_string())];
-    for ((lines, &w), suffix) in headers.iter().zip(&widths).zip(&suffixes) {
+    for (((lines, &w), suffix), (s, name_suffix)) in headers
+        .iter()
+        .zip(&widths)
+        .zip(&suffixes)
+        .zip(series.iter().zip(&name_suffixes))
+    {
         let text: Vec<String> = lines
             .iter()
             .enumerate()
             .map(|(i, l)| match i {
-                0 => truncate_middle(l, w),
+                0 => fit_name(&clean(&s.name), name_suffix.as_ref(), w),
                 1 => fit_metric(l, suffix.as_deref(), w),
                 _ => truncate_end(l, w),
             })
@@ -662,6 +678,10 @@ fn unit_key(s: &Series) -> (bool, &str) {
 /// One long-form row before layout: source, series, metric, total, points, first → last.
 struct LongRow {
     cells: [String; 6],
+    /// The series' name without what tells it apart from series of the same name
+    /// (`[account=team-a]`, kept whole when the name is shortened).
+    name: String,
+    name_suffix: Option<Suffix>,
     /// The unit part at the end of the metric cell, which is never cut.
     unit_suffix: Option<String>,
     /// The `others` row.
@@ -714,14 +734,16 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
         (order, rest)
     };
 
+    let name_suffixes = series_suffixes(series);
     let mut rows: Vec<LongRow> = shown
         .iter()
         .map(|&i| {
             let s = &series[i];
+            let name = clean(&s.name);
             LongRow {
                 cells: [
                     clean(&s.source),
-                    clean(&s.name),
+                    with_suffix(&name, name_suffixes[i].as_ref()),
                     metric_with_unit(s),
                     marked_total(totals[i], partial[i], any_partial),
                     s.points.len().to_string(),
@@ -732,6 +754,8 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
                         s.points.last().map(|p| compact(&p.time, s.granularity, tz)),
                     ),
                 ],
+                name,
+                name_suffix: name_suffixes[i].clone(),
                 unit_suffix: unit_suffix(s),
                 summary: false,
             }
@@ -803,6 +827,12 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
     for r in rows.iter().filter(|r| r.summary) {
         min[1] = min[1].max(display_width(&r.cells[1]));
     }
+    // What tells a series apart from another of the same name is kept whole when the
+    // width allows (it is worth more than the points and first → last columns).
+    let series_min = min[1];
+    for r in &rows {
+        min[1] = min[1].max(name_min_width(&r.name, r.name_suffix.as_ref()));
+    }
     // Text columns shrink to their minimum; if that is not enough, first → last and then
     // points go; numbers are never cut, so past that the line is simply longer.
     let pick = |columns: &[usize], v: &[usize]| columns.iter().map(|&c| v[c]).collect::<Vec<_>>();
@@ -811,6 +841,8 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
             columns.retain(|&c| c != droppable);
         }
     }
+    let excess = table_width(&pick(&columns, &min)).saturating_sub(options.width);
+    min[1] = min[1].saturating_sub(excess).max(series_min);
     let avail = options
         .width
         .saturating_sub(table_width(&vec![0; columns.len()]));
@@ -838,7 +870,8 @@ fn long(report: &Report, options: &RenderOptions, why: Fallback) -> Layout {
                 .zip(&widths)
                 .map(|(&c, &w)| {
                     let text = match c {
-                        1 => truncate_middle(&r.cells[c], w),
+                        1 if r.summary => truncate_middle(&r.cells[c], w),
+                        1 => fit_name(&r.name, r.name_suffix.as_ref(), w),
                         2 => fit_metric(&r.cells[c], r.unit_suffix.as_deref(), w),
                         0 => truncate_end(&r.cells[c], w),
                         _ => r.cells[c].clone(),
@@ -914,6 +947,8 @@ fn others_row(
             points.to_string(),
             range_of(labels.first().cloned(), labels.last().cloned()),
         ],
+        name: String::new(),
+        name_suffix: None,
         unit_suffix: suffix,
         summary: true,
     }
@@ -1172,6 +1207,54 @@ mod tests {
         let text = render(&report, 100);
         assert!(text.contains("2025-11-02 01:30 -04:00"), "{text}");
         assert!(text.contains("2025-11-02 01:30 -05:00"), "{text}");
+    }
+
+    #[test]
+    fn series_of_the_same_name_from_two_accounts_say_their_account() {
+        let report = fixtures::two_accounts();
+        let wide = render(&report, 200);
+        insta::assert_snapshot!("wide_two_accounts", wide);
+        let header = wide.lines().nth(2).unwrap();
+        for column in [
+            "Claude Messages [account=team-a]",
+            "Claude Messages [account=team-b]",
+            "Midjourney Imagine [account=team-a]",
+            "Midjourney Imagine [account=team-b]",
+        ] {
+            assert_eq!(header.matches(column).count(), 1, "{column}:\n{wide}");
+        }
+        assert!(header.contains(" Suno Music "), "{wide}");
+        assert!(!wide.contains("api="), "{wide}");
+        // Too many buckets for the wide form: one row per series, the accounts whole.
+        let mut report = report;
+        for s in &mut report.series {
+            for day in 20..25 {
+                let time = fixtures::t(&format!("2025-11-{day}T00:00:00+00:00"));
+                s.points.push(Point::new(time, 1.0));
+            }
+        }
+        let mut options = RenderOptions {
+            width: 100,
+            max_table_rows: 6,
+            ..RenderOptions::default()
+        };
+        let mut out = Vec::new();
+        write(&report, &options, &mut out).unwrap();
+        let long = String::from_utf8(out).unwrap();
+        insta::assert_snapshot!("long_two_accounts_100", long);
+        assert!(long.contains("one row per series"), "{long}");
+        assert!(long.contains("Claude Messages [account=team-b]"), "{long}");
+        // At 40 the names are cut, and past a few columns of name the labels give only
+        // their values.
+        options.width = 40;
+        let mut out = Vec::new();
+        write(&report, &options, &mut out).unwrap();
+        let long = String::from_utf8(out).unwrap();
+        assert!(max_line_width(&long) <= 40, "{long}");
+        for account in ["[team-a]", "[team-b]"] {
+            assert_eq!(long.matches(account).count(), 2, "{account}:\n{long}");
+        }
+        assert!(long.contains("Suno Music"), "{long}");
     }
 
     #[test]

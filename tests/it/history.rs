@@ -1030,3 +1030,99 @@ fn a_budget_over_series_without_history_says_it_is_a_lower_bound() {
         stderr(&output)
     );
 }
+
+/// Spec §5/§10: series from several accounts share their names; the tables say which
+/// account each is (JSON and CSV carry the label), and a series of one account does not.
+#[test]
+fn tables_tell_the_accounts_of_a_store_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[team-a]\n[team-b]\naccount = \"team-b-billing\"\n",
+    )
+    .unwrap();
+    let cmd = || {
+        let mut cmd = aigcusage();
+        cmd.env("AIGCUSAGE_NOW", NOW)
+            .env("AIGCUSAGE_STORE", &store)
+            .env("AIGCUSAGE_CONFIG", &config);
+        cmd
+    };
+    for profile in ["team-a", "team-b"] {
+        let output = cmd()
+            .args(["--profile", profile, "sync", "--demo", "-q"])
+            .args(["--providers", "acedata,vod"])
+            .output()
+            .unwrap();
+        ok(&output);
+    }
+    let accounts = ["[account=team-a]", "[account=team-b-billing]"];
+    let output = cmd()
+        .env("COLUMNS", "200")
+        .args([
+            "report",
+            "--from-store",
+            "--last",
+            "3d",
+            "--providers",
+            "acedata",
+        ])
+        .output()
+        .unwrap();
+    ok(&output);
+    let text = stdout(&output);
+    for name in ["Claude Messages", "Midjourney Imagine"] {
+        for account in accounts {
+            // A summary row and a column of the table.
+            let named = format!("{name} {account}");
+            assert_eq!(text.matches(&named).count(), 2, "{named}:\n{text}");
+        }
+    }
+    assert!(!text.contains("api="), "{text}");
+
+    // VOD's count and usage of one specification: four columns, or at 60 columns four
+    // series of one row per time, each naming its account.
+    let output = cmd()
+        .env("COLUMNS", "60")
+        .args([
+            "report",
+            "--from-store",
+            "--last",
+            "3d",
+            "--providers",
+            "vod",
+        ])
+        .output()
+        .unwrap();
+    ok(&output);
+    let text = stdout(&output);
+    // Four days and a total, of two metrics, per account: the end of the account at
+    // least (the whole `[team-b-billing]` and a space need one column more).
+    assert!(text.contains("one row per time and series"), "{text}");
+    for account in ["[team-a]", "billing]"] {
+        let rows = text
+            .lines()
+            .filter(|l| l.starts_with("│ 2026-") || l.starts_with("│ total "))
+            .filter(|l| l.contains(account))
+            .count();
+        assert_eq!(rows, 10, "{account}:\n{text}");
+    }
+    for line in text.lines() {
+        assert!(line.chars().count() <= 60, "{line}\n{text}");
+    }
+
+    // `forecast --from-store` lists each account's series once.
+    let output = cmd()
+        .env("COLUMNS", "200")
+        .args(["forecast", "--from-store", "--providers", "acedata"])
+        .output()
+        .unwrap();
+    ok(&output);
+    let text = stdout(&output);
+    for account in accounts {
+        let named = format!("Claude Messages amount {account}");
+        assert_eq!(text.matches(&named).count(), 1, "{named}:\n{text}");
+    }
+}

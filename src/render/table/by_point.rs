@@ -11,8 +11,9 @@ use comfy_table::{Attribute, Cell};
 
 use super::{
     clean, display_width, header_cell, marked, marked_total, multi_source, shrink, table_width,
-    truncate_end, truncate_middle, Grid, Layout, RenderOptions, PARTIAL_NOTE,
+    truncate_end, Grid, Layout, RenderOptions, PARTIAL_NOTE,
 };
+use crate::render::names::{fit_name, name_min_width, series_suffixes, with_suffix};
 use crate::series::{Report, Series};
 
 /// Up to this many times `max_table_rows` rows: past that, one row per series is more
@@ -93,30 +94,32 @@ pub(super) fn layout(report: &Report, grid: &Grid, options: &RenderOptions) -> O
     }
     columns.sort_unstable();
 
-    // Every row's cells (all six; the hidden ones are never shown) and whether it is a
-    // total row.
+    // Series that share a name and metric say the labels that tell them apart.
+    let name_suffixes = series_suffixes(series);
+    // Every row's cells (all six; the hidden ones are never shown), whether it is a
+    // total row, and its series.
     let row = |s: &Series, i: usize, time: String, value: String| -> [String; 6] {
         [
             time,
             clean(&s.source),
-            clean(&s.name),
+            with_suffix(&clean(&s.name), name_suffixes[i].as_ref()),
             metric_cells[i].clone(),
             value,
             s.unit.as_deref().map(clean).unwrap_or_default(),
         ]
     };
-    let mut rows: Vec<([String; 6], bool)> = Vec::with_capacity(values + series.len());
+    let mut rows: Vec<([String; 6], bool, usize)> = Vec::with_capacity(values + series.len());
     for (r, time) in grid.labels.iter().enumerate() {
         for (i, s) in series.iter().enumerate() {
             if let Some((value, partial)) = grid.cells[i][r] {
                 let value = marked(value, partial, any_partial);
-                rows.push((row(s, i, time.clone(), value), false));
+                rows.push((row(s, i, time.clone(), value), false, i));
             }
         }
     }
     for (i, s) in series.iter().enumerate() {
         let total = marked_total(s.total(), false, any_partial);
-        rows.push((row(s, i, "total".into(), total), true));
+        rows.push((row(s, i, "total".into(), total), true, i));
     }
 
     let headers: [Vec<String>; 6] = [
@@ -130,14 +133,14 @@ pub(super) fn layout(report: &Report, grid: &Grid, options: &RenderOptions) -> O
     let natural: Vec<usize> = (0..6)
         .map(|c| {
             rows.iter()
-                .map(|(cells, _)| display_width(&cells[c]))
+                .map(|(cells, _, _)| display_width(&cells[c]))
                 .chain(headers[c].iter().map(|h| display_width(h)))
                 .max()
                 .unwrap_or(0)
         })
         .collect();
     // Times, values and units are never cut.
-    let min: Vec<usize> = (0..6)
+    let mut min: Vec<usize> = (0..6)
         .map(|c| match c {
             SOURCE => natural[c].min(MIN_SOURCE),
             SERIES => natural[c].min(MIN_SERIES),
@@ -149,6 +152,16 @@ pub(super) fn layout(report: &Report, grid: &Grid, options: &RenderOptions) -> O
     if table_width(&pick(&min)) > options.width {
         return None;
     }
+    // What tells a series apart from another of the same name is kept whole, as far as
+    // the width allows.
+    let keep_suffix = series
+        .iter()
+        .zip(&name_suffixes)
+        .map(|(s, suffix)| name_min_width(&clean(&s.name), suffix.as_ref()))
+        .max()
+        .unwrap_or(0);
+    let slack = options.width - table_width(&pick(&min));
+    min[SERIES] = min[SERIES].max(keep_suffix.min(min[SERIES] + slack));
     let avail = options
         .width
         .saturating_sub(table_width(&vec![0; columns.len()]));
@@ -170,13 +183,13 @@ pub(super) fn layout(report: &Report, grid: &Grid, options: &RenderOptions) -> O
         .collect();
     let body = rows
         .iter()
-        .map(|(cells, total)| {
+        .map(|(cells, total, i)| {
             columns
                 .iter()
                 .zip(&widths)
                 .map(|(&c, &w)| {
                     let text = match c {
-                        SERIES => truncate_middle(&cells[c], w),
+                        SERIES => fit_name(&clean(&series[*i].name), name_suffixes[*i].as_ref(), w),
                         SOURCE | METRIC => truncate_end(&cells[c], w),
                         _ => cells[c].clone(),
                     };
@@ -290,6 +303,20 @@ mod tests {
         ] {
             assert!(text.contains(value), "{value:?}:\n{text}");
         }
+    }
+
+    #[test]
+    fn series_of_the_same_name_from_two_accounts_say_their_account() {
+        let text = render(&fixtures::two_accounts(), 60);
+        insta::assert_snapshot!("by_point_two_accounts_60", text);
+        assert!(text.contains("one row per time and series"), "{text}");
+        assert!(max_line_width(&text) <= 60, "{text}");
+        // Two days and a total of each of two series; the names are cut, not the labels.
+        for account in ["[account=team-a]", "[account=team-b]"] {
+            assert_eq!(text.matches(account).count(), 6, "{account}:\n{text}");
+        }
+        assert!(text.contains("Claude …ssages [account=team-a]"), "{text}");
+        assert!(text.contains(" Suno Music "), "{text}");
     }
 
     #[test]
