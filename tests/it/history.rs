@@ -44,6 +44,24 @@ async fn execute(url: &str, sql: &str) {
     }
 }
 
+/// The rows of the covered-ranges table, in one order (the tests' own client).
+async fn covered_rows(url: &str) -> Vec<String> {
+    let sql =
+        "SELECT account || ' ' || source || ' ' || start || ' ' || \"end\" || ' ' || synced_at
+               FROM aigcusage_covered ORDER BY 1";
+    if url.starts_with("postgres://") {
+        let dbname = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+        let client = pg::connect(pg::server().port, dbname).await;
+        let rows = client.query(sql, &[]).await.unwrap();
+        rows.iter().map(|r| r.get::<_, String>(0)).collect()
+    } else {
+        let connection = rusqlite::Connection::open(url).unwrap();
+        let mut statement = connection.prepare(sql).unwrap();
+        let rows = statement.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+}
+
 /// The binary with the clock pinned and the store named in the environment.
 fn with_store(mut cmd: assert_cmd::Command, url: &str) -> assert_cmd::Command {
     cmd.env("AIGCUSAGE_NOW", NOW).env("AIGCUSAGE_STORE", url);
@@ -310,8 +328,17 @@ async fn syncing_twice_changes_nothing_but_synced_at(kind: Kind) {
     };
     ok(&sync(NOW));
     let (first, first_synced) = export_lines(&url);
+    let covered_once = covered_rows(&url).await;
+    ok(&sync(NOW));
+    assert_eq!(
+        covered_rows(&url).await,
+        covered_once,
+        "the covered ranges as once"
+    );
     ok(&sync("2026-12-01T07:00:00Z"));
     let (second, second_synced) = export_lines(&url);
+    // One range per source still (only its synced_at moves).
+    assert_eq!(covered_rows(&url).await.len(), covered_once.len());
     assert!(!first.is_empty());
     assert_eq!(first, second);
     assert!(first_synced
@@ -327,6 +354,7 @@ async fn syncing_twice_changes_nothing_but_synced_at(kind: Kind) {
         .output()
         .unwrap();
     let (_dir2, url2) = fresh_store(kind).await;
+    let mut imported_covered = Vec::new();
     for _ in 0..2 {
         let output = with_store(aigcusage(), &url2)
             .args(["history", "import", "-"])
@@ -334,7 +362,10 @@ async fn syncing_twice_changes_nothing_but_synced_at(kind: Kind) {
             .output()
             .unwrap();
         ok(&output);
+        imported_covered.push(covered_rows(&url2).await);
     }
+    assert_eq!(imported_covered[0], imported_covered[1], "importing twice");
+    assert!(!imported_covered[0].is_empty());
     let again = with_store(aigcusage(), &url2)
         .args(["history", "export"])
         .output()
