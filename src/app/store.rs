@@ -84,8 +84,7 @@ pub async fn series_from_store(
         let mut series = store.read(&filter).await?;
         for s in &mut series {
             s.aggregation = source.aggregation_of(&s.metric);
-            // The same cut as the live fetch's.
-            providers::window(source, s, range, ctx.now);
+            window_keeping_partial(source, s, range, ctx.now);
         }
         series.retain(|s| !s.points.is_empty());
         all.extend(series);
@@ -117,6 +116,34 @@ pub async fn series_from_store(
         gaps.extend(found);
     }
     Ok((all, gaps))
+}
+
+/// The same cut as the live fetch's, except that a bucket stored as partial stays
+/// partial: its value is what the provider had when it was synced (half a day, say),
+/// whether or not the bucket is over now, until a later sync replaces it with a final
+/// one.
+fn window_keeping_partial(
+    source: &Source,
+    series: &mut Series,
+    range: &TimeRange,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    // Stored points come in time order, so these are sorted.
+    let stored_partial: Vec<_> = series
+        .points
+        .iter()
+        .filter(|p| p.partial)
+        .map(|p| p.time)
+        .collect();
+    providers::window(source, series, range, now);
+    if stored_partial.is_empty() {
+        return;
+    }
+    for point in &mut series.points {
+        if stored_partial.binary_search(&point.time).is_ok() {
+            point.partial = true;
+        }
+    }
 }
 
 /// Warns about each gap on stderr: `store has no vod.aigc_usage data from T to T`.

@@ -373,6 +373,78 @@ async fn syncing_twice_changes_nothing_but_synced_at(kind: Kind) {
     assert_eq!(stdout(&again), stdout(&exported));
 }
 
+/// A bucket synced before it ended keeps its partial mark when read later (its value is
+/// half a day's), until a sync after it ended replaces it with a final one.
+async fn partial_buckets_stay_partial_until_synced_again(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    let sync = |now: &str| {
+        aigcusage()
+            .env("AIGCUSAGE_NOW", now)
+            .args([
+                "sync",
+                "--demo",
+                "-q",
+                "--providers",
+                "acedata",
+                "--store",
+                &url,
+            ])
+            .output()
+            .unwrap()
+    };
+    // December 9 (UTC, AceData's calendar) is half over at this sync.
+    ok(&sync("2026-12-09T12:00:00Z"));
+    let december_9 = || {
+        let output = aigcusage()
+            .env("AIGCUSAGE_NOW", "2026-12-11T12:00:00Z")
+            .args([
+                "report",
+                "--from-store",
+                "--providers",
+                "acedata",
+                "-o",
+                "json",
+            ])
+            .args([
+                "--start",
+                "2026-12-08",
+                "--end",
+                "2026-12-09",
+                "--store",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        ok(&output);
+        let doc = json_of(&output);
+        let series = doc["series"].as_array().unwrap().clone();
+        assert!(!series.is_empty());
+        series
+            .iter()
+            .map(|s| {
+                let points = s["points"].as_array().unwrap();
+                assert_eq!(points.len(), 2, "{s}");
+                // December 8 was over when synced: final.
+                assert_eq!(points[0].get("partial"), None, "{s}");
+                assert_eq!(points[1]["time"], "2026-12-09T00:00:00+00:00");
+                points[1].get("partial").cloned()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        december_9().iter().all(|p| p == &Some(Value::Bool(true))),
+        "{:?}",
+        december_9()
+    );
+    // Synced after it ended: final.
+    ok(&sync("2026-12-11T12:00:00Z"));
+    assert!(
+        december_9().iter().all(Option::is_none),
+        "{:?}",
+        december_9()
+    );
+}
+
 /// A range partly never synced: its gaps on stderr and in the JSON.
 async fn gaps_are_named(kind: Kind) {
     let (_dir, url) = fresh_store(kind).await;
@@ -601,6 +673,7 @@ both_backends!(
     local_server_then_offline,
     failing_provider_writes_nothing,
     syncing_twice_changes_nothing_but_synced_at,
+    partial_buckets_stay_partial_until_synced_again,
     gaps_are_named,
     interrupted_sync_leaves_the_store,
     malformed_import_writes_nothing,
