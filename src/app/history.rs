@@ -8,10 +8,10 @@ use serde::Serialize;
 use crate::cli::{HistoryCommand, RangeOpts};
 use crate::error::Error;
 use crate::render::Format;
-use crate::store::{export, Filter, Range, SourceStatus};
+use crate::store::{export, Filter, SourceStatus};
 use crate::timestamp::rfc3339;
 
-use super::store::{interruptible, open};
+use super::store::{export_range, interruptible, open};
 use super::Context;
 
 pub async fn run(ctx: &Context, command: &HistoryCommand) -> Result<(), Error> {
@@ -132,18 +132,23 @@ async fn export_rows(ctx: &Context, range: &RangeOpts) -> Result<(), Error> {
         || range.last.is_some()
         || range.month.is_some()
     {
-        let range = ctx.range(range)?;
-        Some(Range::new(range.start, range.end))
+        Some(ctx.range(range)?)
     } else {
         None
     };
     let store = open(ctx).await?;
-    let filter = Filter {
-        accounts: ctx.global.accounts.clone(),
-        sources: Vec::new(),
-        range,
+    let accounts = &ctx.global.accounts;
+    let rows = match range {
+        // The rows `--from-store` would read for this range, no more.
+        Some(range) => export_range(store.as_ref(), accounts, &range, ctx.now).await?,
+        None => {
+            let filter = Filter {
+                accounts: accounts.clone(),
+                ..Filter::default()
+            };
+            store.export(&filter).await?
+        }
     };
-    let rows = store.export(&filter).await?;
     ctx.output.write_with(|out| export::write(&rows, out))?;
     Ok(())
 }

@@ -445,6 +445,76 @@ async fn partial_buckets_stay_partial_until_synced_again(kind: Kind) {
     );
 }
 
+/// `history export` with a range exports the rows `report --from-store` reads for it:
+/// VOD's own dates for a whole-day range (spec §5), not every bucket overlapping the
+/// range in --tz.
+async fn export_selects_rows_as_from_store_reads_them(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    // December 1 +08:00 is stored (it began before this now).
+    ok(&with_store(aigcusage(), &url)
+        .args([
+            "sync",
+            "--demo",
+            "-q",
+            "--start",
+            "2026-11-01",
+            "--end",
+            "2026-12-01",
+        ])
+        .output()
+        .unwrap());
+    // (source, series, labels without account, time) of each line.
+    let keys = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines()
+            .map(|line| {
+                let mut row: Value = serde_json::from_str(line).unwrap();
+                row["labels"].as_object_mut().unwrap().remove("account");
+                format!(
+                    "{} {} {} {}",
+                    row["source"], row["series"], row["labels"], row["time"]
+                )
+            })
+            // The report sums modelrouter's hours into days; the other sources' buckets
+            // are the stored ones.
+            .filter(|key| !key.starts_with("\"modelrouter"))
+            .collect()
+    };
+    for tz in ["UTC", "Asia/Shanghai", "America/New_York"] {
+        let exported = with_store(aigcusage(), &url)
+            .args(["history", "export", "--month", "2026-11", "--tz", tz])
+            .output()
+            .unwrap();
+        ok(&exported);
+        let read = with_store(aigcusage(), &url)
+            .args([
+                "report",
+                "--from-store",
+                "--month",
+                "2026-11",
+                "-o",
+                "ndjson",
+                "--tz",
+                tz,
+            ])
+            .output()
+            .unwrap();
+        ok(&read);
+        let exported = keys(&stdout(&exported));
+        let vod_has = |date: &str| {
+            exported
+                .iter()
+                .any(|k| k.starts_with("\"vod.aigc_usage\"") && k.contains(date))
+        };
+        assert!(vod_has("2026-11-01T00:00:00+08:00"), "{tz}");
+        assert!(vod_has("2026-11-30T00:00:00+08:00"), "{tz}");
+        assert!(
+            !vod_has("2026-12-01T00:00:00+08:00") && !vod_has("2026-10-31T00:00:00+08:00"),
+            "{tz}"
+        );
+        assert_eq!(exported, keys(&stdout(&read)), "{tz}");
+    }
+}
+
 /// A range partly never synced: its gaps on stderr and in the JSON.
 async fn gaps_are_named(kind: Kind) {
     let (_dir, url) = fresh_store(kind).await;
@@ -674,6 +744,7 @@ both_backends!(
     failing_provider_writes_nothing,
     syncing_twice_changes_nothing_but_synced_at,
     partial_buckets_stay_partial_until_synced_again,
+    export_selects_rows_as_from_store_reads_them,
     gaps_are_named,
     interrupted_sync_leaves_the_store,
     malformed_import_writes_nothing,
