@@ -51,8 +51,12 @@ struct RangeOut {
 async fn status(ctx: &Context) -> Result<(), Error> {
     let store = open(ctx).await?;
     let sources = store.status().await?;
+    // Covered ranges and the last sync are instants: shown in --tz.
     let time = |t: &DateTime<FixedOffset>| rfc3339(&ctx.zone.localize(t));
     let optional = |t: &Option<DateTime<FixedOffset>>| t.as_ref().map(time);
+    // The first and last point are buckets: shown in their provider's own calendar (the
+    // offset they were stored with), whatever --tz (spec §5).
+    let bucket = |t: &Option<DateTime<FixedOffset>>| t.as_ref().map(rfc3339);
     if ctx.format == Format::Json {
         let doc = StatusDocument {
             schema_version: 1,
@@ -63,8 +67,8 @@ async fn status(ctx: &Context) -> Result<(), Error> {
                     account: &s.account,
                     provider: &s.provider,
                     source: &s.source,
-                    first: optional(&s.first),
-                    last: optional(&s.last),
+                    first: bucket(&s.first),
+                    last: bucket(&s.last),
                     covered: s
                         .covered
                         .iter()
@@ -91,8 +95,8 @@ async fn status(ctx: &Context) -> Result<(), Error> {
             [
                 s.account.clone(),
                 s.source.clone(),
-                optional(&s.first).unwrap_or_else(none),
-                optional(&s.last).unwrap_or_else(none),
+                bucket(&s.first).unwrap_or_else(none),
+                bucket(&s.last).unwrap_or_else(none),
                 s.rows.to_string(),
                 optional(&s.last_sync).unwrap_or_else(none),
                 s.covered

@@ -515,6 +515,48 @@ async fn export_selects_rows_as_from_store_reads_them(kind: Kind) {
     }
 }
 
+/// `history status` prints the first and last point (buckets) in their provider's own
+/// calendar whatever --tz (spec §5); covered ranges and the last sync (instants) in --tz.
+async fn status_shows_buckets_in_their_own_calendar(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    ok(&with_store(aigcusage(), &url)
+        .args(["sync", "--demo", "-q", "--providers", "vod"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap());
+    let status = |format: &[&str]| {
+        let output = with_store(aigcusage(), &url)
+            .args(["history", "status", "--tz", "UTC"])
+            .args(format)
+            .output()
+            .unwrap();
+        ok(&output);
+        output
+    };
+    let doc = json_of(&status(&["-o", "json"]));
+    let vod = &doc["sources"][0];
+    assert_eq!(vod["source"], "vod.aigc_usage");
+    assert_eq!(vod["first"], "2026-11-01T00:00:00+08:00");
+    assert_eq!(vod["last"], "2026-11-30T00:00:00+08:00");
+    assert_eq!(
+        vod["covered"],
+        serde_json::json!([{"start": "2026-10-31T16:00:00+00:00", "end": "2026-11-30T15:59:59+00:00"}])
+    );
+    assert_eq!(vod["last_sync"], "2026-12-01T06:00:00+00:00");
+    let table = stdout(&status(&[]));
+    let row = table
+        .lines()
+        .find(|l| l.contains("vod.aigc_usage"))
+        .unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells[2..4],
+        ["2026-11-01T00:00:00+08:00", "2026-11-30T00:00:00+08:00"],
+        "{table}"
+    );
+    assert_eq!(cells[5], "2026-12-01T06:00:00+00:00", "{table}");
+}
+
 /// A range partly never synced: its gaps on stderr and in the JSON.
 async fn gaps_are_named(kind: Kind) {
     let (_dir, url) = fresh_store(kind).await;
@@ -745,6 +787,7 @@ both_backends!(
     syncing_twice_changes_nothing_but_synced_at,
     partial_buckets_stay_partial_until_synced_again,
     export_selects_rows_as_from_store_reads_them,
+    status_shows_buckets_in_their_own_calendar,
     gaps_are_named,
     interrupted_sync_leaves_the_store,
     malformed_import_writes_nothing,
