@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::cli::{HistoryCommand, RangeOpts};
 use crate::error::Error;
+use crate::providers;
 use crate::render::Format;
 use crate::store::{export, Filter, SourceStatus};
 use crate::timestamp::rfc3339;
@@ -160,11 +161,15 @@ async fn export_rows(ctx: &Context, range: &RangeOpts) -> Result<(), Error> {
 async fn import(ctx: &Context, file: &std::path::Path) -> Result<(), Error> {
     // Everything is parsed before the store is touched: a malformed line writes nothing.
     let rows = if file.as_os_str() == "-" {
-        export::parse(std::io::stdin().lock(), "stdin")?
+        export::parse(std::io::stdin().lock(), "stdin", &known_source)?
     } else {
         let opened = std::fs::File::open(file)
             .map_err(|e| Error::usage(format!("cannot read {}: {e}", file.display())))?;
-        export::parse(BufReader::new(opened), &file.display().to_string())?
+        export::parse(
+            BufReader::new(opened),
+            &file.display().to_string(),
+            &known_source,
+        )?
     };
     let written = interruptible(async {
         let store = open(ctx).await?;
@@ -175,6 +180,21 @@ async fn import(ctx: &Context, file: &std::path::Path) -> Result<(), Error> {
         eprintln!("imported {written} points");
     }
     Ok(())
+}
+
+/// Whether the registry has this (provider, source): rows of anything else would be
+/// stored where no command reads them.
+fn known_source(provider: &str, source: &str) -> Result<(), String> {
+    if providers::sources().any(|(p, s)| p.id == provider && s.id == source) {
+        return Ok(());
+    }
+    let known: Vec<String> = providers::sources()
+        .map(|(p, s)| format!("{}/{}", p.id, s.id))
+        .collect();
+    Err(format!(
+        "unknown provider/source \"{provider}/{source}\": expected one of {}",
+        known.join(", ")
+    ))
 }
 
 /// A plain aligned table: a header, then rows; columns in `right` are right-aligned.

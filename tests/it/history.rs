@@ -686,6 +686,44 @@ async fn malformed_import_writes_nothing(kind: Kind) {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("line 2"), "{}", stderr(&output));
     assert!(export_lines(&url).0.is_empty());
+
+    // A provider or source the registry does not know (or a source of another provider)
+    // is malformed too: no command would ever read those rows.
+    let good = r#"{"time":"2026-11-01T00:00:00+00:00","provider":"acedata","source":"acedata.api_usage","series":"A","metric":"amount","unit":"credits","value":1,"labels":{},"account":"x","granularity":"day","partial":false,"synced_at":"2026-12-01T00:00:00+00:00"}"#;
+    for (provider, source) in [
+        ("nope", "acedata.api_usage"),
+        ("acedata", "nope.usage"),
+        ("tencent", "acedata.api_usage"),
+    ] {
+        let bad = good
+            .replace(
+                "\"provider\":\"acedata\"",
+                &format!("\"provider\":\"{provider}\""),
+            )
+            .replace(
+                "\"source\":\"acedata.api_usage\"",
+                &format!("\"source\":\"{source}\""),
+            );
+        let output = with_store(aigcusage(), &url)
+            .args(["history", "import", "-"])
+            .write_stdin(format!("{good}\n{good}\n{bad}\n"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let message = stderr(&output);
+        assert!(
+            message.contains("line 3") && message.contains(&format!("{provider}/{source}")),
+            "{message}"
+        );
+        assert!(export_lines(&url).0.is_empty());
+    }
+    // The good line alone is imported.
+    ok(&with_store(aigcusage(), &url)
+        .args(["history", "import", "-"])
+        .write_stdin(format!("{good}\n"))
+        .output()
+        .unwrap());
+    assert_eq!(export_lines(&url).0.len(), 1);
 }
 
 /// A store written by a newer aigcusage is refused with exit 3.

@@ -368,7 +368,7 @@ pub async fn covered_ranges_merge_when_written(kind: Kind) {
     let exported = export_text(&*store, &Filter::default()).await;
     let target = fresh(kind).await;
     let imported = store::open(&target.url).await.unwrap();
-    let rows = export::parse(exported.as_bytes(), "export.ndjson").unwrap();
+    let rows = export::parse(exported.as_bytes(), "export.ndjson", &|_, _| Ok(())).unwrap();
     imported.import(rows.clone()).await.unwrap();
     let once = covered_table(&target.url).await;
     assert_eq!(once.len(), 2, "{once:?}");
@@ -428,7 +428,7 @@ pub async fn export_then_import_round_trips(kind: Kind) {
 
     let target = fresh(kind).await;
     let imported_store = store::open(&target.url).await.unwrap();
-    let rows = export::parse(exported.as_bytes(), "export.ndjson").unwrap();
+    let rows = export::parse(exported.as_bytes(), "export.ndjson", &|_, _| Ok(())).unwrap();
     assert_eq!(imported_store.import(rows.clone()).await.unwrap(), 5);
     assert_eq!(
         export_text(&*imported_store, &Filter::default()).await,
