@@ -23,6 +23,15 @@ pub async fn open(ctx: &Context) -> Result<Box<dyn Store>, Error> {
     store::open(&url).await
 }
 
+/// For `sync --dry-run`: the store the settings name if it exists, never creating it.
+pub async fn open_existing(ctx: &Context) -> Result<Option<Box<dyn Store>>, Error> {
+    let url = ctx.settings.store.url()?.value;
+    if ctx.global.verbose {
+        eprintln!("store: {}", url.redacted());
+    }
+    store::open_existing(&url).await
+}
+
 /// A source as the store names it: its registry entry.
 pub type StoreSource = (&'static Provider, &'static Source);
 

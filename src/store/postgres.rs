@@ -44,7 +44,33 @@ fn describe(e: &tokio_postgres::Error) -> String {
 }
 
 impl PostgresStore {
+    /// Connects and creates or migrates the tables.
     pub async fn open(url: StoreUrl) -> Result<Self, Error> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects; `None` when the database holds no store yet (its tables are not
+    /// created: `sync --dry-run` writes nothing).
+    pub async fn open_existing(url: StoreUrl) -> Result<Option<Self>, Error> {
+        let store = Self::connect(url).await?;
+        let exists: bool = {
+            let client = store.client.lock().await;
+            client
+                .query_one("SELECT to_regclass('aigcusage_schema') IS NOT NULL", &[])
+                .await
+                .map_err(store.failed("reading"))?
+                .get(0)
+        };
+        if !exists {
+            return Ok(None);
+        }
+        store.migrate().await?;
+        Ok(Some(store))
+    }
+
+    async fn connect(url: StoreUrl) -> Result<Self, Error> {
         let StoreUrl::Postgres(pg) = &url else {
             return Err(Error::Internal(
                 "PostgresStore::open: not a PostgreSQL URL".into(),
@@ -84,12 +110,10 @@ impl PostgresStore {
             tokio::spawn(connection);
             client
         };
-        let store = Self {
+        Ok(Self {
             url,
             client: Mutex::new(client),
-        };
-        store.migrate().await?;
-        Ok(store)
+        })
     }
 
     fn failed(&self, what: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {

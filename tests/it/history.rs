@@ -557,6 +557,59 @@ async fn status_shows_buckets_in_their_own_calendar(kind: Kind) {
     assert_eq!(cells[5], "2026-12-01T06:00:00+00:00", "{table}");
 }
 
+/// Whether the store's tables exist (a SQLite file, or the tables in PostgreSQL).
+async fn store_exists(url: &str) -> bool {
+    if url.starts_with("postgres://") {
+        let dbname = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+        let client = pg::connect(pg::server().port, dbname).await;
+        let row = client
+            .query_one("SELECT to_regclass('aigcusage_schema') IS NOT NULL", &[])
+            .await
+            .unwrap();
+        row.get(0)
+    } else {
+        std::path::Path::new(url).exists()
+    }
+}
+
+/// `sync --dry-run` sends nothing and writes nothing: a store that does not exist is not
+/// created (its default range is `--last 30d`), an existing one is read for the default
+/// ranges and left as it was.
+async fn dry_run_sync_writes_no_store(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    let server = acedata_server(1, Duration::ZERO).await;
+    let dry_run = || {
+        let output = with_store(with_acedata(&server.uri()), &url)
+            .args(["sync", "--dry-run"])
+            .output()
+            .unwrap();
+        ok(&output);
+        stdout(&output)
+    };
+    let requests = dry_run();
+    // `--last 30d` before 2026-12-01T06:00:00Z.
+    assert!(
+        requests.contains("created_at_from=2026-11-01T06%3A00%3A00Z"),
+        "{requests}"
+    );
+    assert!(!store_exists(&url).await, "the dry run created the store");
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    ok(&with_store(with_acedata(&server.uri()), &url)
+        .args(["sync"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap());
+    let before = (export_lines(&url), covered_rows(&url).await);
+    let requests = dry_run();
+    // Two dates before the last covered one (November 30).
+    assert!(
+        requests.contains("created_at_from=2026-11-28T00%3A00%3A00Z"),
+        "{requests}"
+    );
+    assert_eq!((export_lines(&url), covered_rows(&url).await), before);
+}
+
 /// A range partly never synced: its gaps on stderr and in the JSON.
 async fn gaps_are_named(kind: Kind) {
     let (_dir, url) = fresh_store(kind).await;
@@ -826,6 +879,7 @@ both_backends!(
     partial_buckets_stay_partial_until_synced_again,
     export_selects_rows_as_from_store_reads_them,
     status_shows_buckets_in_their_own_calendar,
+    dry_run_sync_writes_no_store,
     gaps_are_named,
     interrupted_sync_leaves_the_store,
     malformed_import_writes_nothing,

@@ -376,6 +376,42 @@ pub async fn covered_ranges_merge_when_written(kind: Kind) {
     assert_eq!(covered_table(&target.url).await, once);
 }
 
+/// `open_existing` (for `sync --dry-run`) never creates a store; it opens one that is.
+pub async fn open_existing_creates_nothing(kind: Kind) {
+    let fresh = fresh(kind).await;
+    assert!(store::open_existing(&fresh.url).await.unwrap().is_none());
+    assert!(store::open_existing(&fresh.url).await.unwrap().is_none());
+    match &fresh.url {
+        aigcusage::store::StoreUrl::Sqlite(path) => {
+            assert!(!path.exists() && !path.parent().unwrap().exists())
+        }
+        _ => {
+            let tables = sql(
+                &fresh.url,
+                "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'aigcusage%'",
+            )
+            .await;
+            assert_eq!(tables[0][0], "0");
+        }
+    }
+    let store = store::open(&fresh.url).await.unwrap();
+    let series = [vod_days("Kling", &[("2025-11-02", 1.0, false)])];
+    store
+        .write_source(vod_write(
+            "work",
+            &series,
+            november(1, 3),
+            "2025-11-20T00:00:00Z",
+        ))
+        .await
+        .unwrap();
+    let existing = store::open_existing(&fresh.url).await.unwrap().unwrap();
+    assert_eq!(
+        existing.coverage(&Filter::default()).await.unwrap().len(),
+        1
+    );
+}
+
 pub async fn export_then_import_round_trips(kind: Kind) {
     let source = fresh(kind).await;
     let store = store::open(&source.url).await.unwrap();
