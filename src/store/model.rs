@@ -616,7 +616,8 @@ mod tests {
         assert_eq!(replaced, [(0, 9), (10, 19), (25, 39), (40, 49)]);
         assert_eq!(merged, row("vod", 0, 49, 7));
         // The same range again: it replaces its copy.
-        let (replaced, merged) = absorb_covered(&[merged.clone()], &row("vod", 0, 49, 7));
+        let (replaced, merged) =
+            absorb_covered(std::slice::from_ref(&merged), &row("vod", 0, 49, 7));
         assert_eq!((replaced.len(), merged), (1, row("vod", 0, 49, 7)));
         // Disjoint: nothing replaced.
         let (replaced, _) = absorb_covered(&stored, &row("vod", 51, 58, 7));
