@@ -7,11 +7,12 @@ use serde::Serialize;
 
 use crate::cli::{HistoryCommand, RangeOpts};
 use crate::error::Error;
+use crate::providers;
 use crate::render::Format;
-use crate::store::{export, Filter, Range, SourceStatus};
+use crate::store::{export, Filter, SourceStatus};
 use crate::timestamp::rfc3339;
 
-use super::store::{interruptible, open};
+use super::store::{export_range, interruptible, open};
 use super::Context;
 
 pub async fn run(ctx: &Context, command: &HistoryCommand) -> Result<(), Error> {
@@ -51,8 +52,12 @@ struct RangeOut {
 async fn status(ctx: &Context) -> Result<(), Error> {
     let store = open(ctx).await?;
     let sources = store.status().await?;
+    // Covered ranges and the last sync are instants: shown in --tz.
     let time = |t: &DateTime<FixedOffset>| rfc3339(&ctx.zone.localize(t));
     let optional = |t: &Option<DateTime<FixedOffset>>| t.as_ref().map(time);
+    // The first and last point are buckets: shown in their provider's own calendar (the
+    // offset they were stored with), whatever --tz (spec §5).
+    let bucket = |t: &Option<DateTime<FixedOffset>>| t.as_ref().map(rfc3339);
     if ctx.format == Format::Json {
         let doc = StatusDocument {
             schema_version: 1,
@@ -63,8 +68,8 @@ async fn status(ctx: &Context) -> Result<(), Error> {
                     account: &s.account,
                     provider: &s.provider,
                     source: &s.source,
-                    first: optional(&s.first),
-                    last: optional(&s.last),
+                    first: bucket(&s.first),
+                    last: bucket(&s.last),
                     covered: s
                         .covered
                         .iter()
@@ -91,8 +96,8 @@ async fn status(ctx: &Context) -> Result<(), Error> {
             [
                 s.account.clone(),
                 s.source.clone(),
-                optional(&s.first).unwrap_or_else(none),
-                optional(&s.last).unwrap_or_else(none),
+                bucket(&s.first).unwrap_or_else(none),
+                bucket(&s.last).unwrap_or_else(none),
                 s.rows.to_string(),
                 optional(&s.last_sync).unwrap_or_else(none),
                 s.covered
@@ -132,18 +137,23 @@ async fn export_rows(ctx: &Context, range: &RangeOpts) -> Result<(), Error> {
         || range.last.is_some()
         || range.month.is_some()
     {
-        let range = ctx.range(range)?;
-        Some(Range::new(range.start, range.end))
+        Some(ctx.range(range)?)
     } else {
         None
     };
     let store = open(ctx).await?;
-    let filter = Filter {
-        accounts: ctx.global.accounts.clone(),
-        sources: Vec::new(),
-        range,
+    let accounts = &ctx.global.accounts;
+    let rows = match range {
+        // The rows `--from-store` would read for this range, no more.
+        Some(range) => export_range(store.as_ref(), accounts, &range, ctx.now).await?,
+        None => {
+            let filter = Filter {
+                accounts: accounts.clone(),
+                ..Filter::default()
+            };
+            store.export(&filter).await?
+        }
     };
-    let rows = store.export(&filter).await?;
     ctx.output.write_with(|out| export::write(&rows, out))?;
     Ok(())
 }
@@ -151,11 +161,15 @@ async fn export_rows(ctx: &Context, range: &RangeOpts) -> Result<(), Error> {
 async fn import(ctx: &Context, file: &std::path::Path) -> Result<(), Error> {
     // Everything is parsed before the store is touched: a malformed line writes nothing.
     let rows = if file.as_os_str() == "-" {
-        export::parse(std::io::stdin().lock(), "stdin")?
+        export::parse(std::io::stdin().lock(), "stdin", &known_source)?
     } else {
         let opened = std::fs::File::open(file)
             .map_err(|e| Error::usage(format!("cannot read {}: {e}", file.display())))?;
-        export::parse(BufReader::new(opened), &file.display().to_string())?
+        export::parse(
+            BufReader::new(opened),
+            &file.display().to_string(),
+            &known_source,
+        )?
     };
     let written = interruptible(async {
         let store = open(ctx).await?;
@@ -166,6 +180,21 @@ async fn import(ctx: &Context, file: &std::path::Path) -> Result<(), Error> {
         eprintln!("imported {written} points");
     }
     Ok(())
+}
+
+/// Whether the registry has this (provider, source): rows of anything else would be
+/// stored where no command reads them.
+fn known_source(provider: &str, source: &str) -> Result<(), String> {
+    if providers::sources().any(|(p, s)| p.id == provider && s.id == source) {
+        return Ok(());
+    }
+    let known: Vec<String> = providers::sources()
+        .map(|(p, s)| format!("{}/{}", p.id, s.id))
+        .collect();
+    Err(format!(
+        "unknown provider/source \"{provider}/{source}\": expected one of {}",
+        known.join(", ")
+    ))
 }
 
 /// A plain aligned table: a header, then rows; columns in `right` are right-aligned.

@@ -23,6 +23,15 @@ pub async fn open(ctx: &Context) -> Result<Box<dyn Store>, Error> {
     store::open(&url).await
 }
 
+/// For `sync --dry-run`: the store the settings name if it exists, never creating it.
+pub async fn open_existing(ctx: &Context) -> Result<Option<Box<dyn Store>>, Error> {
+    let url = ctx.settings.store.url()?.value;
+    if ctx.global.verbose {
+        eprintln!("store: {}", url.redacted());
+    }
+    store::open_existing(&url).await
+}
+
 /// A source as the store names it: its registry entry.
 pub type StoreSource = (&'static Provider, &'static Source);
 
@@ -88,8 +97,7 @@ pub async fn series_from_store(
         let mut series = store.read(&filter).await?;
         for s in &mut series {
             s.aggregation = source.aggregation_of(&s.metric);
-            // The same cut as the live fetch's.
-            providers::window(source, s, range, ctx.now);
+            window_keeping_partial(source, s, range, ctx.now);
         }
         series.retain(|s| !s.points.is_empty());
         all.extend(series);
@@ -121,6 +129,77 @@ pub async fn series_from_store(
         gaps.extend(found);
     }
     Ok((all, gaps))
+}
+
+/// `history export`'s rows of `range`, chosen by the rule `--from-store` reads by: the
+/// store is read wide enough for every source's own dates, then each series is cut as
+/// [`providers::window`] cuts it for its source (a whole-day range means the source's
+/// own dates). A source the registry does not know keeps the overlap rule on the range
+/// as given. The rows keep their stored values and flags; only which rows is decided.
+pub async fn export_range(
+    store: &dyn Store,
+    accounts: &[String],
+    range: &TimeRange,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<store::StoredSeries>, Error> {
+    let (mut start, mut end) = (range.start, range.end);
+    for (_, source) in providers::sources() {
+        let asked = source_range(source, range);
+        start = start.min(asked.start);
+        end = end.max(asked.end);
+    }
+    let filter = Filter {
+        accounts: accounts.to_vec(),
+        sources: Vec::new(),
+        range: Some(Range::new(start, end)),
+    };
+    let mut rows = store.export(&filter).await?;
+    for stored in &mut rows {
+        let mut windowed = stored.series.clone();
+        match providers::sources().find(|(_, s)| s.id == stored.series.source) {
+            Some((_, source)) => providers::window(source, &mut windowed, range, now),
+            None => crate::series::apply_window(&mut windowed, range.start, range.end, now),
+        }
+        // The window keeps points in order and never moves one: the kept times, sorted.
+        let kept: Vec<_> = windowed.points.iter().map(|p| p.time).collect();
+        let points = std::mem::take(&mut stored.series.points);
+        let synced = std::mem::take(&mut stored.synced_at);
+        (stored.series.points, stored.synced_at) = points
+            .into_iter()
+            .zip(synced)
+            .filter(|(p, _)| kept.binary_search(&p.time).is_ok())
+            .unzip();
+    }
+    rows.retain(|r| !r.series.points.is_empty());
+    Ok(rows)
+}
+
+/// The same cut as the live fetch's, except that a bucket stored as partial stays
+/// partial: its value is what the provider had when it was synced (half a day, say),
+/// whether or not the bucket is over now, until a later sync replaces it with a final
+/// one.
+fn window_keeping_partial(
+    source: &Source,
+    series: &mut Series,
+    range: &TimeRange,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    // Stored points come in time order, so these are sorted.
+    let stored_partial: Vec<_> = series
+        .points
+        .iter()
+        .filter(|p| p.partial)
+        .map(|p| p.time)
+        .collect();
+    providers::window(source, series, range, now);
+    if stored_partial.is_empty() {
+        return;
+    }
+    for point in &mut series.points {
+        if stored_partial.binary_search(&point.time).is_ok() {
+            point.partial = true;
+        }
+    }
 }
 
 /// Warns about each gap on stderr: `store has no vod.aigc_usage data from T to T`.

@@ -64,17 +64,23 @@ async fn sync_all(
         progress && !ctx.global.dry_run,
         sources.iter().map(|(_, s)| s.name.to_string()).collect(),
     );
-    let store = super::store::open(ctx).await?;
+    // A dry run writes nothing: it reads an existing store's coverage for the default
+    // ranges, and does not create one (none is an empty store).
+    let store = if ctx.global.dry_run {
+        super::store::open_existing(ctx).await?
+    } else {
+        Some(super::store::open(ctx).await?)
+    };
+    let store = store.as_deref();
     let account = ctx.settings.account.value.as_str();
     let mut ranges = Vec::with_capacity(sources.len());
     for (_, source) in sources {
         ranges.push(match explicit_range {
             Some(range) => range,
-            None => default_range(ctx, store.as_ref(), account, source).await?,
+            None => default_range(ctx, store, account, source).await?,
         });
     }
     let results = join_all(sources.iter().zip(&ranges).map(|(entry, range)| {
-        let store = store.as_ref();
         let spinner = &spinner;
         async move {
             let result = sync_source(ctx, store, account, *entry, range).await;
@@ -115,7 +121,8 @@ async fn sync_all(
     // Each failure once, in that order; when every source failed the run ends with the
     // first one's code.
     let first_error = report::say_failures(errors, synced.is_empty());
-    print(ctx, store.as_ref(), account, &synced, &failures)?;
+    let url = ctx.settings.store.url()?.value.redacted();
+    print(ctx, &url, account, &synced, &failures)?;
     match first_error {
         Some(error) => Err(error),
         None if failures.is_empty() => Ok(()),
@@ -145,7 +152,7 @@ fn shows_progress(ctx: &Context) -> bool {
 /// Fetches one source (with everything its options can ask) and writes it with its covered range.
 async fn sync_source(
     ctx: &Context,
-    store: &dyn Store,
+    store: Option<&dyn Store>,
     account: &str,
     (provider, source): StoreSource,
     range: &TimeRange,
@@ -154,6 +161,11 @@ async fn sync_source(
     let input = ctx.fetch_input(*range, &options);
     let Fetched { series, notes } = (source.fetch)(&input).await?;
     super::usage::warn_notes(ctx, &notes);
+    // Only a dry run has no store; its fetch has ended in `DryRun` already when it built a
+    // request. Either way a dry run writes nothing.
+    let Some(store) = store.filter(|_| !ctx.global.dry_run) else {
+        return Err(Error::DryRun);
+    };
     // What the provider was asked is what its answer covers.
     let asked = (source.asked_range)(range);
     let covered = Range::new(asked.start, asked.end.min(ctx.now.fixed_offset()));
@@ -176,20 +188,26 @@ async fn sync_source(
 }
 
 /// From the start of the date two days before the source's last covered date (in its
-/// own calendar) to now; `--last 30d` when nothing of it is stored.
+/// own calendar) to now; `--last 30d` when nothing of it is stored (or there is no store
+/// yet, on a dry run).
 async fn default_range(
     ctx: &Context,
-    store: &dyn Store,
+    store: Option<&dyn Store>,
     account: &str,
     source: &providers::Source,
 ) -> Result<TimeRange, Error> {
-    let coverage = store
-        .coverage(&Filter {
-            accounts: vec![account.to_string()],
-            sources: vec![source.id.to_string()],
-            range: None,
-        })
-        .await?;
+    let coverage = match store {
+        Some(store) => {
+            store
+                .coverage(&Filter {
+                    accounts: vec![account.to_string()],
+                    sources: vec![source.id.to_string()],
+                    range: None,
+                })
+                .await?
+        }
+        None => Vec::new(),
+    };
     let last_end = coverage.iter().filter_map(|c| c.last_end()).max();
     match last_end {
         Some(last_end) => Ok(TimeRange::instants(
@@ -272,7 +290,7 @@ struct SyncedOut<'a> {
 
 fn print(
     ctx: &Context,
-    store: &dyn Store,
+    store_url: &str,
     account: &str,
     synced: &[Synced],
     failures: &[Failure],
@@ -282,7 +300,7 @@ fn print(
         Format::Json => {
             let doc = SyncDocument {
                 schema_version: 1,
-                store: store.url().redacted(),
+                store: store_url.to_string(),
                 synced: synced
                     .iter()
                     .map(|s| SyncedOut {

@@ -81,10 +81,19 @@ type RowKey = (
     BTreeMap<String, String>,
 );
 
+/// Says whether a (provider, source) pair may be imported: `Err` explains why not. The
+/// store knows no providers; the caller asks its registry.
+pub type KnownSource<'a> = &'a dyn Fn(&str, &str) -> Result<(), String>;
+
 /// Reads export lines into series (lines of one key joined, in first-seen order).
-/// `name` names the input in errors (`rows.ndjson`, `stdin`). Any malformed line is a
-/// usage error naming its line number; blank lines are skipped.
-pub fn parse(input: impl BufRead, name: &str) -> Result<Vec<StoredSeries>, Error> {
+/// `name` names the input in errors (`rows.ndjson`, `stdin`). Any malformed line, and a
+/// line whose (provider, source) `known` refuses, is a usage error naming its line
+/// number; blank lines are skipped.
+pub fn parse(
+    input: impl BufRead,
+    name: &str,
+    known: KnownSource<'_>,
+) -> Result<Vec<StoredSeries>, Error> {
     let mut index: HashMap<RowKey, usize> = HashMap::new();
     let mut series: Vec<StoredSeries> = Vec::new();
     for (i, line) in input.lines().enumerate() {
@@ -95,6 +104,7 @@ pub fn parse(input: impl BufRead, name: &str) -> Result<Vec<StoredSeries>, Error
             continue;
         }
         let row: Line = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
+        known(&row.provider, &row.source).map_err(bad)?;
         let time = parse_time(&row.time).map_err(|e| bad(format!("time: {e}")))?;
         let synced_at = parse_time(&row.synced_at).map_err(|e| bad(format!("synced_at: {e}")))?;
         let granularity = match row.granularity.as_deref() {
@@ -187,6 +197,24 @@ mod tests {
         }]
     }
 
+    fn any_source(_: &str, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+
+    #[test]
+    fn a_source_refused_is_a_usage_error_with_its_number() {
+        let text = render(&sample());
+        let first = text.lines().next().unwrap();
+        let unknown = first.replace("\"provider\":\"tencent\"", "\"provider\":\"nope\"");
+        let known = |provider: &str, _: &str| match provider {
+            "tencent" => Ok(()),
+            other => Err(format!("unknown provider {other:?}")),
+        };
+        let e = parse(format!("{first}\n\n{unknown}\n").as_bytes(), "f", &known).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(e.to_string(), "f: line 3: unknown provider \"nope\"");
+    }
+
     fn render(series: &[StoredSeries]) -> String {
         let mut out = Vec::new();
         write(series, &mut out).unwrap();
@@ -210,7 +238,7 @@ mod tests {
     fn parse_reads_back_what_write_wrote() {
         let sample = sample();
         let text = render(&sample);
-        let parsed = parse(text.as_bytes(), "rows").unwrap();
+        let parsed = parse(text.as_bytes(), "rows", &any_source).unwrap();
         assert_eq!(parsed.len(), 1);
         assert_eq!(parsed[0].series.points[0], sample[0].series.points[0]);
         assert_eq!(parsed[0].series.points[1].value, 0.3);
@@ -228,7 +256,7 @@ mod tests {
         let mut lines: Vec<&str> = text.lines().collect();
         let broken = lines[1].replace("\"value\":0.3", "\"value\":\"x\"");
         lines[1] = &broken;
-        let e = parse(lines.join("\n").as_bytes(), "rows.ndjson").unwrap_err();
+        let e = parse(lines.join("\n").as_bytes(), "rows.ndjson", &any_source).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().starts_with("rows.ndjson: line 2: "), "{e}");
         for bad in [
@@ -248,6 +276,7 @@ mod tests {
             let e = parse(
                 format!("{}\n{bad}\n", text.lines().next().unwrap()).as_bytes(),
                 "f",
+                &any_source,
             )
             .unwrap_err();
             assert!(e.to_string().starts_with("f: line 2: "), "{e}");
@@ -316,7 +345,7 @@ mod tests {
             #[test]
             fn parse_of_write_is_the_identity(series in stored()) {
                 let text = render(std::slice::from_ref(&series));
-                let parsed = parse(text.as_bytes(), "p").unwrap();
+                let parsed = parse(text.as_bytes(), "p", &any_source).unwrap();
                 if series.series.points.is_empty() {
                     prop_assert!(parsed.is_empty());
                 } else {

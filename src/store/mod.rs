@@ -145,6 +145,21 @@ pub async fn open(url: &StoreUrl) -> Result<Box<dyn Store>, Error> {
     })
 }
 
+/// Opens the store at `url` only if it exists, never creating it (`sync --dry-run`);
+/// `None` when there is none yet.
+pub async fn open_existing(url: &StoreUrl) -> Result<Option<Box<dyn Store>>, Error> {
+    Ok(match url {
+        StoreUrl::Sqlite(path) => match path.try_exists() {
+            Ok(false) => None,
+            // Present, or unknown: opening says what is wrong.
+            _ => Some(Box::new(sqlite::SqliteStore::open(url.clone()).await?)),
+        },
+        StoreUrl::Postgres(_) => postgres::PostgresStore::open_existing(url.clone())
+            .await?
+            .map(|store| Box::new(store) as Box<dyn Store>),
+    })
+}
+
 /// The gaps of `wanted` per (account, provider, source) in `coverage`, for the
 /// `--from-store` warning and the JSON `gaps`.
 pub fn gaps(coverage: &[Coverage], wanted: Range) -> Vec<Gap> {

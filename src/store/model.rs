@@ -132,6 +132,56 @@ fn covered_row(
     }
 }
 
+/// What writing `new` does to the covered ranges of its (account, provider, source):
+/// the stored rows it overlaps or touches (directly or through another such row) are
+/// deleted and their union inserted in their place, so a range synced or imported twice
+/// is stored once. `stored` may hold other sources' rows; they are left alone. Returns
+/// (the rows to delete, the row to insert).
+pub(crate) fn absorb_covered(
+    stored: &[CoveredRow],
+    new: &CoveredRow,
+) -> (Vec<CoveredRow>, CoveredRow) {
+    let mut merged = new.clone();
+    let mut candidates: Vec<&CoveredRow> = stored
+        .iter()
+        .filter(|r| {
+            r.account == new.account && r.provider == new.provider && r.source == new.source
+        })
+        .collect();
+    let mut absorbed = Vec::new();
+    // Each absorbed row can widen the union so that it touches another: repeat until
+    // nothing more joins (a store holds few ranges per source).
+    loop {
+        let before = absorbed.len();
+        candidates.retain(|r| {
+            // Closed ranges in whole seconds: touching is one second apart. An empty
+            // range (a sync whose start is after now) joins only its own copies.
+            let joins = if merged.start > merged.end || r.start > r.end {
+                r.start == merged.start && r.end == merged.end
+            } else {
+                r.start <= merged.end + 1 && merged.start <= r.end + 1
+            };
+            if joins {
+                if r.start < merged.start {
+                    merged.start = r.start;
+                    merged.start_offset = r.start_offset;
+                }
+                if r.end > merged.end {
+                    merged.end = r.end;
+                    merged.end_offset = r.end_offset;
+                }
+                merged.synced_at = merged.synced_at.max(r.synced_at);
+                absorbed.push((*r).clone());
+            }
+            !joins
+        });
+        if absorbed.len() == before {
+            break;
+        }
+    }
+    (absorbed, merged)
+}
+
 /// Collects series under their keys: series with the same key are joined, points of
 /// one time keep the last one given (so a keyed upsert never sees a key twice).
 #[derive(Default)]
@@ -536,6 +586,50 @@ mod tests {
             to_time(first + 7, 8 * 3600).unwrap()
         );
         assert!(times.at(3, first, 99 * 3600).is_err());
+    }
+
+    #[test]
+    fn a_covered_range_absorbs_the_ranges_it_overlaps_or_touches() {
+        let row = |source: &str, start: i64, end: i64, synced_at: i64| CoveredRow {
+            account: "a".into(),
+            provider: "tencent".into(),
+            source: source.into(),
+            start,
+            start_offset: 0,
+            end,
+            end_offset: 0,
+            synced_at,
+        };
+        let stored = [
+            row("vod", 0, 9, 1),
+            // Touches the new range (ends one second before it starts).
+            row("vod", 10, 19, 2),
+            // Joins only through the one after it: absorbed once the union grows.
+            row("vod", 40, 49, 3),
+            row("vod", 25, 39, 4),
+            row("vod", 60, 69, 5),
+            row("lke", 20, 30, 6),
+        ];
+        let (replaced, merged) = absorb_covered(&stored, &row("vod", 20, 24, 7));
+        let mut replaced: Vec<(i64, i64)> = replaced.iter().map(|r| (r.start, r.end)).collect();
+        replaced.sort();
+        assert_eq!(replaced, [(0, 9), (10, 19), (25, 39), (40, 49)]);
+        assert_eq!(merged, row("vod", 0, 49, 7));
+        // The same range again: it replaces its copy.
+        let (replaced, merged) =
+            absorb_covered(std::slice::from_ref(&merged), &row("vod", 0, 49, 7));
+        assert_eq!((replaced.len(), merged), (1, row("vod", 0, 49, 7)));
+        // Disjoint: nothing replaced.
+        let (replaced, _) = absorb_covered(&stored, &row("vod", 51, 58, 7));
+        assert!(replaced.is_empty());
+        // The earliest start and latest end keep their own offsets.
+        let mut early = row("vod", 0, 9, 1);
+        early.start_offset = 8 * 3600;
+        let (_, merged) = absorb_covered(&[early], &row("vod", 5, 30, 2));
+        assert_eq!(
+            (merged.start, merged.start_offset, merged.end),
+            (0, 8 * 3600, 30)
+        );
     }
 
     #[test]

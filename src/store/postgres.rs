@@ -44,7 +44,33 @@ fn describe(e: &tokio_postgres::Error) -> String {
 }
 
 impl PostgresStore {
+    /// Connects and creates or migrates the tables.
     pub async fn open(url: StoreUrl) -> Result<Self, Error> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects; `None` when the database holds no store yet (its tables are not
+    /// created: `sync --dry-run` writes nothing).
+    pub async fn open_existing(url: StoreUrl) -> Result<Option<Self>, Error> {
+        let store = Self::connect(url).await?;
+        let exists: bool = {
+            let client = store.client.lock().await;
+            client
+                .query_one("SELECT to_regclass('aigcusage_schema') IS NOT NULL", &[])
+                .await
+                .map_err(store.failed("reading"))?
+                .get(0)
+        };
+        if !exists {
+            return Ok(None);
+        }
+        store.migrate().await?;
+        Ok(Some(store))
+    }
+
+    async fn connect(url: StoreUrl) -> Result<Self, Error> {
         let StoreUrl::Postgres(pg) = &url else {
             return Err(Error::Internal(
                 "PostgresStore::open: not a PostgreSQL URL".into(),
@@ -84,12 +110,10 @@ impl PostgresStore {
             tokio::spawn(connection);
             client
         };
-        let store = Self {
+        Ok(Self {
             url,
             client: Mutex::new(client),
-        };
-        store.migrate().await?;
-        Ok(store)
+        })
     }
 
     fn failed(&self, what: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
@@ -224,19 +248,42 @@ impl PostgresStore {
         )
         .await
         .map_err(&failed)?;
+        // Each range merged with the stored ranges of its source it overlaps or touches
+        // (they are replaced by the union); the advisory lock keeps other writers out.
         for c in &batch.covered {
+            let stored: Vec<CoveredRow> = tx
+                .query(
+                    "SELECT account, provider, source, start, start_offset, \"end\", end_offset, synced_at
+                     FROM aigcusage_covered WHERE account = $1 AND provider = $2 AND source = $3",
+                    &[&c.account, &c.provider, &c.source],
+                )
+                .await
+                .map_err(&failed)?
+                .iter()
+                .map(covered_row)
+                .collect();
+            let (replaced, merged) = model::absorb_covered(&stored, c);
+            for r in &replaced {
+                tx.execute(
+                    "DELETE FROM aigcusage_covered
+                     WHERE account = $1 AND provider = $2 AND source = $3 AND start = $4 AND \"end\" = $5",
+                    &[&r.account, &r.provider, &r.source, &r.start, &r.end],
+                )
+                .await
+                .map_err(&failed)?;
+            }
             tx.execute(
                 "INSERT INTO aigcusage_covered (account, provider, source, start, start_offset, \"end\", end_offset, synced_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 &[
-                    &c.account,
-                    &c.provider,
-                    &c.source,
-                    &c.start,
-                    &c.start_offset,
-                    &c.end,
-                    &c.end_offset,
-                    &c.synced_at,
+                    &merged.account,
+                    &merged.provider,
+                    &merged.source,
+                    &merged.start,
+                    &merged.start_offset,
+                    &merged.end,
+                    &merged.end_offset,
+                    &merged.synced_at,
                 ],
             )
             .await
@@ -340,17 +387,8 @@ impl PostgresStore {
             )
             .await
             .map_err(self.failed("reading"))?
-            .into_iter()
-            .map(|r| CoveredRow {
-                account: r.get(0),
-                provider: r.get(1),
-                source: r.get(2),
-                start: r.get(3),
-                start_offset: r.get(4),
-                end: r.get(5),
-                end_offset: r.get(6),
-                synced_at: r.get(7),
-            })
+            .iter()
+            .map(covered_row)
             .collect())
     }
 
@@ -395,6 +433,20 @@ impl PostgresStore {
         let covered = self.covered_rows(&tx, &Filter::default()).await?;
         tx.commit().await.map_err(&failed)?;
         Ok((counts, covered))
+    }
+}
+
+/// A row of `aigcusage_covered` selected in its column order.
+fn covered_row(r: &tokio_postgres::Row) -> CoveredRow {
+    CoveredRow {
+        account: r.get(0),
+        provider: r.get(1),
+        source: r.get(2),
+        start: r.get(3),
+        start_offset: r.get(4),
+        end: r.get(5),
+        end_offset: r.get(6),
+        synced_at: r.get(7),
     }
 }
 

@@ -339,26 +339,59 @@ fn write_parts_unchecked(
                 }
             }
         }
-        let mut insert_covered = tx.prepare_cached(
-            "INSERT INTO aigcusage_covered (account, provider, source, start, start_offset, \"end\", end_offset, synced_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for c in covered {
-            insert_covered.execute(params![
-                c.account,
-                c.provider,
-                c.source,
-                c.start,
-                c.start_offset,
-                c.end,
-                c.end_offset,
-                c.synced_at
-            ])?;
-        }
+        write_covered(&tx, covered)?;
     }
     cancelled.check()?;
     tx.commit()?;
     Ok(written)
+}
+
+/// Records each covered range merged with the stored ranges of its source it overlaps
+/// or touches (they are replaced by the union), in the caller's transaction.
+fn write_covered(tx: &rusqlite::Transaction<'_>, covered: &[CoveredRow]) -> rusqlite::Result<()> {
+    let mut select = tx.prepare_cached(
+        "SELECT account, provider, source, start, start_offset, \"end\", end_offset, synced_at
+         FROM aigcusage_covered WHERE account = ?1 AND provider = ?2 AND source = ?3",
+    )?;
+    let mut delete = tx.prepare_cached(
+        "DELETE FROM aigcusage_covered
+         WHERE account = ?1 AND provider = ?2 AND source = ?3 AND start = ?4 AND \"end\" = ?5",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO aigcusage_covered (account, provider, source, start, start_offset, \"end\", end_offset, synced_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for c in covered {
+        let stored = select
+            .query_map(params![c.account, c.provider, c.source], |r| {
+                Ok(CoveredRow {
+                    account: r.get(0)?,
+                    provider: r.get(1)?,
+                    source: r.get(2)?,
+                    start: r.get(3)?,
+                    start_offset: r.get(4)?,
+                    end: r.get(5)?,
+                    end_offset: r.get(6)?,
+                    synced_at: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let (replaced, merged) = model::absorb_covered(&stored, c);
+        for r in &replaced {
+            delete.execute(params![r.account, r.provider, r.source, r.start, r.end])?;
+        }
+        insert.execute(params![
+            merged.account,
+            merged.provider,
+            merged.source,
+            merged.start,
+            merged.start_offset,
+            merged.end,
+            merged.end_offset,
+            merged.synced_at
+        ])?;
+    }
+    Ok(())
 }
 
 /// Rows per multi-row point upsert, largest first (1 + 5 × 256 parameters at most, far

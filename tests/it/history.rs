@@ -44,6 +44,24 @@ async fn execute(url: &str, sql: &str) {
     }
 }
 
+/// The rows of the covered-ranges table, in one order (the tests' own client).
+async fn covered_rows(url: &str) -> Vec<String> {
+    let sql =
+        "SELECT account || ' ' || source || ' ' || start || ' ' || \"end\" || ' ' || synced_at
+               FROM aigcusage_covered ORDER BY 1";
+    if url.starts_with("postgres://") {
+        let dbname = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+        let client = pg::connect(pg::server().port, dbname).await;
+        let rows = client.query(sql, &[]).await.unwrap();
+        rows.iter().map(|r| r.get::<_, String>(0)).collect()
+    } else {
+        let connection = rusqlite::Connection::open(url).unwrap();
+        let mut statement = connection.prepare(sql).unwrap();
+        let rows = statement.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+}
+
 /// The binary with the clock pinned and the store named in the environment.
 fn with_store(mut cmd: assert_cmd::Command, url: &str) -> assert_cmd::Command {
     cmd.env("AIGCUSAGE_NOW", NOW).env("AIGCUSAGE_STORE", url);
@@ -310,8 +328,17 @@ async fn syncing_twice_changes_nothing_but_synced_at(kind: Kind) {
     };
     ok(&sync(NOW));
     let (first, first_synced) = export_lines(&url);
+    let covered_once = covered_rows(&url).await;
+    ok(&sync(NOW));
+    assert_eq!(
+        covered_rows(&url).await,
+        covered_once,
+        "the covered ranges as once"
+    );
     ok(&sync("2026-12-01T07:00:00Z"));
     let (second, second_synced) = export_lines(&url);
+    // One range per source still (only its synced_at moves).
+    assert_eq!(covered_rows(&url).await.len(), covered_once.len());
     assert!(!first.is_empty());
     assert_eq!(first, second);
     assert!(first_synced
@@ -327,6 +354,7 @@ async fn syncing_twice_changes_nothing_but_synced_at(kind: Kind) {
         .output()
         .unwrap();
     let (_dir2, url2) = fresh_store(kind).await;
+    let mut imported_covered = Vec::new();
     for _ in 0..2 {
         let output = with_store(aigcusage(), &url2)
             .args(["history", "import", "-"])
@@ -334,12 +362,252 @@ async fn syncing_twice_changes_nothing_but_synced_at(kind: Kind) {
             .output()
             .unwrap();
         ok(&output);
+        imported_covered.push(covered_rows(&url2).await);
     }
+    assert_eq!(imported_covered[0], imported_covered[1], "importing twice");
+    assert!(!imported_covered[0].is_empty());
     let again = with_store(aigcusage(), &url2)
         .args(["history", "export"])
         .output()
         .unwrap();
     assert_eq!(stdout(&again), stdout(&exported));
+}
+
+/// A bucket synced before it ended keeps its partial mark when read later (its value is
+/// half a day's), until a sync after it ended replaces it with a final one.
+async fn partial_buckets_stay_partial_until_synced_again(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    let sync = |now: &str| {
+        aigcusage()
+            .env("AIGCUSAGE_NOW", now)
+            .args([
+                "sync",
+                "--demo",
+                "-q",
+                "--providers",
+                "acedata",
+                "--store",
+                &url,
+            ])
+            .output()
+            .unwrap()
+    };
+    // December 9 (UTC, AceData's calendar) is half over at this sync.
+    ok(&sync("2026-12-09T12:00:00Z"));
+    let december_9 = || {
+        let output = aigcusage()
+            .env("AIGCUSAGE_NOW", "2026-12-11T12:00:00Z")
+            .args([
+                "report",
+                "--from-store",
+                "--providers",
+                "acedata",
+                "-o",
+                "json",
+            ])
+            .args([
+                "--start",
+                "2026-12-08",
+                "--end",
+                "2026-12-09",
+                "--store",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        ok(&output);
+        let doc = json_of(&output);
+        let series = doc["series"].as_array().unwrap().clone();
+        assert!(!series.is_empty());
+        series
+            .iter()
+            .map(|s| {
+                let points = s["points"].as_array().unwrap();
+                assert_eq!(points.len(), 2, "{s}");
+                // December 8 was over when synced: final.
+                assert_eq!(points[0].get("partial"), None, "{s}");
+                assert_eq!(points[1]["time"], "2026-12-09T00:00:00+00:00");
+                points[1].get("partial").cloned()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        december_9().iter().all(|p| p == &Some(Value::Bool(true))),
+        "{:?}",
+        december_9()
+    );
+    // Synced after it ended: final.
+    ok(&sync("2026-12-11T12:00:00Z"));
+    assert!(
+        december_9().iter().all(Option::is_none),
+        "{:?}",
+        december_9()
+    );
+}
+
+/// `history export` with a range exports the rows `report --from-store` reads for it:
+/// VOD's own dates for a whole-day range (spec §5), not every bucket overlapping the
+/// range in --tz.
+async fn export_selects_rows_as_from_store_reads_them(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    // December 1 +08:00 is stored (it began before this now).
+    ok(&with_store(aigcusage(), &url)
+        .args([
+            "sync",
+            "--demo",
+            "-q",
+            "--start",
+            "2026-11-01",
+            "--end",
+            "2026-12-01",
+        ])
+        .output()
+        .unwrap());
+    // (source, series, labels without account, time) of each line.
+    let keys = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines()
+            .map(|line| {
+                let mut row: Value = serde_json::from_str(line).unwrap();
+                row["labels"].as_object_mut().unwrap().remove("account");
+                format!(
+                    "{} {} {} {}",
+                    row["source"], row["series"], row["labels"], row["time"]
+                )
+            })
+            // The report sums modelrouter's hours into days; the other sources' buckets
+            // are the stored ones.
+            .filter(|key| !key.starts_with("\"modelrouter"))
+            .collect()
+    };
+    for tz in ["UTC", "Asia/Shanghai", "America/New_York"] {
+        let exported = with_store(aigcusage(), &url)
+            .args(["history", "export", "--month", "2026-11", "--tz", tz])
+            .output()
+            .unwrap();
+        ok(&exported);
+        let read = with_store(aigcusage(), &url)
+            .args([
+                "report",
+                "--from-store",
+                "--month",
+                "2026-11",
+                "-o",
+                "ndjson",
+                "--tz",
+                tz,
+            ])
+            .output()
+            .unwrap();
+        ok(&read);
+        let exported = keys(&stdout(&exported));
+        let vod_has = |date: &str| {
+            exported
+                .iter()
+                .any(|k| k.starts_with("\"vod.aigc_usage\"") && k.contains(date))
+        };
+        assert!(vod_has("2026-11-01T00:00:00+08:00"), "{tz}");
+        assert!(vod_has("2026-11-30T00:00:00+08:00"), "{tz}");
+        assert!(
+            !vod_has("2026-12-01T00:00:00+08:00") && !vod_has("2026-10-31T00:00:00+08:00"),
+            "{tz}"
+        );
+        assert_eq!(exported, keys(&stdout(&read)), "{tz}");
+    }
+}
+
+/// `history status` prints the first and last point (buckets) in their provider's own
+/// calendar whatever --tz (spec §5); covered ranges and the last sync (instants) in --tz.
+async fn status_shows_buckets_in_their_own_calendar(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    ok(&with_store(aigcusage(), &url)
+        .args(["sync", "--demo", "-q", "--providers", "vod"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap());
+    let status = |format: &[&str]| {
+        let output = with_store(aigcusage(), &url)
+            .args(["history", "status", "--tz", "UTC"])
+            .args(format)
+            .output()
+            .unwrap();
+        ok(&output);
+        output
+    };
+    let doc = json_of(&status(&["-o", "json"]));
+    let vod = &doc["sources"][0];
+    assert_eq!(vod["source"], "vod.aigc_usage");
+    assert_eq!(vod["first"], "2026-11-01T00:00:00+08:00");
+    assert_eq!(vod["last"], "2026-11-30T00:00:00+08:00");
+    assert_eq!(
+        vod["covered"],
+        serde_json::json!([{"start": "2026-10-31T16:00:00+00:00", "end": "2026-11-30T15:59:59+00:00"}])
+    );
+    assert_eq!(vod["last_sync"], "2026-12-01T06:00:00+00:00");
+    let table = stdout(&status(&[]));
+    let row = table
+        .lines()
+        .find(|l| l.contains("vod.aigc_usage"))
+        .unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells[2..4],
+        ["2026-11-01T00:00:00+08:00", "2026-11-30T00:00:00+08:00"],
+        "{table}"
+    );
+    assert_eq!(cells[5], "2026-12-01T06:00:00+00:00", "{table}");
+}
+
+/// Whether the store's tables exist (a SQLite file, or the tables in PostgreSQL).
+async fn store_exists(url: &str) -> bool {
+    if url.starts_with("postgres://") {
+        let dbname = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+        let client = pg::connect(pg::server().port, dbname).await;
+        let row = client
+            .query_one("SELECT to_regclass('aigcusage_schema') IS NOT NULL", &[])
+            .await
+            .unwrap();
+        row.get(0)
+    } else {
+        std::path::Path::new(url).exists()
+    }
+}
+
+/// `sync --dry-run` sends nothing and writes nothing: a store that does not exist is not
+/// created (its default range is `--last 30d`), an existing one is read for the default
+/// ranges and left as it was.
+async fn dry_run_sync_writes_no_store(kind: Kind) {
+    let (_dir, url) = fresh_store(kind).await;
+    let server = acedata_server(1, Duration::ZERO).await;
+    let dry_run = || {
+        let output = with_store(with_acedata(&server.uri()), &url)
+            .args(["sync", "--dry-run"])
+            .output()
+            .unwrap();
+        ok(&output);
+        stdout(&output)
+    };
+    let requests = dry_run();
+    // `--last 30d` before 2026-12-01T06:00:00Z.
+    assert!(
+        requests.contains("created_at_from=2026-11-01T06%3A00%3A00Z"),
+        "{requests}"
+    );
+    assert!(!store_exists(&url).await, "the dry run created the store");
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    ok(&with_store(with_acedata(&server.uri()), &url)
+        .args(["sync"])
+        .args(NOVEMBER)
+        .output()
+        .unwrap());
+    let before = (export_lines(&url), covered_rows(&url).await);
+    let requests = dry_run();
+    // Two dates before the last covered one (November 30).
+    assert!(
+        requests.contains("created_at_from=2026-11-28T00%3A00%3A00Z"),
+        "{requests}"
+    );
+    assert_eq!((export_lines(&url), covered_rows(&url).await), before);
 }
 
 /// A range partly never synced: its gaps on stderr and in the JSON.
@@ -471,6 +739,44 @@ async fn malformed_import_writes_nothing(kind: Kind) {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("line 2"), "{}", stderr(&output));
     assert!(export_lines(&url).0.is_empty());
+
+    // A provider or source the registry does not know (or a source of another provider)
+    // is malformed too: no command would ever read those rows.
+    let good = r#"{"time":"2026-11-01T00:00:00+00:00","provider":"acedata","source":"acedata.api_usage","series":"A","metric":"amount","unit":"credits","value":1,"labels":{},"account":"x","granularity":"day","partial":false,"synced_at":"2026-12-01T00:00:00+00:00"}"#;
+    for (provider, source) in [
+        ("nope", "acedata.api_usage"),
+        ("acedata", "nope.usage"),
+        ("tencent", "acedata.api_usage"),
+    ] {
+        let bad = good
+            .replace(
+                "\"provider\":\"acedata\"",
+                &format!("\"provider\":\"{provider}\""),
+            )
+            .replace(
+                "\"source\":\"acedata.api_usage\"",
+                &format!("\"source\":\"{source}\""),
+            );
+        let output = with_store(aigcusage(), &url)
+            .args(["history", "import", "-"])
+            .write_stdin(format!("{good}\n{good}\n{bad}\n"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let message = stderr(&output);
+        assert!(
+            message.contains("line 3") && message.contains(&format!("{provider}/{source}")),
+            "{message}"
+        );
+        assert!(export_lines(&url).0.is_empty());
+    }
+    // The good line alone is imported.
+    ok(&with_store(aigcusage(), &url)
+        .args(["history", "import", "-"])
+        .write_stdin(format!("{good}\n"))
+        .output()
+        .unwrap());
+    assert_eq!(export_lines(&url).0.len(), 1);
 }
 
 /// A store written by a newer aigcusage is refused with exit 3.
@@ -570,6 +876,10 @@ both_backends!(
     local_server_then_offline,
     failing_provider_writes_nothing,
     syncing_twice_changes_nothing_but_synced_at,
+    partial_buckets_stay_partial_until_synced_again,
+    export_selects_rows_as_from_store_reads_them,
+    status_shows_buckets_in_their_own_calendar,
+    dry_run_sync_writes_no_store,
     gaps_are_named,
     interrupted_sync_leaves_the_store,
     malformed_import_writes_nothing,

@@ -43,6 +43,8 @@ both_backends!(
     partial_becomes_final,
     reads_keep_offsets_and_add_the_account,
     covered_ranges_and_gaps,
+    covered_ranges_merge_when_written,
+    open_existing_creates_nothing,
     export_then_import_round_trips,
     newer_schema_is_refused,
     older_schema_is_migrated,

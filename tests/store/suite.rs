@@ -304,6 +304,114 @@ pub async fn covered_ranges_and_gaps(kind: Kind) {
     assert_eq!(status[0].last_sync, Some(t("2025-11-20T00:00:00Z")));
 }
 
+/// The covered table as stored: (start, end) in unix seconds, per row, sorted.
+async fn covered_table(url: &aigcusage::store::StoreUrl) -> Vec<Vec<String>> {
+    sql(
+        url,
+        "SELECT account, source, start, start_offset, \"end\", end_offset, synced_at
+         FROM aigcusage_covered ORDER BY account, source, start, \"end\"",
+    )
+    .await
+}
+
+/// Spec §10: syncing the same range twice leaves the store exactly as once, and
+/// importing the same file twice changes nothing — the covered table included: a
+/// range is merged with the stored ones it overlaps or touches.
+pub async fn covered_ranges_merge_when_written(kind: Kind) {
+    let synced = fresh(kind).await;
+    let store = store::open(&synced.url).await.unwrap();
+    let series = [vod_days("Kling", &[("2025-11-02", 1.0, false)])];
+    let write = |first, last| {
+        vod_write(
+            "work",
+            &series,
+            november(first, last),
+            "2025-11-20T00:00:00Z",
+        )
+    };
+    store.write_source(write(1, 3)).await.unwrap();
+    let once = covered_table(&synced.url).await;
+    assert_eq!(once.len(), 1);
+    store.write_source(write(1, 3)).await.unwrap();
+    assert_eq!(
+        covered_table(&synced.url).await,
+        once,
+        "the same range again"
+    );
+    // Overlapping: one merged range; touching (the next day): still one.
+    store.write_source(write(2, 6)).await.unwrap();
+    store.write_source(write(7, 8)).await.unwrap();
+    // Disjoint: a second range.
+    store.write_source(write(15, 16)).await.unwrap();
+    let table = covered_table(&synced.url).await;
+    assert_eq!(table.len(), 2, "{table:?}");
+    let coverage = store.coverage(&Filter::default()).await.unwrap();
+    assert_eq!(coverage[0].ranges, vec![november(1, 8), november(15, 16)]);
+    // A range bridging both joins them all into one row.
+    store.write_source(write(9, 14)).await.unwrap();
+    assert_eq!(covered_table(&synced.url).await.len(), 1);
+    let status = store.status().await.unwrap();
+    assert_eq!(status[0].covered, vec![november(1, 16)]);
+    // Another account's ranges are its own.
+    store
+        .write_source(vod_write(
+            "home",
+            &series,
+            november(1, 3),
+            "2025-11-20T00:00:00Z",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(covered_table(&synced.url).await.len(), 2);
+
+    // Import: the same file twice leaves the table as once.
+    let exported = export_text(&*store, &Filter::default()).await;
+    let target = fresh(kind).await;
+    let imported = store::open(&target.url).await.unwrap();
+    let rows = export::parse(exported.as_bytes(), "export.ndjson", &|_, _| Ok(())).unwrap();
+    imported.import(rows.clone()).await.unwrap();
+    let once = covered_table(&target.url).await;
+    assert_eq!(once.len(), 2, "{once:?}");
+    imported.import(rows).await.unwrap();
+    assert_eq!(covered_table(&target.url).await, once);
+}
+
+/// `open_existing` (for `sync --dry-run`) never creates a store; it opens one that is.
+pub async fn open_existing_creates_nothing(kind: Kind) {
+    let fresh = fresh(kind).await;
+    assert!(store::open_existing(&fresh.url).await.unwrap().is_none());
+    assert!(store::open_existing(&fresh.url).await.unwrap().is_none());
+    match &fresh.url {
+        aigcusage::store::StoreUrl::Sqlite(path) => {
+            assert!(!path.exists() && !path.parent().unwrap().exists())
+        }
+        _ => {
+            let tables = sql(
+                &fresh.url,
+                "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'aigcusage%'",
+            )
+            .await;
+            assert_eq!(tables[0][0], "0");
+        }
+    }
+    let store = store::open(&fresh.url).await.unwrap();
+    let series = [vod_days("Kling", &[("2025-11-02", 1.0, false)])];
+    store
+        .write_source(vod_write(
+            "work",
+            &series,
+            november(1, 3),
+            "2025-11-20T00:00:00Z",
+        ))
+        .await
+        .unwrap();
+    let existing = store::open_existing(&fresh.url).await.unwrap().unwrap();
+    assert_eq!(
+        existing.coverage(&Filter::default()).await.unwrap().len(),
+        1
+    );
+}
+
 pub async fn export_then_import_round_trips(kind: Kind) {
     let source = fresh(kind).await;
     let store = store::open(&source.url).await.unwrap();
@@ -356,7 +464,7 @@ pub async fn export_then_import_round_trips(kind: Kind) {
 
     let target = fresh(kind).await;
     let imported_store = store::open(&target.url).await.unwrap();
-    let rows = export::parse(exported.as_bytes(), "export.ndjson").unwrap();
+    let rows = export::parse(exported.as_bytes(), "export.ndjson", &|_, _| Ok(())).unwrap();
     assert_eq!(imported_store.import(rows.clone()).await.unwrap(), 5);
     assert_eq!(
         export_text(&*imported_store, &Filter::default()).await,
