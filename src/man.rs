@@ -29,6 +29,7 @@ pub fn render_man(cmd: clap::Command, out: &mut dyn Write) -> io::Result<()> {
         render_command(sub, &mut body)?;
     }
     render_environment(&mut body);
+    render_exit_status(&mut body);
     if cmd.get_after_help().is_some() || cmd.get_after_long_help().is_some() {
         let mut extra = Vec::new();
         root.render_extra_section(&mut extra)?;
@@ -101,6 +102,15 @@ fn render_environment(out: &mut Vec<u8>) {
             roff_text(var.name),
             roff_text(var.meaning)
         );
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// `.SH EXIT STATUS`: the codes `help exit-codes` lists (spec §6).
+fn render_exit_status(out: &mut Vec<u8>) {
+    out.extend_from_slice(b".SH \"EXIT STATUS\"\n");
+    for (code, meaning) in crate::error::exit::TABLE {
+        let text = format!(".TP\n\\fB{code}\\fR\n{}\n", roff_text(meaning));
         out.extend_from_slice(text.as_bytes());
     }
 }
@@ -208,6 +218,15 @@ mod tests {
             assert!(section.contains(&entry), "{} missing", var.name);
         }
         assert!(section.contains("\\fBHTTPS_PROXY\\fR"));
+    }
+
+    #[test]
+    fn the_exit_status_section_lists_every_code() {
+        let page = page();
+        let section = &page[page.find(".SH \"EXIT STATUS\"\n").expect("no EXIT STATUS")..];
+        for (code, _) in crate::error::exit::TABLE {
+            assert!(section.contains(&format!("\\fB{code}\\fR")), "{code}");
+        }
     }
 
     #[test]
