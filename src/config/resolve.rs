@@ -264,12 +264,34 @@ impl Ctx<'_> {
         }
         if let Some(v) = nonempty(file_value) {
             let source = self.file_source(Some(section), key);
-            return Ok(Sourced::new(
-                validate(v, endpoint::From::Setting(&source.0))?,
-                Origin::File,
-            ));
+            return match validate(v, endpoint::From::Setting(&source.0)) {
+                Ok(value) => Ok(Sourced::new(value, Origin::File)),
+                // Named by its line too, as every other bad value in the file is.
+                Err(error) => match self.line_in_section(section, key) {
+                    Some(line) => {
+                        let at = Source(format!(
+                            "{}:{line}: {key} under [{}.{section}]",
+                            self.path.display(),
+                            self.profile
+                        ));
+                        Err(validate(v, endpoint::From::Setting(&at.0))
+                            .err()
+                            .unwrap_or(error))
+                    }
+                    None => Err(error),
+                },
+            };
         }
         Ok(Sourced::default_value(default.to_string()))
+    }
+
+    /// The line of `key` in `[<profile>.<section>]` of the config file, read again (only
+    /// for an error message).
+    fn line_in_section(&self, section: &str, key: &str) -> Option<usize> {
+        let text = std::fs::read_to_string(self.path).ok()?;
+        let document = toml_edit::ImDocument::parse(text.as_str()).ok()?;
+        let span = document.get(self.profile)?.get(section)?.get(key)?.span()?;
+        Some(super::file::line_of(text.as_bytes(), span.start))
     }
 }
 
@@ -1103,7 +1125,7 @@ mod tests {
         assert_eq!(e.exit_code(), 3);
         assert!(
             e.to_string().starts_with(&format!(
-                "invalid endpoint 'platform.acedata.cloud' (from endpoint under [default.acedata] in {})",
+                "invalid endpoint 'platform.acedata.cloud' (from {}:2: endpoint under [default.acedata])",
                 f.path.display()
             )),
             "{e}"
