@@ -252,6 +252,14 @@ impl Transport {
                     path.display()
                 ))
             })?;
+            // A file without any certificate (not PEM at all) parses as an empty bundle:
+            // trusting nothing more would fail later, far from the cause.
+            if certs.is_empty() {
+                return Err(Error::config(format!(
+                    "SSL_CERT_FILE={}: no PEM certificate in it (expected -----BEGIN CERTIFICATE----- blocks)",
+                    path.display()
+                )));
+            }
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }

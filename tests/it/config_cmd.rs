@@ -219,6 +219,21 @@ fn an_unreadable_ssl_cert_file_is_exit_3() {
         "{}",
         stderr(&output)
     );
+
+    // A file that is not PEM at all holds no certificate: exit 3 too, not a TLS failure
+    // later.
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("ca.py");
+    std::fs::write(&not_pem, "print('not a certificate')\n").unwrap();
+    let output = run(with_tencent("https://127.0.0.1:9")
+        .env("SSL_CERT_FILE", &not_pem)
+        .args(["vod", "usage", "--type", "Video"]));
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no PEM certificate in it"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
