@@ -363,18 +363,7 @@ fn write_covered(tx: &rusqlite::Transaction<'_>, covered: &[CoveredRow]) -> rusq
     )?;
     for c in covered {
         let stored = select
-            .query_map(params![c.account, c.provider, c.source], |r| {
-                Ok(CoveredRow {
-                    account: r.get(0)?,
-                    provider: r.get(1)?,
-                    source: r.get(2)?,
-                    start: r.get(3)?,
-                    start_offset: r.get(4)?,
-                    end: r.get(5)?,
-                    end_offset: r.get(6)?,
-                    synced_at: r.get(7)?,
-                })
-            })?
+            .query_map(params![c.account, c.provider, c.source], covered_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let (replaced, merged) = model::absorb_covered(&stored, c);
         for r in &replaced {
@@ -401,6 +390,21 @@ const STATEMENT_SIZES: [usize; 9] = [256, 128, 64, 32, 16, 8, 4, 2, 1];
 
 /// The upsert of `rows` points of one series: parameter 1 is the series id, then six
 /// per point.
+/// A row of `SELECT account, provider, source, start, start_offset, "end", end_offset,
+/// synced_at FROM aigcusage_covered`.
+fn covered_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CoveredRow> {
+    Ok(CoveredRow {
+        account: r.get(0)?,
+        provider: r.get(1)?,
+        source: r.get(2)?,
+        start: r.get(3)?,
+        start_offset: r.get(4)?,
+        end: r.get(5)?,
+        end_offset: r.get(6)?,
+        synced_at: r.get(7)?,
+    })
+}
+
 fn upsert_points_sql(rows: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|i| {
@@ -619,18 +623,7 @@ fn covered_rows(connection: &Connection, filter: &Filter) -> Result<Vec<CoveredR
         ))
         .map_err(sql)?;
     let rows = statement
-        .query_map(rusqlite::params_from_iter(values.iter()), |r| {
-            Ok(CoveredRow {
-                account: r.get(0)?,
-                provider: r.get(1)?,
-                source: r.get(2)?,
-                start: r.get(3)?,
-                start_offset: r.get(4)?,
-                end: r.get(5)?,
-                end_offset: r.get(6)?,
-                synced_at: r.get(7)?,
-            })
-        })
+        .query_map(rusqlite::params_from_iter(values.iter()), covered_row)
         .map_err(sql)?;
     rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
 }
