@@ -123,7 +123,7 @@ pub async fn run(
 
 /// Waits for SIGINT (`false`) or SIGTERM (`true`). Where a handler cannot be installed
 /// that signal keeps its default action (the process ends), so this never fails.
-async fn interrupt() -> bool {
+pub(crate) async fn interrupt() -> bool {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
