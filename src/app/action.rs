@@ -136,8 +136,10 @@ impl ActionEnv for AppEnv<'_> {
         let mut listener = self.listener.borrow_mut();
         if listener.is_none() {
             let sender = self.sender.clone();
+            // The handlers are installed before this returns: a signal from now on is seen.
+            let arrival = super::interrupt_listener();
             *listener = Some(tokio::spawn(async move {
-                let signal = if super::interrupt().await {
+                let signal = if arrival.await {
                     Interrupt::Sigterm
                 } else {
                     Interrupt::Sigint
