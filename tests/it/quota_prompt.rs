@@ -237,10 +237,11 @@ async fn sigterm_at_the_apply_question_is_143_after_the_plan_was_shown_on_the_te
 async fn the_time_taken_to_answer_is_not_counted_by_the_deadline() {
     let server = vod().await;
     let mut args = DELETE.to_vec();
-    args.extend(["--deadline", "1"]);
+    args.extend(["--deadline", "2"]);
     let mut terminal = OnTerminal::start(&server.uri(), &args);
     terminal.wait_for_question();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Longer than the whole deadline.
+    std::thread::sleep(Duration::from_millis(3000));
     terminal.answer("y\n");
     let (code, out, screen) = terminal.finish_within(Duration::from_secs(10));
     assert_eq!(code, Some(0), "{screen}");

@@ -90,9 +90,11 @@ async fn apply(env: &dyn ActionEnv, args: &QuotaApplyArgs) -> Result<(), Error> 
         env.interrupted().is_some()
     })
     .await?;
+    // A signal during the last request: every change was applied and reported, and the
+    // exit still says the run was interrupted (spec §7).
     match (end, env.interrupted()) {
-        (FlowEnd::Done, _) => Ok(()),
-        (FlowEnd::Interrupted, signal) => Err(signal.unwrap_or(Interrupt::Sigint).error()),
+        (FlowEnd::Done, None) => Ok(()),
+        (_, signal) => Err(signal.unwrap_or(Interrupt::Sigint).error()),
     }
 }
 
