@@ -310,8 +310,15 @@ async fn an_invalid_file_is_exit_2_with_its_line_and_nothing_is_sent() {
 /// Runs the FILE against a VOD whose ModifyAigcQuota takes two seconds, and sends `signal`
 /// while that request is in flight.
 async fn signal_while_the_modify_is_in_flight(signal: libc::c_int) -> (Vod, std::process::Output) {
+    signal_while_the_modify_of(FILE, signal).await
+}
+
+async fn signal_while_the_modify_of(
+    text: &str,
+    signal: libc::c_int,
+) -> (Vod, std::process::Output) {
     let vod = vod_with(&initial(), None, Some("ModifyAigcQuota")).await;
-    let file = quotas_file(FILE);
+    let file = quotas_file(text);
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aigcusage"))
         .args(["vod", "quota", "apply", "-f"])
         .arg(file.path())
@@ -366,6 +373,26 @@ async fn sigterm_lets_the_request_in_flight_finish_reports_it_and_exits_143() {
     let (vod, output) = signal_while_the_modify_is_in_flight(libc::SIGTERM).await;
     assert_eq!(output.status.code(), Some(143), "{}", stderr(&output));
     assert_only_the_modify_was_sent_and_reported(&vod, &output).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signal_during_the_last_request_reports_it_and_still_exits_130() {
+    let (vod, output) = signal_while_the_modify_of(
+        "sub_app_id = 7\n[[quota]]\ntype = \"Image\"\nlimit = 2000\n",
+        libc::SIGINT,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .contains("applied: modify Image 1000 → 2000 (RequestId req-ModifyAigcQuota)"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        actions(&vod.server).await,
+        ["DescribeAigcQuotas", "ModifyAigcQuota"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
