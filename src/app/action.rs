@@ -3,27 +3,36 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
 use std::io::{BufRead, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
+use tokio::sync::watch;
 
 use crate::config::Settings;
 use crate::document::Document;
 use crate::error::Error;
-use crate::providers::{ActionCommand, ActionEnv};
+use crate::providers::{ActionCommand, ActionEnv, Interrupt};
 use crate::render::Format;
 use crate::transport::Transport;
 
 use super::Context;
 
-/// Runs `command`. One that handles interrupts gets Ctrl-C as a flag it polls between
-/// requests once it asks for it, instead of the run being dropped.
+/// Runs `command`. One that handles interrupts gets SIGINT and SIGTERM as a flag it polls
+/// between requests (and a future it races reads and questions with) from the start,
+/// instead of the run being dropped.
 pub async fn run(ctx: &Context, command: &dyn ActionCommand) -> Result<(), Error> {
+    let (sender, receiver) = watch::channel(None);
     let env = AppEnv {
         ctx,
-        interrupted: Arc::new(AtomicBool::new(false)),
+        sender,
+        interrupted: receiver,
         listener: RefCell::new(None),
     };
+    if command.handles_interrupts() {
+        env.watch_interrupts();
+    }
     let result = command.run(&env).await;
     if let Some(listener) = env.listener.take() {
         listener.abort();
@@ -33,8 +42,11 @@ pub async fn run(ctx: &Context, command: &dyn ActionCommand) -> Result<(), Error
 
 struct AppEnv<'a> {
     ctx: &'a Context,
-    interrupted: Arc<AtomicBool>,
-    /// The Ctrl-C listener, from `watch_interrupts` to the end of the command.
+    /// The listener's side of `interrupted`.
+    sender: watch::Sender<Option<Interrupt>>,
+    /// The signal that arrived, once one did.
+    interrupted: watch::Receiver<Option<Interrupt>>,
+    /// The SIGINT/SIGTERM listener, from `watch_interrupts` to the end of the command.
     listener: RefCell<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -63,14 +75,33 @@ impl ActionEnv for AppEnv<'_> {
         self.ctx.terminal.stdin_is_tty && self.ctx.terminal.stderr_is_tty
     }
 
-    /// Asks on stderr, reads one line of stdin.
-    fn confirm(&self, question: &str) -> std::io::Result<bool> {
-        let mut err = std::io::stderr().lock();
-        write!(err, "{question}")?;
-        err.flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        Ok(is_yes(&answer))
+    fn output_is_terminal(&self) -> bool {
+        self.ctx.terminal.stdout_is_tty && self.ctx.global.output_file.is_none()
+    }
+
+    /// Asks on stderr, reads one line of stdin on a thread of its own, raced with SIGINT and
+    /// SIGTERM. The time the user takes is not counted by `--deadline`.
+    fn confirm<'a>(&'a self, question: String) -> LocalBoxFuture<'a, Result<bool, Error>> {
+        async move {
+            self.watch_interrupts();
+            {
+                let mut err = std::io::stderr().lock();
+                write!(err, "{question}")?;
+                err.flush()?;
+            }
+            let asked = std::time::Instant::now();
+            let answer = race_answer(read_answer(), self.until_interrupted()).await;
+            self.ctx.transport.extend_deadline(asked.elapsed());
+            match answer {
+                Answer::Line(line) => Ok(is_yes(&line?)),
+                Answer::Interrupted(signal) => {
+                    // The question's line is still open (the terminal echoed `^C` at most).
+                    crate::term::line_to_stderr("\ninterrupted: nothing sent");
+                    Err(Error::Reported(signal.exit_code()))
+                }
+            }
+        }
+        .boxed_local()
     }
 
     fn waiting(&self, what: String) -> crate::term::Spinner {
@@ -104,17 +135,74 @@ impl ActionEnv for AppEnv<'_> {
     fn watch_interrupts(&self) {
         let mut listener = self.listener.borrow_mut();
         if listener.is_none() {
-            let interrupted = Arc::clone(&self.interrupted);
+            let sender = self.sender.clone();
+            // The handlers are installed before this returns: a signal from now on is seen.
+            let arrival = super::interrupt_listener();
             *listener = Some(tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    interrupted.store(true, Ordering::SeqCst);
-                }
+                let signal = if arrival.await {
+                    Interrupt::Sigterm
+                } else {
+                    Interrupt::Sigint
+                };
+                sender.send_replace(Some(signal));
             }));
         }
     }
 
-    fn interrupted(&self) -> bool {
-        self.interrupted.load(Ordering::SeqCst)
+    fn interrupted(&self) -> Option<Interrupt> {
+        *self.interrupted.borrow()
+    }
+
+    fn until_interrupted(&self) -> LocalBoxFuture<'_, Interrupt> {
+        let mut receiver = self.interrupted.clone();
+        async move {
+            match receiver.wait_for(Option::is_some).await {
+                Ok(signal) => signal.unwrap_or(Interrupt::Sigint),
+                // The sender lives as long as `self`: this cannot happen while we wait.
+                Err(_) => std::future::pending().await,
+            }
+        }
+        .boxed_local()
+    }
+}
+
+/// How a question ended.
+#[derive(Debug)]
+enum Answer {
+    /// The line the user typed (or a read error).
+    Line(std::io::Result<String>),
+    /// A signal came first.
+    Interrupted(Interrupt),
+}
+
+/// Whichever comes first: the answer or a signal.
+async fn race_answer(
+    line: impl Future<Output = std::io::Result<String>>,
+    interrupt: impl Future<Output = Interrupt>,
+) -> Answer {
+    tokio::select! {
+        biased;
+        signal = interrupt => Answer::Interrupted(signal),
+        line = line => Answer::Line(line),
+    }
+}
+
+/// One line of stdin, read on a plain thread: a blocked read cannot be cancelled, and a
+/// thread (unlike the runtime's blocking pool) does not keep the process from exiting.
+fn read_answer() -> impl Future<Output = std::io::Result<String>> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("answer".into())
+        .spawn(move || {
+            let mut answer = String::new();
+            let read = std::io::stdin().lock().read_line(&mut answer);
+            let _ = sender.send(read.map(|_| answer));
+        });
+    async move {
+        spawned?;
+        receiver
+            .await
+            .unwrap_or_else(|_| Err(std::io::Error::other("the answer could not be read")))
     }
 }
 
@@ -148,8 +236,6 @@ mod tests {
     use super::*;
     use crate::document::{Grid, Text};
     use clap::Parser;
-    use futures::future::LocalBoxFuture;
-    use futures::FutureExt;
     use std::rc::Rc;
 
     /// A sink the test reads back.
@@ -204,7 +290,7 @@ mod tests {
         }
         fn run<'a>(&'a self, env: &'a dyn ActionEnv) -> LocalBoxFuture<'a, Result<(), Error>> {
             async move {
-                assert!(!env.interactive() && !env.dry_run() && !env.interrupted());
+                assert!(!env.interactive() && !env.dry_run() && env.interrupted().is_none());
                 let mut grid = Grid::new(&["n"]);
                 grid.rows = vec![
                     vec![crate::number::format_value(2.50)],
@@ -235,6 +321,21 @@ mod tests {
             futures::executor::block_on(run(&ctx, &Emits)).unwrap();
             ctx.output.finish().unwrap();
             assert_eq!(String::from_utf8(sink.0.take()).unwrap(), expected);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_signal_ends_a_question_that_is_not_answered() {
+        let never = std::future::pending::<std::io::Result<String>>();
+        let signal = async { Interrupt::Sigterm };
+        match race_answer(never, signal).await {
+            Answer::Interrupted(signal) => assert_eq!(signal, Interrupt::Sigterm),
+            other => panic!("unexpected {other:?}"),
+        }
+        let answered = async { Ok("y\n".to_string()) };
+        match race_answer(answered, std::future::pending()).await {
+            Answer::Line(line) => assert_eq!(line.unwrap(), "y\n"),
+            other => panic!("unexpected {other:?}"),
         }
     }
 

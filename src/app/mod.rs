@@ -124,32 +124,41 @@ pub async fn run(
 /// Waits for SIGINT (`false`) or SIGTERM (`true`). Where a handler cannot be installed
 /// that signal keeps its default action (the process ends), so this never fails.
 async fn interrupt() -> bool {
+    interrupt_listener().await
+}
+
+/// Installs the SIGINT and SIGTERM handlers now, so that from here on neither ends the
+/// process, and returns what resolves at the first of them (`true` for SIGTERM). Where a
+/// handler cannot be installed that signal keeps its default action.
+pub(crate) fn interrupt_listener() -> impl std::future::Future<Output = bool> + Send {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
-        let sigterm = async {
-            match signal(SignalKind::terminate()) {
-                Ok(mut stream) => {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        async fn arrival(stream: Option<Signal>) {
+            match stream {
+                Some(mut stream) => {
                     stream.recv().await;
                 }
-                Err(_) => std::future::pending::<()>().await,
+                None => std::future::pending::<()>().await,
             }
-        };
-        tokio::select! {
-            _ = ctrl_c() => false,
-            _ = sigterm => true,
+        }
+        let sigint = arrival(signal(SignalKind::interrupt()).ok());
+        let sigterm = arrival(signal(SignalKind::terminate()).ok());
+        async move {
+            tokio::select! {
+                _ = sigint => false,
+                _ = sigterm => true,
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        ctrl_c().await;
-        false
-    }
-}
-
-async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await
+            }
+            false
+        }
     }
 }
 

@@ -142,6 +142,32 @@ impl std::fmt::Debug for Invocation {
     }
 }
 
+/// The signal that interrupted a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    /// Ctrl-C: exit 130.
+    Sigint,
+    /// Exit 143.
+    Sigterm,
+}
+
+impl Interrupt {
+    /// Exit 130 or 143 (spec §6).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Interrupt::Sigint => crate::error::exit::INTERRUPTED,
+            Interrupt::Sigterm => crate::error::exit::TERMINATED,
+        }
+    }
+
+    /// `Error::Interrupted` for this signal.
+    pub fn error(self) -> Error {
+        Error::Interrupted {
+            sigterm: self == Interrupt::Sigterm,
+        }
+    }
+}
+
 /// A command that changes or lists something of the provider's account (`vod quota set`).
 /// It computes; the app does the interaction and the printing through [`ActionEnv`]. The
 /// rules the app applies before running it are asked of it.
@@ -174,8 +200,12 @@ pub trait ActionEnv {
     fn dry_run(&self) -> bool;
     /// stdin and stderr are terminals: a question can be asked and answered.
     fn interactive(&self) -> bool;
-    /// Asks `question` on the terminal; true only for a yes.
-    fn confirm(&self, question: &str) -> std::io::Result<bool>;
+    /// The output is a terminal (stdout, no `--output-file`): text written to it is seen.
+    fn output_is_terminal(&self) -> bool;
+    /// Asks `question` on the terminal; true only for a yes. SIGINT or SIGTERM while the
+    /// user has not answered ends the wait at once (spec §7): "interrupted: nothing sent" is
+    /// said on stderr and the error is exit 130 or 143 (`Error::Reported`).
+    fn confirm<'a>(&'a self, question: String) -> LocalBoxFuture<'a, Result<bool, Error>>;
     /// A spinner naming what the command waits for, where progress is shown.
     fn waiting(&self, what: String) -> crate::term::Spinner;
     /// A warning on stderr, unless `--quiet`.
@@ -188,11 +218,14 @@ pub trait ActionEnv {
     /// Stderr, for what the user must see even with `--quiet` (what was applied before a
     /// failure or an interrupt).
     fn error_output(&self) -> Box<dyn std::io::Write + '_>;
-    /// From now on Ctrl-C sets [`ActionEnv::interrupted`] instead of ending the process
-    /// (for a command that handles interrupts, once it is about to send changes).
+    /// From now on SIGINT (Ctrl-C) and SIGTERM set [`ActionEnv::interrupted`] instead of
+    /// ending the process (the app calls it first for a command that handles interrupts).
     fn watch_interrupts(&self);
-    /// Whether Ctrl-C was pressed since [`ActionEnv::watch_interrupts`].
-    fn interrupted(&self) -> bool;
+    /// Which signal arrived since [`ActionEnv::watch_interrupts`], if one did.
+    fn interrupted(&self) -> Option<Interrupt>;
+    /// Resolves when a signal arrives (after [`ActionEnv::watch_interrupts`]; never
+    /// before it), to drop what may be dropped: a read, a wait for the user.
+    fn until_interrupted(&self) -> LocalBoxFuture<'_, Interrupt>;
 }
 
 /// One source of series.

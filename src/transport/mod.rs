@@ -148,6 +148,9 @@ pub struct Transport {
     rng: Mutex<StdRng>,
     /// When the command's `--deadline` started counting.
     started: Instant,
+    /// Nanoseconds spent waiting for the user (a confirmation question): not counted
+    /// against the `--deadline`.
+    not_counted_nanos: std::sync::atomic::AtomicU64,
 }
 
 /// How one attempt ended before the caller's judgement.
@@ -275,6 +278,7 @@ impl Transport {
             dry_run_requests: Mutex::new(Vec::new()),
             rng: Mutex::new(StdRng::from_entropy()),
             started: Instant::now(),
+            not_counted_nanos: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -390,10 +394,19 @@ impl Transport {
 
     /// What remains of the command's `--deadline`.
     fn time_left(&self) -> Duration {
-        self.options
-            .retry
-            .deadline
-            .saturating_sub(self.started.elapsed())
+        let not_counted = Duration::from_nanos(
+            self.not_counted_nanos
+                .load(std::sync::atomic::Ordering::Relaxed),
+        );
+        (self.options.retry.deadline + not_counted).saturating_sub(self.started.elapsed())
+    }
+
+    /// Moves the `--deadline` later by `waited`, time spent waiting for the user (a
+    /// question), which the deadline does not count (spec §7: it bounds the command's work).
+    pub fn extend_deadline(&self, waited: Duration) {
+        let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+        self.not_counted_nanos
+            .fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The failure of a call the deadline stopped: why the last attempt failed (if one
@@ -1010,6 +1023,23 @@ mod tests {
                 "test Action: timed out; stopped after 1 attempt: the --deadline of 0.3 s was reached ({host})"
             )
         );
+    }
+
+    #[tokio::test]
+    async fn time_spent_waiting_for_the_user_is_not_counted_by_the_deadline() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let (t, _) = transport(|o| o.retry.deadline = Duration::from_millis(300));
+        // The user took 400 ms to answer a question.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        t.extend_deadline(Duration::from_millis(400));
+        t.send(&call(true), get(&server), |_| Verdict::Accept)
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

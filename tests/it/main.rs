@@ -23,6 +23,7 @@ mod numbers;
 mod prices_check;
 mod provider_dates;
 mod quota_apply;
+mod quota_prompt;
 mod registry;
 mod report;
 mod support;

@@ -307,10 +307,18 @@ async fn an_invalid_file_is_exit_2_with_its_line_and_nothing_is_sent() {
     assert!(actions(&vod.server).await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sigint_lets_the_request_in_flight_finish_sends_nothing_after_it_and_exits_130() {
+/// Runs the FILE against a VOD whose ModifyAigcQuota takes two seconds, and sends `signal`
+/// while that request is in flight.
+async fn signal_while_the_modify_is_in_flight(signal: libc::c_int) -> (Vod, std::process::Output) {
+    signal_while_the_modify_of(FILE, signal).await
+}
+
+async fn signal_while_the_modify_of(
+    text: &str,
+    signal: libc::c_int,
+) -> (Vod, std::process::Output) {
     let vod = vod_with(&initial(), None, Some("ModifyAigcQuota")).await;
-    let file = quotas_file(FILE);
+    let file = quotas_file(text);
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aigcusage"))
         .args(["vod", "quota", "apply", "-f"])
         .arg(file.path())
@@ -332,21 +340,154 @@ async fn sigint_lets_the_request_in_flight_finish_sends_nothing_after_it_and_exi
         assert!(started.elapsed().as_secs() < 20, "the modify never arrived");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    // SAFETY: sends SIGINT to the child this test started.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-        0
-    );
+    // SAFETY: sends a signal to the child this test started.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
     let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
-    let err = stderr(&output);
+    (vod, output)
+}
+
+/// The one request in flight finished, is reported, and nothing was sent after it.
+async fn assert_only_the_modify_was_sent_and_reported(vod: &Vod, output: &std::process::Output) {
+    let err = stderr(output);
+    assert!(
+        err.contains("applied: modify Image 1000 → 2000 (RequestId req-ModifyAigcQuota)"),
+        "the applied modify is listed: {err}"
+    );
     assert!(err.contains("interrupted: 1 change not sent"), "{err}");
-    assert!(err.contains("2000"), "the applied modify is listed: {err}");
     assert_eq!(
         actions(&vod.server).await,
         ["DescribeAigcQuotas", "ModifyAigcQuota"]
     );
     assert_eq!(vod.quotas.lock().unwrap()[0].2, 2000, "the modify finished");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_lets_the_request_in_flight_finish_sends_nothing_after_it_and_exits_130() {
+    let (vod, output) = signal_while_the_modify_is_in_flight(libc::SIGINT).await;
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert_only_the_modify_was_sent_and_reported(&vod, &output).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_the_request_in_flight_finish_reports_it_and_exits_143() {
+    let (vod, output) = signal_while_the_modify_is_in_flight(libc::SIGTERM).await;
+    assert_eq!(output.status.code(), Some(143), "{}", stderr(&output));
+    assert_only_the_modify_was_sent_and_reported(&vod, &output).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signal_during_the_last_request_reports_it_and_still_exits_130() {
+    let (vod, output) = signal_while_the_modify_of(
+        "sub_app_id = 7\n[[quota]]\ntype = \"Image\"\nlimit = 2000\n",
+        libc::SIGINT,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .contains("applied: modify Image 1000 → 2000 (RequestId req-ModifyAigcQuota)"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        actions(&vod.server).await,
+        ["DescribeAigcQuotas", "ModifyAigcQuota"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quota_listed_twice_is_changed_once() {
+    // Paging that shifted repeats a row; `video` is the same quota as `Video`.
+    let vod = vod(
+        &[
+            ("Image", None, 1000),
+            ("Video", None, 600),
+            ("video", None, 600),
+            ("Image", None, 1000),
+        ],
+        None,
+    )
+    .await;
+    let file = quotas_file(FILE);
+    let output = apply(&vod, &file, &["--prune", "--yes"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .contains("1 to create, 1 to modify, 1 to delete, 0 unchanged, 0 not in the file"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        actions(&vod.server).await,
+        [
+            "DescribeAigcQuotas",
+            "DeleteAigcQuota",
+            "ModifyAigcQuota",
+            "CreateAigcQuota"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quota_listed_with_two_limits_is_exit_5_and_nothing_is_sent() {
+    let vod = vod(&[("Image", None, 10), ("Image", None, 20)], None).await;
+    let file = quotas_file(FILE);
+    let output = apply(&vod, &file, &["--prune", "--yes"]);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("inconsistent")
+            && err.contains("Image quota appears twice, with limits 10 and 20"),
+        "{err}"
+    );
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    assert_eq!(actions(&vod.server).await, ["DescribeAigcQuotas"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_after_a_failed_create_says_what_was_applied_and_what_was_not() {
+    let server = MockServer::start().await;
+    mount_tencent(&server, "vod", "2018-07-17", "DescribeAigcQuotas", |_| {
+        tencent_ok(json!({
+            "QuotaSet": [{"QuotaType": "Image", "QuotaLimit": 1000, "Usage": 0}],
+            "TotalCount": 1,
+            "RequestId": "req-list"
+        }))
+    })
+    .await;
+    mount_tencent(&server, "vod", "2018-07-17", "ModifyAigcQuota", |_| {
+        tencent_ok(json!({"RequestId": "req-modify"}))
+    })
+    .await;
+    mount_tencent(&server, "vod", "2018-07-17", "CreateAigcQuota", |_| {
+        ResponseTemplate::new(500)
+    })
+    .await;
+    let vod = Vod {
+        server,
+        quotas: Quotas::default(),
+    };
+    let file = quotas_file(FILE);
+    let output = apply(&vod, &file, &["-o", "json"]);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    let doc = json_of(&output);
+    let changes = doc["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[0]["action"], "modify");
+    assert_eq!(changes[0]["applied"], true);
+    assert_eq!(changes[0]["request_id"], "req-modify");
+    assert_eq!(changes[1]["action"], "create");
+    assert_eq!(changes[1]["applied"], false);
+    assert_eq!(changes[1]["request_id"], Value::Null);
+    assert!(
+        stderr(&output).contains("applied: modify Image 1000 → 2000 (RequestId req-modify)"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        actions(&vod.server).await,
+        ["DescribeAigcQuotas", "ModifyAigcQuota", "CreateAigcQuota"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

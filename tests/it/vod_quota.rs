@@ -754,6 +754,48 @@ async fn list_json_redacts_tokens_and_gives_units_and_percent() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn integral_numbers_written_with_a_fraction_print_without_one() {
+    let server = MockServer::start().await;
+    mount_tencent(
+        &server,
+        "vod",
+        "2018-07-17",
+        "DescribeAigcQuotas",
+        paging(vec![
+            json!({"QuotaType": "Image", "QuotaLimit": 2500.0, "Usage": 100.0}),
+        ]),
+    )
+    .await;
+    let list = |format: &str| {
+        run(with_tencent(&server.uri()).args([
+            "vod",
+            "quota",
+            "list",
+            "--sub-app-id",
+            "9",
+            "-o",
+            format,
+        ]))
+    };
+    let table = stdout(&list("table"));
+    assert!(
+        table.contains("2500 images") && table.contains("100 images"),
+        "{table}"
+    );
+    let csv = stdout(&list("csv"));
+    assert!(csv.contains("9,Image,,2500,100,images,4"), "{csv}");
+    let doc = json_of(&list("json"));
+    assert_eq!(doc["quotas"][0]["quota_limit"].to_string(), "2500");
+    assert_eq!(doc["quotas"][0]["usage"].to_string(), "100");
+    for text in [table, csv, doc.to_string()] {
+        assert!(
+            !text.contains("2500.0") && !text.contains("100.0"),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn fail_at_prints_the_list_warns_and_exits_7() {
     let server = MockServer::start().await;
     mount_tencent(

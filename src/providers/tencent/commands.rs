@@ -101,9 +101,11 @@ impl ActionCommand for QuotaCommand {
         Some("--demo answers the usage commands and report; vod quota manages real quotas and has no demo")
     }
 
-    /// `apply`: Ctrl-C lets the request in flight finish and lists what was applied.
+    /// `apply`: SIGINT/SIGTERM lets the request in flight finish and lists what was
+    /// applied. `delete`: a signal at its question ends it at once (nothing sent); once
+    /// sent, its one request finishes and is reported.
     fn handles_interrupts(&self) -> bool {
-        matches!(self, QuotaCommand::Apply(_))
+        matches!(self, QuotaCommand::Apply(_) | QuotaCommand::Delete(_))
     }
 
     /// `apply --dry-run` sends its reads and stops after the plan (spec §4).
@@ -457,9 +459,14 @@ mod tests {
     }
 
     #[test]
-    fn only_quota_apply_handles_interrupts_and_sends_reads_on_dry_run() {
+    fn quota_apply_and_delete_handle_interrupts_only_apply_sends_reads_on_dry_run() {
         let apply = parse(&["vod", "quota", "apply", "-f", "q.toml"]).unwrap();
         let list = parse(&["vod", "quota", "list"]).unwrap();
+        let delete = parse(&["vod", "quota", "delete", "--type", "Image"]).unwrap();
+        let TopCommand::Vod(VodCommand::Quota(quota)) = delete else {
+            panic!("wrong command")
+        };
+        assert!(quota.handles_interrupts() && !quota.sends_reads_on_dry_run());
         for (parsed, special) in [(apply, true), (list, false)] {
             let TopCommand::Vod(VodCommand::Quota(quota)) = parsed else {
                 panic!("wrong command")

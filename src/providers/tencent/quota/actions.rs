@@ -1,7 +1,7 @@
 //! `vod quota set|create|delete|list|apply`: validation, confirmation, thresholds, and the
 //! documents the app prints. Api tokens are credentials: every view holds them redacted.
 
-use serde_json::Value;
+use serde_json::{Number, Value};
 
 use super::executor::{current_quotas, VodExecutor};
 use super::file;
@@ -19,7 +19,7 @@ use crate::providers::tencent::quota::api::{
     QuotaType,
 };
 use crate::providers::tencent::vod::{SERVICE, VERSION};
-use crate::providers::ActionEnv;
+use crate::providers::{ActionEnv, Interrupt};
 use crate::secret::redact_id;
 
 pub async fn run(env: &dyn ActionEnv, command: &QuotaCommand) -> Result<(), Error> {
@@ -34,8 +34,9 @@ pub async fn run(env: &dyn ActionEnv, command: &QuotaCommand) -> Result<(), Erro
 
 /// `vod quota apply` (spec §4 v3): the file validated before anything is sent, the current
 /// quotas read, then the plan, consent and changes of `flow`. `--dry-run` (global, before
-/// or after `apply`) is the plan only: the transport sends the reads. Ctrl-C while changes
-/// are sent lets the request in flight finish, lists what was applied, and exits 130.
+/// or after `apply`) is the plan only: the transport sends the reads. SIGINT (SIGTERM) while
+/// changes are sent lets the request in flight finish, lists what was applied, and exits
+/// 130 (143); before that (reads, the question) it ends the run at once, nothing sent.
 async fn apply(env: &dyn ActionEnv, args: &QuotaApplyArgs) -> Result<(), Error> {
     let desired = file::load(&args.file, env.environment())?;
     let sub_app_id = desired.resolve_sub_app_id(
@@ -55,13 +56,15 @@ async fn apply(env: &dyn ActionEnv, args: &QuotaApplyArgs) -> Result<(), Error> 
         credentials: &credentials,
         service: vod_service(endpoint),
     };
+    // The reads are dropped on a signal: nothing was sent yet.
     let spinner = waiting(env, "DescribeAigcQuotas");
-    let current = current_quotas(&client, sub_app_id).await;
+    let current = tokio::select! {
+        signal = env.until_interrupted() => Err(signal.error()),
+        current = current_quotas(&client, sub_app_id) => current,
+    };
     spinner.stop();
     let current = current?;
     let plan = super::plan::plan(&desired.quotas, &current, args.prune);
-    // From here Ctrl-C lets the request in flight finish and lists what was applied.
-    env.watch_interrupts();
 
     let options = FlowOptions {
         sub_app_id,
@@ -69,6 +72,7 @@ async fn apply(env: &dyn ActionEnv, args: &QuotaApplyArgs) -> Result<(), Error> 
         yes: args.yes,
         interactive: env.interactive(),
         json: env.json_output(),
+        output_is_terminal: env.output_is_terminal(),
     };
     let mut executor = VodExecutor {
         client: &client,
@@ -77,15 +81,20 @@ async fn apply(env: &dyn ActionEnv, args: &QuotaApplyArgs) -> Result<(), Error> 
     // The plan must be on the screen before the question is asked.
     let mut stdout = env.progressive_output();
     let mut stderr = env.error_output();
-    let mut ask = |question: &str| env.confirm(question);
     let io = FlowIo {
         stdout: &mut *stdout,
         stderr: &mut *stderr,
-        ask: &mut ask,
+        ask: &mut |question| env.confirm(question),
     };
-    match run_flow(&plan, options, &mut executor, io, || env.interrupted()).await? {
-        FlowEnd::Done => Ok(()),
-        FlowEnd::Interrupted => Err(Error::Interrupted { sigterm: false }),
+    let end = run_flow(&plan, options, &mut executor, io, || {
+        env.interrupted().is_some()
+    })
+    .await?;
+    // A signal during the last request: every change was applied and reported, and the
+    // exit still says the run was interrupted (spec §7).
+    match (end, env.interrupted()) {
+        (FlowEnd::Done, None) => Ok(()),
+        (_, signal) => Err(signal.unwrap_or(Interrupt::Sigint).error()),
     }
 }
 
@@ -177,10 +186,15 @@ async fn delete(env: &dyn ActionEnv, args: &QuotaDeleteArgs) -> Result<(), Error
     }
     // Credentials before the question, so that a yes is not followed by exit 3.
     let credentials = tencent_settings(env.settings()).credentials()?;
-    if must_confirm && !env.confirm(&delete_question(&change))? {
+    if must_confirm && !env.confirm(delete_question(&change)).await? {
         return Err(super::confirm::declined());
     }
-    send_change_with(env, target.endpoint, &change, &credentials).await
+    // Sent, the one request finishes and is reported even if a signal arrives meanwhile.
+    send_change_with(env, target.endpoint, &change, &credentials).await?;
+    match env.interrupted() {
+        Some(signal) => Err(signal.error()),
+        None => Ok(()),
+    }
 }
 
 fn delete_question(change: &QuotaChange) -> String {
@@ -405,13 +419,22 @@ fn threshold_message(sub_app_id: Option<u64>, quota: &Quota, threshold: f64) -> 
     )
 }
 
+/// An integral number the API wrote with a fraction (`2500.0`) as an integer (`2500`),
+/// spec §5; others as written (an integer beyond f64's precision keeps its digits).
+fn plain_number(number: &Number) -> Number {
+    match number.as_f64().filter(|_| number.is_f64()).map(json_number) {
+        Some(Value::Number(plain)) => plain,
+        _ => number.clone(),
+    }
+}
+
 fn quota_row(quota: &Quota) -> QuotaRow {
     let exact = quota.used_percent();
     QuotaRow {
         quota_type: quota.quota_type.clone(),
         api_token: quota.token().map(redact_id),
-        quota_limit: quota.quota_limit.clone(),
-        usage: quota.usage.clone(),
+        quota_limit: quota.quota_limit.as_ref().map(plain_number),
+        usage: quota.usage.as_ref().map(plain_number),
         unit: unit_of(&quota.quota_type),
         used_percent: exact
             .map(|p| json_number((p * 100.0).round() / 100.0))
@@ -429,7 +452,6 @@ fn waiting(env: &dyn ActionEnv, action: &str) -> crate::term::Spinner {
 mod tests {
     use super::super::fake_env::FakeEnv;
     use super::*;
-    use serde_json::Number;
 
     fn quota(kind: &str, token: Option<&str>, limit: i64, usage: i64) -> Quota {
         Quota {
@@ -477,6 +499,27 @@ mod tests {
         assert!(text.contains("1000 tokens"), "{text}");
         assert!(text.contains("33.3%"), "{text}");
         assert!(text.contains("0 images"), "{text}");
+    }
+
+    #[test]
+    fn integral_limits_written_with_a_fraction_print_without_one() {
+        let quota: Quota = serde_json::from_value(serde_json::json!({
+            "QuotaType": "Image", "QuotaLimit": 2500.0, "Usage": 12.5
+        }))
+        .unwrap();
+        let row = quota_row(&quota);
+        let json = serde_json::to_string(&row).unwrap();
+        assert!(
+            json.contains(r#""quota_limit":2500,"usage":12.5"#),
+            "{json}"
+        );
+        let env = FakeEnv::default();
+        env.emit(&list_document(Some(7), &[row], &[])).unwrap();
+        let text = env.emitted.borrow().join("\n");
+        assert!(text.contains("2500 images"), "{text}");
+        assert!(!text.contains("2500.0"), "{text}");
+        let big = Number::from(u64::MAX);
+        assert_eq!(plain_number(&big), big);
     }
 
     #[test]

@@ -81,14 +81,14 @@ impl QuotaExecutor for VodExecutor<'_> {
     }
 }
 
-/// Every quota of the application (all pages), for the plan.
+/// Every quota of the application (all pages), each once, for the plan.
 pub async fn current_quotas(client: &Client<'_>, sub_app_id: u64) -> Result<Vec<Quota>, Error> {
     let request = ListRequest {
         sub_app_id: Some(sub_app_id),
         quota_type: None,
         api_token: None,
     };
-    Ok(api::list(client, &request).await?.quotas)
+    super::distinct::distinct_quotas(api::list(client, &request).await?.quotas)
 }
 
 #[cfg(test)]
@@ -209,13 +209,16 @@ mod tests {
             sub_app_id: 200000004,
         };
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let mut ask = |_: &str| Ok(false);
+        let mut ask = |_: String| -> futures::future::LocalBoxFuture<'_, Result<bool, Error>> {
+            Box::pin(async { Ok(false) })
+        };
         let options = FlowOptions {
             sub_app_id: 200000004,
             dry_run: false,
             yes: true,
             interactive: false,
             json: false,
+            output_is_terminal: false,
         };
         let io = FlowIo {
             stdout: &mut stdout,

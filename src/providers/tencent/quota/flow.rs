@@ -6,6 +6,8 @@
 
 use std::io::Write;
 
+use futures::future::LocalBoxFuture;
+
 use crate::error::Error;
 use crate::providers::tencent::quota::plan_output::{
     applied_lines, write_applied_table, write_plan_json, write_plan_table,
@@ -28,6 +30,8 @@ pub struct FlowOptions {
     pub interactive: bool,
     /// `-o json` (otherwise the table form: lines and the counts line).
     pub json: bool,
+    /// The output is a terminal: the plan printed on it is seen before the question.
+    pub output_is_terminal: bool,
 }
 
 /// How a run that did not fail ended.
@@ -43,14 +47,15 @@ pub enum FlowEnd {
 pub struct FlowIo<'a> {
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
-    /// Asks a yes/no question on the terminal; true for a yes.
-    pub ask: &'a mut dyn FnMut(&str) -> std::io::Result<bool>,
+    /// Asks a yes/no question on the terminal; true for a yes. An interrupt while waiting
+    /// for the answer is its error (exit 130 or 143, nothing sent).
+    pub ask: &'a mut dyn FnMut(String) -> LocalBoxFuture<'a, Result<bool, Error>>,
 }
 
 /// Table form: the plan is printed before anything is sent, then the changes applied.
 /// JSON: one document at the end (also after a refused or declined delete, with nothing
-/// applied). A failure lists what was applied on stderr and returns the failure (exit 4 or
-/// 5); deletes without `--yes` and without a terminal return a usage error (exit 2) after
+/// applied, and after a failure, with what was applied). A failure lists what was applied
+/// on stderr and returns the failure (exit 4 or 5); deletes without `--yes` and without a terminal return a usage error (exit 2) after
 /// the plan, before any change.
 pub async fn run_flow<E: QuotaExecutor>(
     plan: &Plan,
@@ -73,7 +78,12 @@ pub async fn run_flow<E: QuotaExecutor>(
     let refused = match consent {
         Ok(Consent::NotNeeded) => None,
         Ok(Consent::Ask(question)) => {
-            if (io.ask)(&question)? {
+            // The user approves deletes they can see: on stderr when the output is JSON
+            // or is not on the screen.
+            if options.json || !options.output_is_terminal {
+                write_plan_table(&before, io.stderr)?;
+            }
+            if (io.ask)(question).await? {
                 None
             } else {
                 Some(declined())
@@ -108,6 +118,10 @@ pub async fn run_flow<E: QuotaExecutor>(
         Some(Stop::Failed { error, .. }) => {
             for line in applied_lines(&after) {
                 writeln!(io.stderr, "{line}")?;
+            }
+            // The document says what was applied and what was not, as stderr does.
+            if options.json {
+                write_plan_json(&after, io.stdout)?;
             }
             Err(error)
         }
@@ -204,6 +218,7 @@ mod tests {
             yes: false,
             interactive: false,
             json: false,
+            output_is_terminal: false,
         }
     }
 
@@ -232,9 +247,9 @@ mod tests {
         };
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         let mut questions = Vec::new();
-        let mut ask = |q: &str| {
-            questions.push(q.to_string());
-            Ok(answer)
+        let mut ask = |q: String| -> LocalBoxFuture<'_, Result<bool, Error>> {
+            questions.push(q);
+            Box::pin(async move { Ok(answer) })
         };
         let io = FlowIo {
             stdout: &mut stdout,
@@ -369,6 +384,69 @@ mod tests {
         assert_eq!(run.requests, ["delete Video", "modify Text 5000"]);
         assert_eq!(run.stderr, "applied: delete Video (RequestId req-0)\n");
         assert!(!run.stdout.contains("applied:"), "{}", run.stdout);
+    }
+
+    #[tokio::test]
+    async fn json_after_a_failure_says_what_was_applied_and_what_was_not() {
+        let json = FlowOptions {
+            yes: true,
+            json: true,
+            ..options()
+        };
+        let run = run(&the_plan(true), json, false, Some(1)).await;
+        assert_eq!(run.result.unwrap_err().exit_code(), 5);
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let applied: Vec<(bool, &serde_json::Value)> = doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["applied"] == true, &c["request_id"]))
+            .collect();
+        assert_eq!(
+            applied,
+            [
+                (true, &serde_json::json!("req-0")),
+                (false, &serde_json::Value::Null),
+                (false, &serde_json::Value::Null)
+            ]
+        );
+        assert_eq!(run.stderr, "applied: delete Video (RequestId req-0)\n");
+    }
+
+    #[tokio::test]
+    async fn the_plan_is_shown_on_stderr_before_the_question_unless_the_output_shows_it() {
+        let plan_text = "delete Video\n";
+        for (json, output_is_terminal, on_stderr) in [
+            (true, true, true),
+            (true, false, true),
+            (false, false, true),
+            (false, true, false),
+        ] {
+            let tty = FlowOptions {
+                interactive: true,
+                json,
+                output_is_terminal,
+                ..options()
+            };
+            let run = run(&the_plan(true), tty, false, None).await;
+            assert_eq!(run.questions.len(), 1);
+            assert_eq!(
+                run.stderr.starts_with(plan_text),
+                on_stderr,
+                "json {json}, terminal {output_is_terminal}: {}",
+                run.stderr
+            );
+        }
+        // No question, no plan on stderr.
+        let yes = FlowOptions {
+            yes: true,
+            json: true,
+            ..options()
+        };
+        assert!(run(&the_plan(true), yes, false, None)
+            .await
+            .stderr
+            .is_empty());
     }
 
     #[tokio::test]

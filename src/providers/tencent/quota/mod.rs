@@ -10,6 +10,7 @@
 pub mod actions;
 pub mod api;
 pub mod confirm;
+pub mod distinct;
 pub mod executor;
 pub mod file;
 pub mod flow;
@@ -82,8 +83,14 @@ pub mod fake_env {
         fn interactive(&self) -> bool {
             false
         }
-        fn confirm(&self, _question: &str) -> std::io::Result<bool> {
-            Ok(false)
+        fn output_is_terminal(&self) -> bool {
+            false
+        }
+        fn confirm<'a>(
+            &'a self,
+            _question: String,
+        ) -> futures::future::LocalBoxFuture<'a, Result<bool, Error>> {
+            Box::pin(async { Ok(false) })
         }
         fn waiting(&self, what: String) -> crate::term::Spinner {
             crate::term::Spinner::start(false, vec![what])
@@ -114,8 +121,13 @@ pub mod fake_env {
             Box::new(std::io::sink())
         }
         fn watch_interrupts(&self) {}
-        fn interrupted(&self) -> bool {
-            false
+        fn interrupted(&self) -> Option<crate::providers::Interrupt> {
+            None
+        }
+        fn until_interrupted(
+            &self,
+        ) -> futures::future::LocalBoxFuture<'_, crate::providers::Interrupt> {
+            Box::pin(std::future::pending())
         }
     }
 }
