@@ -518,3 +518,47 @@ async fn a_create_that_may_have_reached_the_server_is_not_resent() {
         ["DescribeAigcQuotas", "CreateAigcQuota"]
     );
 }
+
+/// Spec §7: only `apply` lets its request in flight finish; `vod quota delete` is dropped
+/// on a signal like every other command's (exit 130 at once, nothing reported as deleted).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signal_during_a_delete_drops_it_and_exits_130() {
+    let vod = vod_with(&[("Video", None, 600)], None, Some("DeleteAigcQuota")).await;
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aigcusage"))
+        .args([
+            "vod",
+            "quota",
+            "delete",
+            "--type",
+            "Video",
+            "--sub-app-id",
+            "7",
+        ])
+        .arg("--yes")
+        .env_clear()
+        .env("HOME", "/nonexistent-aigcusage-test-home")
+        .env("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+        .env("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+        .env("AIGCUSAGE_VOD_ENDPOINT", vod.server.uri())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !actions(&vod.server)
+        .await
+        .contains(&"DeleteAigcQuota".to_string())
+    {
+        assert!(started.elapsed().as_secs() < 20, "the delete never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // SAFETY: sends a signal to the child this test started.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    assert!(!stderr(&output).contains("Deleted"), "{}", stderr(&output));
+}

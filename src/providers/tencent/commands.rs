@@ -102,8 +102,8 @@ impl ActionCommand for QuotaCommand {
     }
 
     /// `apply`: SIGINT/SIGTERM lets the request in flight finish and lists what was
-    /// applied. `delete`: a signal at its question ends it at once (nothing sent); once
-    /// sent, its one request finishes and is reported.
+    /// applied. `delete`: a signal at its question ends it at once (nothing sent); one
+    /// during its request drops it, as spec §7 says for every command but `apply`.
     fn handles_interrupts(&self) -> bool {
         matches!(self, QuotaCommand::Apply(_) | QuotaCommand::Delete(_))
     }

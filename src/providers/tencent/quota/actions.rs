@@ -189,11 +189,11 @@ async fn delete(env: &dyn ActionEnv, args: &QuotaDeleteArgs) -> Result<(), Error
     if must_confirm && !env.confirm(delete_question(&change)).await? {
         return Err(super::confirm::declined());
     }
-    // Sent, the one request finishes and is reported even if a signal arrives meanwhile.
-    send_change_with(env, target.endpoint, &change, &credentials).await?;
-    match env.interrupted() {
-        Some(signal) => Err(signal.error()),
-        None => Ok(()),
+    // Spec §7: only `apply` lets its request in flight finish; here, as for every other
+    // command, a signal drops it and the command ends at once (130/143).
+    tokio::select! {
+        signal = env.until_interrupted() => Err(signal.error()),
+        sent = send_change_with(env, target.endpoint, &change, &credentials) => sent,
     }
 }
 
