@@ -285,8 +285,13 @@ pub async fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Error> {
     report.failures = Some(gathered.failures);
     report.gaps = gaps;
     if let Some(error) = gathered.first_error {
-        // Nothing to show but the failures; a JSON reader still gets its document.
-        if ctx.format == crate::render::Format::Json {
+        // Nothing to show but the failures; a JSON reader still gets its document, and a
+        // Prometheus scrape its `provider_up 0` lines (spec §11: a failing provider is
+        // visible, not a silent gap; a collector's file would otherwise keep saying up).
+        if matches!(
+            ctx.format,
+            crate::render::Format::Json | crate::render::Format::Prom
+        ) {
             output::print_combined(ctx, &report, &parts)?;
         }
         return Err(error);

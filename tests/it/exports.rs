@@ -156,6 +156,45 @@ async fn a_failing_provider_is_down_exit_6_and_the_file_is_still_written() {
     );
 }
 
+/// Spec §11: a failing provider is visible, not a silent gap. When every provider of a
+/// `report -o prom` fails, the collector's file still gets their `provider_up 0` (it would
+/// otherwise keep its last `1`), and the exit code is the failure's.
+#[test]
+fn when_every_provider_fails_prom_still_says_they_are_down() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("aigcusage.prom");
+    std::fs::write(
+        &path,
+        "aigcusage_provider_up{provider=\"acedata\",source=\"acedata.api_usage\"} 1\n",
+    )
+    .unwrap();
+    let output = run(with_acedata("http://127.0.0.1:1")
+        .args([
+            "report",
+            "--providers",
+            "acedata",
+            "--retries",
+            "0",
+            "--last",
+            "3d",
+        ])
+        .args(["-o", "prom", "--output-file"])
+        .arg(&path));
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    let scrape = scrape(&std::fs::read_to_string(&path).unwrap());
+    let up: Vec<f64> = scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == "aigcusage_provider_up")
+        .map(gauge)
+        .collect();
+    assert_eq!(up, [0.0]);
+    assert!(scrape
+        .samples
+        .iter()
+        .any(|s| s.metric == "aigcusage_last_run_timestamp_seconds"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_usage_command_reports_its_own_source_up() {
     let server = vod_only().await;
