@@ -37,8 +37,8 @@ pub mod exit {
         (CONFIG, "credentials or config missing or invalid (the message names the variables to set)"),
         (PROVIDER, "the provider answered with an error (auth, parameter, permission, not found; also a retryable provider error once retries are used up)"),
         (NETWORK, "network failure, timeout, HTTP 5xx, an unreadable or oversized response, or a paging loop, after retries"),
-        (PARTIAL, "report: some providers failed, others succeeded"),
-        (THRESHOLD, "a threshold you set was reached: vod quota list --fail-at, report/forecast --budget"),
+        (PARTIAL, "some providers failed, others succeeded (report, forecast, prices check, sync)"),
+        (THRESHOLD, "a threshold you set was reached: vod quota list --fail-at, report/forecast --budget, prices check finding something unpriced"),
         (INTERRUPTED, "interrupted (Ctrl-C, SIGINT): nothing partial on stdout or in --output-file, no half-written store"),
         (TERMINATED, "terminated (SIGTERM), with the same guarantees as 130"),
     ];

@@ -166,7 +166,8 @@ const GENERAL_ENVIRONMENT: &[EnvVar] = &[
     },
     EnvVar {
         name: vars::AIGCUSAGE_STORE,
-        meaning: "the history store: a path, sqlite:<path> or postgres://... (§10)",
+        meaning:
+            "the history store: a path, sqlite:<path> or postgres://... (see aigcusage help store)",
     },
     EnvVar {
         name: vars::PGPASSWORD,
