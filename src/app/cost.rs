@@ -26,15 +26,21 @@ pub struct CostPlan {
 const DEMO_NOTE: &str = "note: --demo: costs use built-in example prices, not your price book";
 
 /// The price book (`--prices`, `AIGCUSAGE_PRICES`, the profile's `prices`, the default
-/// path) and the target currency. Under `--demo`, when there is no book (none named and
-/// no file at the default path), the built-in example book (said on stderr): the user's
-/// own book always wins. Exit 3 for a bad book; exit 2 for a bad `--currency`.
+/// path) and the target currency. Under `--demo`, when the user has no book (none named,
+/// and at the default path no file or one without entries, such as the template `config
+/// init` writes), the built-in example book (said on stderr): a book of the user's with
+/// entries always wins. Exit 3 for a bad book; exit 2 for a bad `--currency`.
 pub fn plan(ctx: &Context) -> Result<CostPlan, Error> {
     let location = ctx.settings.prices.as_ref().map(|p| BookLocation {
         path: p.value.clone(),
         explicit: p.origin != Origin::Default,
     });
+    let explicit = location.as_ref().is_some_and(|l| l.explicit);
     let book = match PriceBook::find(location.as_ref())? {
+        // The commented template `config init` writes at the default path prices nothing:
+        // under `--demo` the example prices show more (said on stderr). A book the user
+        // names, or one with entries, is theirs.
+        Some(book) if ctx.demo && !explicit && book.entries.is_empty() => demo_book(ctx)?,
         Some(book) => book,
         None if ctx.demo => demo_book(ctx)?,
         None => PriceBook::default(),

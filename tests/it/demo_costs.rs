@@ -219,3 +219,24 @@ fn exit_7_after_demo_data_still_says_it_is_demo_data() {
     assert_eq!(count(&err, "budget exceeded: "), 1, "{err}");
     assert!(!err.contains("note:"), "{err}");
 }
+
+/// `config init` writes a commented template at the default path: it prices nothing, so
+/// `--demo` keeps the example prices (said once) instead of calling everything unpriced.
+/// The same empty book named with `--prices` is the user's choice, and is used.
+#[test]
+fn demo_after_config_init_keeps_the_example_prices() {
+    let home = Home::new();
+    let init = run(home.command().args(["config", "init"]));
+    assert_eq!(init.status.code(), Some(0), "{}", stderr(&init));
+    assert!(home.default_book().exists());
+    let (output, doc) = demo_cost_json(&home, &[]);
+    let err = stderr(&output);
+    assert_eq!(count(&err, PRICES_NOTE), 1, "{err}");
+    assert!(!err.contains("unpriced"), "{err}");
+    assert_eq!(doc["cost"]["complete"], true);
+
+    let named = home.default_book();
+    let (output, doc) = demo_cost_json(&home, &["--prices", named.to_str().unwrap()]);
+    assert_eq!(count(&stderr(&output), PRICES_NOTE), 0);
+    assert_eq!(doc["cost"]["complete"], false);
+}
