@@ -96,7 +96,7 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap()
     }
 
-    fn seconds(days: &[(&str, f64)]) -> Series {
+    fn seconds_series(days: &[(&str, f64)]) -> Series {
         Series {
             provider: "tencent".into(),
             source: "vod.aigc_usage".into(),
@@ -124,7 +124,7 @@ currency = "CNY"
 
     fn priced(days: &[(&str, f64)], details: Details) -> CostSeries {
         let book = PriceBook::parse(BOOK, Path::new("prices.toml")).unwrap();
-        let mut priced = price_with(&[seconds(days)], &book, None, details).unwrap();
+        let mut priced = price_with(&[seconds_series(days)], &book, None, details).unwrap();
         priced.cost_series.remove(0)
     }
 
@@ -170,5 +170,49 @@ currency = "CNY"
             regroup_cost(&cost, Granularity::Month, &zone, &range, now),
             Err(Error::Internal(_))
         ));
+    }
+
+    proptest::proptest! {
+        /// Whatever the days, prices and buckets: each bucket is the exact sum of its
+        /// days' costs rounded once, the buckets add up to the series' exact total, and
+        /// the quantities priced are all kept.
+        #[test]
+        fn buckets_are_exact_sums_of_their_points(
+            seconds in proptest::collection::vec(0u32..100_000, 1..60),
+            price_millionths in 1u32..10_000_000,
+            by in proptest::sample::select(vec![Granularity::Day, Granularity::Week, Granularity::Month]),
+        ) {
+            let days: Vec<(String, f64)> = seconds
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let day = chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap()
+                        + chrono::Duration::days(i as i64);
+                    (format!("{day}T00:00:00+08:00"), f64::from(*s))
+                })
+                .collect();
+            let days: Vec<(&str, f64)> = days.iter().map(|(d, v)| (d.as_str(), *v)).collect();
+            let price = Decimal::new(i64::from(price_millionths), 6);
+            let book = PriceBook::parse(
+                &BOOK.replace("\"0.0333333\"", &format!("\"{price}\"")),
+                Path::new("prices.toml"),
+            )
+            .unwrap();
+            let cost = price_with(&[seconds_series(&days)], &book, None, Details::Keep)
+                .unwrap()
+                .cost_series
+                .remove(0);
+            let (range, now) = long_ago();
+            let grouped = regroup_cost_series(&cost, by, &Zone::UTC, &range, now).unwrap();
+            let mut sum = Decimal::ZERO;
+            for (point, detail) in grouped.series.points.iter().zip(&grouped.details) {
+                proptest::prop_assert_eq!(point.value, cost_to_f64(detail.cost));
+                sum += detail.cost;
+            }
+            proptest::prop_assert_eq!(sum, cost.total());
+            proptest::prop_assert_eq!(grouped.series.total(), Some(cost_to_f64(cost.total())));
+            let quantities: Decimal = grouped.details.iter().filter_map(|d| d.quantity).sum();
+            proptest::prop_assert_eq!(quantities, Decimal::from(seconds.iter().map(|s| u64::from(*s)).sum::<u64>()));
+        }
     }
 }
