@@ -106,3 +106,43 @@ fn far_past_demo_ranges_finish_promptly_with_a_bounded_answer() {
         }
     }
 }
+
+/// The demo's LKE day is the sum of its quarter-hours: asked for one date it answers 96
+/// quarter-hours, asked for a week it answers days, and the two agree.
+#[test]
+fn a_demo_lke_day_is_the_sum_of_its_quarter_hours() {
+    let input = |start: &str, end: &str| -> Vec<(String, f64)> {
+        let output = aigcusage()
+            .env("AIGCUSAGE_NOW", "2026-12-08T12:00:00Z")
+            .args(["lke", "tokens", "--demo", "--tz", "Asia/Shanghai"])
+            .args(["--start", start, "--end", end, "-o", "json"])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        doc["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "input")
+            .unwrap()["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["time"].as_str().unwrap().to_string(),
+                    p["value"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let quarters = input("2026-12-05", "2026-12-05");
+    assert_eq!(quarters.len(), 96);
+    let days = input("2026-12-01", "2026-12-07");
+    let day = days
+        .iter()
+        .find(|(time, _)| time == "2026-12-05T00:00:00+08:00")
+        .unwrap();
+    assert_eq!(quarters.iter().map(|(_, v)| v).sum::<f64>(), day.1);
+}

@@ -109,9 +109,26 @@ fn lke_token_usage(body: &Value) -> HttpResponse {
         } else {
             local.format("%Y%m%d%H%M").to_string()
         };
-        let scale = if daily { 96.0 } else { 1.0 };
-        let input_tokens = (14_662.0 * scale * variation(&format!("in{x}"))).round();
-        let output_tokens = (234.0 * scale * variation(&format!("out{x}"))).round();
+        // A day is the sum of its 96 quarter-hours, so a day and its quarter-hours agree.
+        let quarters: Vec<String> = if daily {
+            (0..96)
+                .map(|q| {
+                    (local + chrono::Duration::minutes(15 * q))
+                        .format("%Y%m%d%H%M")
+                        .to_string()
+                })
+                .collect()
+        } else {
+            vec![x.clone()]
+        };
+        let tokens = |base: f64, prefix: &str| -> f64 {
+            quarters
+                .iter()
+                .map(|q| (base * variation(&format!("{prefix}{q}"))).round())
+                .sum()
+        };
+        let input_tokens = tokens(14_662.0, "in");
+        let output_tokens = tokens(234.0, "out");
         total.push(json!({"X": x, "Y": input_tokens + output_tokens}));
         input.push(json!({"X": x, "Y": input_tokens}));
         output.push(json!({"X": x, "Y": output_tokens}));
