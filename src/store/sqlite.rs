@@ -388,8 +388,6 @@ fn write_covered(tx: &rusqlite::Transaction<'_>, covered: &[CoveredRow]) -> rusq
 /// statements: each costs a reset and a statement journal.
 const STATEMENT_SIZES: [usize; 9] = [256, 128, 64, 32, 16, 8, 4, 2, 1];
 
-/// The upsert of `rows` points of one series: parameter 1 is the series id, then six
-/// per point.
 /// A row of `SELECT account, provider, source, start, start_offset, "end", end_offset,
 /// synced_at FROM aigcusage_covered`.
 fn covered_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CoveredRow> {
@@ -405,6 +403,8 @@ fn covered_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CoveredRow> {
     })
 }
 
+/// The upsert of `rows` points of one series: parameter 1 is the series id, then six
+/// per point.
 fn upsert_points_sql(rows: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|i| {

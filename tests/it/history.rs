@@ -68,6 +68,13 @@ fn with_store(mut cmd: assert_cmd::Command, url: &str) -> assert_cmd::Command {
     cmd
 }
 
+/// The binary with the clock pinned at `now` and the store at `store`.
+fn at(now: &str, store: impl AsRef<std::ffi::OsStr>) -> assert_cmd::Command {
+    let mut cmd = aigcusage();
+    cmd.env("AIGCUSAGE_NOW", now).env("AIGCUSAGE_STORE", store);
+    cmd
+}
+
 fn ok(output: &std::process::Output) {
     assert!(
         output.status.success(),
@@ -1108,12 +1115,7 @@ async fn sync_on_a_terminal_shows_a_spinner_and_each_failure_once() {
 fn hourly_gaps_lie_within_the_queried_range() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
-    let cmd = || {
-        let mut cmd = aigcusage();
-        cmd.env("AIGCUSAGE_NOW", "2025-11-20T12:00:00Z")
-            .env("AIGCUSAGE_STORE", &store);
-        cmd
-    };
+    let cmd = || at("2025-11-20T12:00:00Z", &store);
     ok(&cmd().args(["sync", "--demo", "-q"]).output().unwrap());
     let output = cmd()
         .args([
@@ -1182,9 +1184,7 @@ fn a_one_date_vod_sync_covers_the_date_it_asked() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
     let sync = |start: &str, end: &str| {
-        let output = aigcusage()
-            .env("AIGCUSAGE_NOW", "2025-11-20T12:00:00Z")
-            .env("AIGCUSAGE_STORE", &store)
+        let output = at("2025-11-20T12:00:00Z", &store)
             .args(["sync", "--demo", "-q", "--providers", "vod", "--tz", "UTC"])
             .args(["--start", start, "--end", end, "-o", "json"])
             .output()
@@ -1215,9 +1215,7 @@ fn a_one_date_vod_sync_covers_the_date_it_asked() {
 #[test]
 fn sync_takes_provider_names_like_report() {
     let dir = tempfile::tempdir().unwrap();
-    let output = aigcusage()
-        .env("AIGCUSAGE_NOW", "2025-11-20T12:00:00Z")
-        .env("AIGCUSAGE_STORE", dir.path().join("h.db"))
+    let output = at("2025-11-20T12:00:00Z", dir.path().join("h.db"))
         .args([
             "sync",
             "--demo",
@@ -1247,12 +1245,7 @@ fn sync_takes_provider_names_like_report() {
 fn unknown_accounts_empty_stores_and_the_future() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
-    let cmd = || {
-        let mut cmd = aigcusage();
-        cmd.env("AIGCUSAGE_NOW", "2026-12-08T12:00:00Z")
-            .env("AIGCUSAGE_STORE", &store);
-        cmd
-    };
+    let cmd = || at("2026-12-08T12:00:00Z", &store);
     let empty = cmd()
         .args(["report", "--from-store", "--last", "3d", "-o", "json"])
         .output()
@@ -1315,10 +1308,8 @@ fn a_budget_over_series_without_history_says_it_is_a_lower_bound() {
     )
     .unwrap();
     let cmd = || {
-        let mut cmd = aigcusage();
-        cmd.env("AIGCUSAGE_NOW", "2026-12-08T12:00:00Z")
-            .env("AIGCUSAGE_STORE", &store)
-            .env("AIGCUSAGE_PRICES", &book);
+        let mut cmd = at("2026-12-08T12:00:00Z", &store);
+        cmd.env("AIGCUSAGE_PRICES", &book);
         cmd
     };
     // Two complete days of history: fewer than the 3 a forecast needs.
@@ -1354,10 +1345,8 @@ fn tables_tell_the_accounts_of_a_store_apart() {
     )
     .unwrap();
     let cmd = || {
-        let mut cmd = aigcusage();
-        cmd.env("AIGCUSAGE_NOW", NOW)
-            .env("AIGCUSAGE_STORE", &store)
-            .env("AIGCUSAGE_CONFIG", &config);
+        let mut cmd = at(NOW, &store);
+        cmd.env("AIGCUSAGE_CONFIG", &config);
         cmd
     };
     for profile in ["team-a", "team-b"] {

@@ -91,23 +91,6 @@ fn change(quotas: &Quotas, action: &str, body: &Value) -> ResponseTemplate {
     tencent_ok(json!({"RequestId": format!("req-{action}")}))
 }
 
-/// The actions received, in order.
-async fn actions(server: &MockServer) -> Vec<String> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.headers
-                .get("X-TC-Action")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        })
-        .collect()
-}
-
 const FILE: &str = r#"sub_app_id = 200000004
 
 [[quota]]
@@ -161,7 +144,7 @@ async fn the_plan_then_the_changes_and_a_second_run_changes_nothing() {
         "{out}"
     );
     assert_eq!(
-        actions(&vod.server).await,
+        tencent_actions(&vod.server).await,
         ["DescribeAigcQuotas", "ModifyAigcQuota", "CreateAigcQuota"]
     );
     assert_eq!(
@@ -173,7 +156,7 @@ async fn the_plan_then_the_changes_and_a_second_run_changes_nothing() {
         ]
     );
 
-    let before = actions(&vod.server).await.len();
+    let before = tencent_actions(&vod.server).await.len();
     let output = apply(&vod, &file, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
@@ -182,7 +165,10 @@ async fn the_plan_then_the_changes_and_a_second_run_changes_nothing() {
         "{}",
         stdout(&output)
     );
-    assert_eq!(actions(&vod.server).await[before..], ["DescribeAigcQuotas"]);
+    assert_eq!(
+        tencent_actions(&vod.server).await[before..],
+        ["DescribeAigcQuotas"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -190,7 +176,7 @@ async fn dry_run_sends_only_the_read_before_or_after_the_subcommand() {
     let vod = vod(&initial(), None).await;
     let file = quotas_file(FILE);
     for position in ["after", "before"] {
-        let before = actions(&vod.server).await.len();
+        let before = tencent_actions(&vod.server).await.len();
         let mut cmd = with_tencent(&vod.server.uri());
         cmd.env(TOKEN_ENV, API_TOKEN);
         if position == "before" {
@@ -208,7 +194,7 @@ async fn dry_run_sends_only_the_read_before_or_after_the_subcommand() {
             stdout(&output)
         );
         assert_eq!(
-            actions(&vod.server).await[before..],
+            tencent_actions(&vod.server).await[before..],
             ["DescribeAigcQuotas"],
             "{position}"
         );
@@ -229,13 +215,13 @@ async fn prune_deletes_first_and_needs_yes_without_a_terminal() {
         stdout(&output)
     );
     assert!(stderr(&output).contains("--yes"), "{}", stderr(&output));
-    assert_eq!(actions(&vod.server).await, ["DescribeAigcQuotas"]);
+    assert_eq!(tencent_actions(&vod.server).await, ["DescribeAigcQuotas"]);
 
-    let before = actions(&vod.server).await.len();
+    let before = tencent_actions(&vod.server).await.len();
     let output = apply(&vod, &file, &["--prune", "--yes"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
-        actions(&vod.server).await[before..],
+        tencent_actions(&vod.server).await[before..],
         [
             "DescribeAigcQuotas",
             "DeleteAigcQuota",
@@ -264,7 +250,7 @@ async fn a_failure_in_the_middle_stops_with_exit_4_and_lists_what_was_applied() 
         "the applied modify is listed: {err}"
     );
     assert_eq!(
-        actions(&vod.server).await,
+        tencent_actions(&vod.server).await,
         ["DescribeAigcQuotas", "ModifyAigcQuota", "CreateAigcQuota"]
     );
 }
@@ -304,7 +290,7 @@ async fn an_invalid_file_is_exit_2_with_its_line_and_nothing_is_sent() {
         "{err}"
     );
     assert!(err.contains("UNSET_TOKEN_VAR"), "{err}");
-    assert!(actions(&vod.server).await.is_empty());
+    assert!(tencent_actions(&vod.server).await.is_empty());
 }
 
 /// Runs the FILE against a VOD whose ModifyAigcQuota takes two seconds, and sends `signal`
@@ -319,9 +305,22 @@ async fn signal_while_the_modify_of(
 ) -> (Vod, std::process::Output) {
     let vod = vod_with(&initial(), None, Some("ModifyAigcQuota")).await;
     let file = quotas_file(text);
+    let mut apply = vec!["vod", "quota", "apply", "-f"];
+    apply.push(file.path().to_str().unwrap());
+    let output = signal_while_in_flight(&vod, &apply, "ModifyAigcQuota", signal).await;
+    (vod, output)
+}
+
+/// Runs `args` against `vod` (whose `action` is slow) and sends `signal` once that
+/// action has arrived.
+async fn signal_while_in_flight(
+    vod: &Vod,
+    args: &[&str],
+    action: &str,
+    signal: libc::c_int,
+) -> std::process::Output {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aigcusage"))
-        .args(["vod", "quota", "apply", "-f"])
-        .arg(file.path())
+        .args(args)
         .env_clear()
         .env("HOME", "/nonexistent-aigcusage-test-home")
         .env("TENCENTCLOUD_SECRET_ID", SECRET_ID)
@@ -333,17 +332,16 @@ async fn signal_while_the_modify_of(
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    while !actions(&vod.server)
+    while !tencent_actions(&vod.server)
         .await
-        .contains(&"ModifyAigcQuota".to_string())
+        .contains(&action.to_string())
     {
-        assert!(started.elapsed().as_secs() < 20, "the modify never arrived");
+        assert!(started.elapsed().as_secs() < 20, "{action} never arrived");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     // SAFETY: sends a signal to the child this test started.
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
-    let output = child.wait_with_output().unwrap();
-    (vod, output)
+    child.wait_with_output().unwrap()
 }
 
 /// The one request in flight finished, is reported, and nothing was sent after it.
@@ -355,7 +353,7 @@ async fn assert_only_the_modify_was_sent_and_reported(vod: &Vod, output: &std::p
     );
     assert!(err.contains("interrupted: 1 change not sent"), "{err}");
     assert_eq!(
-        actions(&vod.server).await,
+        tencent_actions(&vod.server).await,
         ["DescribeAigcQuotas", "ModifyAigcQuota"]
     );
     assert_eq!(vod.quotas.lock().unwrap()[0].2, 2000, "the modify finished");
@@ -390,7 +388,7 @@ async fn a_signal_during_the_last_request_reports_it_and_still_exits_130() {
         stdout(&output)
     );
     assert_eq!(
-        actions(&vod.server).await,
+        tencent_actions(&vod.server).await,
         ["DescribeAigcQuotas", "ModifyAigcQuota"]
     );
 }
@@ -418,7 +416,7 @@ async fn a_quota_listed_twice_is_changed_once() {
         stdout(&output)
     );
     assert_eq!(
-        actions(&vod.server).await,
+        tencent_actions(&vod.server).await,
         [
             "DescribeAigcQuotas",
             "DeleteAigcQuota",
@@ -441,7 +439,7 @@ async fn a_quota_listed_with_two_limits_is_exit_5_and_nothing_is_sent() {
         "{err}"
     );
     assert!(stdout(&output).is_empty(), "{}", stdout(&output));
-    assert_eq!(actions(&vod.server).await, ["DescribeAigcQuotas"]);
+    assert_eq!(tencent_actions(&vod.server).await, ["DescribeAigcQuotas"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -485,7 +483,7 @@ async fn json_after_a_failed_create_says_what_was_applied_and_what_was_not() {
         stderr(&output)
     );
     assert_eq!(
-        actions(&vod.server).await,
+        tencent_actions(&vod.server).await,
         ["DescribeAigcQuotas", "ModifyAigcQuota", "CreateAigcQuota"]
     );
 }
@@ -514,7 +512,7 @@ async fn a_create_that_may_have_reached_the_server_is_not_resent() {
         stderr(&output)
     );
     assert_eq!(
-        actions(&vod.server).await,
+        tencent_actions(&vod.server).await,
         ["DescribeAigcQuotas", "CreateAigcQuota"]
     );
 }
@@ -524,40 +522,17 @@ async fn a_create_that_may_have_reached_the_server_is_not_resent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signal_during_a_delete_drops_it_and_exits_130() {
     let vod = vod_with(&[("Video", None, 600)], None, Some("DeleteAigcQuota")).await;
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aigcusage"))
-        .args([
-            "vod",
-            "quota",
-            "delete",
-            "--type",
-            "Video",
-            "--sub-app-id",
-            "7",
-        ])
-        .arg("--yes")
-        .env_clear()
-        .env("HOME", "/nonexistent-aigcusage-test-home")
-        .env("TENCENTCLOUD_SECRET_ID", SECRET_ID)
-        .env("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
-        .env("AIGCUSAGE_VOD_ENDPOINT", vod.server.uri())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while !actions(&vod.server)
-        .await
-        .contains(&"DeleteAigcQuota".to_string())
-    {
-        assert!(started.elapsed().as_secs() < 20, "the delete never arrived");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    // SAFETY: sends a signal to the child this test started.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-        0
-    );
-    let output = child.wait_with_output().unwrap();
+    let delete = [
+        "vod",
+        "quota",
+        "delete",
+        "--type",
+        "Video",
+        "--sub-app-id",
+        "7",
+        "--yes",
+    ];
+    let output = signal_while_in_flight(&vod, &delete, "DeleteAigcQuota", libc::SIGINT).await;
     assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
     assert!(stdout(&output).is_empty(), "{}", stdout(&output));
     assert!(!stderr(&output).contains("Deleted"), "{}", stderr(&output));

@@ -157,22 +157,6 @@ async fn vod() -> MockServer {
     server
 }
 
-async fn actions(server: &MockServer) -> Vec<String> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.headers
-                .get("X-TC-Action")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        })
-        .collect()
-}
-
 const DELETE: &[&str] = &[
     "vod",
     "quota",
@@ -194,7 +178,7 @@ async fn ctrl_c_at_the_delete_question_stops_at_once_and_sends_nothing() {
     assert!(screen.contains("interrupted: nothing sent"), "{screen}");
     assert!(!screen.contains("error:"), "{screen}");
     assert!(out.is_empty(), "{out}");
-    assert!(actions(&server).await.is_empty());
+    assert!(tencent_actions(&server).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -230,7 +214,7 @@ async fn sigterm_at_the_apply_question_is_143_after_the_plan_was_shown_on_the_te
     assert_eq!(code, Some(143), "{screen}");
     assert!(screen.contains("interrupted: nothing sent"), "{screen}");
     assert!(out.is_empty(), "{out}");
-    assert_eq!(actions(&server).await, ["DescribeAigcQuotas"]);
+    assert_eq!(tencent_actions(&server).await, ["DescribeAigcQuotas"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -249,5 +233,5 @@ async fn the_time_taken_to_answer_is_not_counted_by_the_deadline() {
         out.contains("Deleted the Image quota of SubAppId 7"),
         "{out}"
     );
-    assert_eq!(actions(&server).await, ["DeleteAigcQuota"]);
+    assert_eq!(tencent_actions(&server).await, ["DeleteAigcQuota"]);
 }

@@ -614,3 +614,20 @@ pub fn acedata_body(apis: usize, days: usize, first_day: chrono::NaiveDate) -> S
     body.push_str("}}");
     body
 }
+
+/// The Tencent actions (`X-TC-Action`) a local server received, in order.
+pub async fn tencent_actions(server: &wiremock::MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("X-TC-Action")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
