@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 
-use crate::calendar;
 use crate::error::Error;
 use crate::providers::{self, Provider, Source};
 use crate::series::Series;
@@ -35,16 +34,15 @@ pub async fn open_existing(ctx: &Context) -> Result<Option<Box<dyn Store>>, Erro
 /// A source as the store names it: its registry entry.
 pub type StoreSource = (&'static Provider, &'static Source);
 
-/// The range to read (and to sync) for `source`: for a whole-day range of a source that
-/// answers in days, the same dates in the provider's own calendar (spec §5 v3);
-/// otherwise the range as given.
+/// The range `--from-store` reads, and checks for gaps, for `source`: for a whole-day
+/// range of a source with days of its own, the same dates in its calendar (spec §5 v3),
+/// also where the provider itself would ask one date as given (VOD answers one date in
+/// 5-minute buckets; what the store holds of it are its days); otherwise the range as
+/// given. `sync` records as covered what it asked ([`Source::asked_range`]).
 pub fn source_range(source: &Source, range: &TimeRange) -> TimeRange {
-    match (range.whole_days, source.day_offset_seconds) {
-        (Some(days), Some(offset)) => match chrono::FixedOffset::east_opt(offset) {
-            Some(calendar) => calendar::request_range(days, calendar),
-            None => *range,
-        },
-        _ => *range,
+    match source.day_offset_seconds {
+        Some(offset) => providers::dates_in_calendar(range, offset),
+        None => *range,
     }
 }
 

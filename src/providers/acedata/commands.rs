@@ -90,7 +90,7 @@ impl UsageCommand for AcedataUsageArgs {
             )?;
             let request = UsageRequest {
                 // AceData answers in UTC days: ask for the same dates in UTC.
-                range: input.day_range(0),
+                range: super::asked_range(&input.range),
                 application_id,
                 api_ids,
             };

@@ -17,6 +17,12 @@ pub const PROVIDER: &str = "acedata";
 pub const DEFAULT_ENDPOINT: &str = "https://platform.acedata.cloud";
 
 /// AceData Cloud in the registry.
+/// The range AceData is asked for `range` ([`crate::providers::Source::asked_range`]):
+/// whole dates as AceData's own, UTC, dates; anything else as given.
+pub fn asked_range(range: &crate::timerange::TimeRange) -> crate::timerange::TimeRange {
+    crate::providers::dates_in_calendar(range, 0)
+}
+
 pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
     id: PROVIDER,
     display_name: "AceData Cloud",
@@ -30,8 +36,7 @@ pub const DESCRIPTOR: crate::providers::Provider = crate::providers::Provider {
         non_additive_metrics: &[],
         options: &[],
         check_range: None,
-        // Whole dates are asked as AceData's (UTC) dates.
-        asked_range: |range| crate::providers::dates_in_calendar(range, 0),
+        asked_range,
     }],
     has_credentials: credentials::has_credentials,
     credential_variables: credentials::VARIABLES,
@@ -89,7 +94,7 @@ async fn report_usage(
     input: &crate::providers::FetchInput<'_>,
 ) -> Result<crate::providers::Fetched, Error> {
     let request = usage::UsageRequest {
-        range: input.day_range(0),
+        range: asked_range(&input.range),
         application_id: None,
         api_ids: Vec::new(),
     };
